@@ -1,0 +1,74 @@
+package dev.baton;
+
+import dev.baton.internal.broker.RedisBroker;
+import dev.baton.internal.client.ResultWaiter;
+import java.time.InstantSource;
+import java.util.Objects;
+
+/**
+ * A connection to one Baton deployment (one Redis and key prefix). Thread-safe; create one per
+ * process and share it. Closing it closes its connections; close workers first.
+ */
+public final class BatonClient implements AutoCloseable {
+  private final BatonConfig config;
+  private final JsonCodec codec;
+  private final InstantSource clock;
+  private final RedisBroker broker;
+  private final ResultWaiter waiter;
+  private final Dispatcher dispatcher;
+  private final Inspector inspector;
+
+  private BatonClient(BatonConfig config, JsonCodec codec, InstantSource clock) {
+    this.config = config;
+    this.codec = codec;
+    this.clock = clock;
+    this.broker = new RedisBroker(config);
+    this.inspector = new Inspector(broker);
+    this.waiter = new ResultWaiter(broker, inspector::find);
+    this.dispatcher = new Dispatcher(config, codec, clock, broker, inspector, waiter);
+  }
+
+  /**
+   * Connects with the default JSON codec and the system clock.
+   *
+   * @throws BatonException when Redis cannot be reached
+   */
+  public static BatonClient connect(BatonConfig config) {
+    return connect(config, JsonCodec.jackson(), InstantSource.system());
+  }
+
+  /** Connects with a codec for payloads and results, and a clock for ids and attempt times. */
+  public static BatonClient connect(BatonConfig config, JsonCodec codec, InstantSource clock) {
+    return new BatonClient(Objects.requireNonNull(config), Objects.requireNonNull(codec), Objects.requireNonNull(clock));
+  }
+
+  public Dispatcher dispatcher() {
+    return dispatcher;
+  }
+
+  public Inspector inspector() {
+    return inspector;
+  }
+
+  public BatonConfig config() {
+    return config;
+  }
+
+  public JsonCodec codec() {
+    return codec;
+  }
+
+  InstantSource clock() {
+    return clock;
+  }
+
+  RedisBroker broker() {
+    return broker;
+  }
+
+  @Override
+  public void close() {
+    waiter.close();
+    broker.close();
+  }
+}

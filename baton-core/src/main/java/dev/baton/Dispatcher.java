@@ -1,0 +1,185 @@
+package dev.baton;
+
+import dev.baton.internal.broker.Keys;
+import dev.baton.internal.broker.RedisBroker;
+import dev.baton.internal.broker.Script;
+import dev.baton.internal.client.ResultWaiter;
+import dev.baton.internal.codec.Ids;
+import dev.baton.internal.codec.WireFormat;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Enqueues, cancels and awaits tasks. Thread-safe. Get it from {@link BatonClient#dispatcher()}.
+ *
+ * <p>Enqueue is idempotent on the task id: enqueuing an id that exists returns the existing task and
+ * writes nothing, also when the Redis client re-sends the command after a reconnect. Everything one
+ * enqueue writes is written by one script, atomically.
+ */
+public final class Dispatcher {
+  private final BatonConfig config;
+  private final JsonCodec codec;
+  private final InstantSource clock;
+  private final RedisBroker broker;
+  private final Inspector inspector;
+  private final ResultWaiter waiter;
+  private final Set<String> registered = ConcurrentHashMap.newKeySet();
+
+  Dispatcher(BatonConfig config, JsonCodec codec, InstantSource clock, RedisBroker broker, Inspector inspector,
+      ResultWaiter waiter) {
+    this.config = config;
+    this.codec = codec;
+    this.clock = clock;
+    this.broker = broker;
+    this.inspector = inspector;
+    this.waiter = waiter;
+  }
+
+  /**
+   * Enqueues one task.
+   *
+   * @throws InvalidTaskException when the payload is not JSON or is over the size limit (nothing is written)
+   * @throws BatonException when Redis fails or does not answer in time; the task may or may not exist
+   */
+  public EnqueueResult enqueue(TaskRequest request) {
+    return enqueueAll(List.of(request)).get(0);
+  }
+
+  /**
+   * Enqueues many tasks, pipelined: one round trip for the batch. All requests are validated before
+   * anything is written; each task is then created atomically on its own.
+   */
+  public List<EnqueueResult> enqueueAll(List<TaskRequest> requests) {
+    List<Prepared> prepared = new ArrayList<>(requests.size());
+    for (TaskRequest r : requests) {
+      prepared.add(prepare(r));
+    }
+    for (Prepared p : prepared) {
+      register(p.request.agentType());
+    }
+    List<CompletableFuture<List<Object>>> replies = new ArrayList<>(prepared.size());
+    for (Prepared p : prepared) {
+      replies.add(broker.run(Script.ENQUEUE, p.keys, p.args));
+    }
+    List<EnqueueResult> results = new ArrayList<>(prepared.size());
+    for (int i = 0; i < prepared.size(); i++) {
+      List<Object> reply = broker.await(replies.get(i));
+      String agentType = prepared.get(i).request.agentType();
+      long code = (Long) reply.get(0);
+      String id = (String) reply.get(1);
+      if (code == 2) {
+        TaskState state = inspector.task(agentType, id).map(TaskInfo::state).orElse(null);
+        results.add(new EnqueueResult(id, agentType, false, state));
+      } else {
+        results.add(new EnqueueResult(id, agentType, code == 1, TaskState.fromWire((String) reply.get(2))));
+      }
+    }
+    return results;
+  }
+
+  private record Prepared(TaskRequest request, String[] keys, String[] args) {}
+
+  private Prepared prepare(TaskRequest r) {
+    String payload = r.payloadJson();
+    int bytes = payload.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes > config.maxPayloadBytes()) {
+      throw new InvalidTaskException("payload", "is " + bytes + " bytes, over the limit of " + config.maxPayloadBytes());
+    }
+    try {
+      codec.validate(payload);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidTaskException("payload", "is not valid JSON: " + e.getMessage());
+    }
+    String id = r.id() != null ? r.id() : Ids.uuidV7(clock);
+    Keys k = broker.keys();
+    String q = r.agentType();
+    String dedup = r.dedupKey() == null ? "" : r.dedupKey();
+    String[] keys = {k.task(q, id), k.stream(q), k.delayed(q), k.dedup(q, dedup), k.stats(q)};
+    String[] args = {
+      id,
+      q,
+      payload,
+      Integer.toString(r.maxAttempts()),
+      Long.toString(r.timeout() == null ? 0 : r.timeout().toMillis()),
+      Long.toString(r.delay() == null ? 0 : r.delay().toMillis()),
+      Long.toString(r.runAt() == null ? 0 : Math.max(1, r.runAt().toEpochMilli())),
+      dedup,
+      WireFormat.headers(r.headers()),
+      r.retryPolicy() == null ? "" : r.retryPolicy().toWire(),
+      Long.toString(config.retention().toMillis()),
+      Keys.GROUP
+    };
+    return new Prepared(r, keys, args);
+  }
+
+  private void register(String agentType) {
+    if (!registered.contains(agentType)) {
+      broker.registerQueue(agentType);
+      registered.add(agentType);
+    }
+  }
+
+  /**
+   * Cancels a task that has not started (scheduled, queued or retrying): it ends {@link
+   * TaskState#CANCELLED} and no worker runs it.
+   *
+   * @return {@link TaskState#CANCELLED}, or the task's state when it could not be cancelled
+   * @throws TaskNotFoundException when no such task exists
+   */
+  public TaskState cancel(String id) {
+    return cancel(inspector.find(id), id);
+  }
+
+  /** As {@link #cancel(String)}, when the agent type is known. */
+  public TaskState cancel(String agentType, String id) {
+    Keys k = broker.keys();
+    List<Object> reply = broker.runSync(Script.CANCEL,
+        new String[] {k.task(agentType, id), k.stream(agentType), k.delayed(agentType), k.stats(agentType)},
+        Keys.GROUP, Long.toString(config.retention().toMillis()), k.finishedChannel(agentType), id);
+    long code = (Long) reply.get(0);
+    if (code == -2) {
+      throw new TaskNotFoundException(id);
+    }
+    return TaskState.fromWire((String) reply.get(1));
+  }
+
+  /**
+   * A future completed with the task's record once it is terminal. It listens for the terminal
+   * event (Pub/Sub) and re-reads the record about once a second in case an event was missed.
+   *
+   * @throws TaskNotFoundException when no such task exists
+   */
+  public CompletableFuture<TaskInfo> result(String id) {
+    return waiter.await(id);
+  }
+
+  /**
+   * Waits until the task is terminal (succeeded, dead or cancelled) and returns its record.
+   *
+   * @throws TimeoutException when it is not terminal within {@code timeout}
+   * @throws TaskNotFoundException when no such task exists
+   */
+  public TaskInfo awaitResult(String id, Duration timeout) throws TimeoutException, InterruptedException {
+    CompletableFuture<TaskInfo> f = result(id);
+    try {
+      return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new BatonException("waiting for task " + id + " failed: " + e.getCause(), e.getCause());
+    } catch (TimeoutException e) {
+      f.cancel(false);
+      throw new TimeoutException("task " + id + " not finished within " + timeout);
+    }
+  }
+}

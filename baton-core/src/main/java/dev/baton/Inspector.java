@@ -1,0 +1,161 @@
+package dev.baton;
+
+import dev.baton.internal.broker.Keys;
+import dev.baton.internal.broker.RedisBroker;
+import dev.baton.internal.broker.Script;
+import dev.baton.internal.codec.WireFormat;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads task and queue state, and manages dead letters. The CLI and any dashboard read only through
+ * this class. Thread-safe. Get it from {@link BatonClient#inspector()}.
+ */
+public final class Inspector {
+  private final RedisBroker broker;
+
+  Inspector(RedisBroker broker) {
+    this.broker = broker;
+  }
+
+  /** Agent types that ever had a task enqueued or a worker, sorted. */
+  public List<String> agentTypes() {
+    return broker.queues();
+  }
+
+  /**
+   * The task with this id, looked up across all agent types.
+   *
+   * @throws TaskNotFoundException when no agent type holds it
+   */
+  public TaskInfo task(String id) {
+    return task(find(id), id).orElseThrow(() -> new TaskNotFoundException(id));
+  }
+
+  /** The task with this id in this agent type's queue, if it exists. */
+  public Optional<TaskInfo> task(String agentType, String id) {
+    Map<String, String> fields = broker.hgetall(broker.keys().task(agentType, id));
+    if (fields == null || fields.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(WireFormat.toTaskInfo(fields));
+    } catch (IllegalArgumentException e) {
+      throw new BatonException("task " + id + " has a malformed record: " + e.getMessage(), e);
+    }
+  }
+
+  /** The agent type holding task {@code id}; throws {@link TaskNotFoundException} if none. */
+  String find(String id) {
+    if (!TaskRequest.ID.matcher(id).matches()) {
+      throw new TaskNotFoundException(id);
+    }
+    List<String> holders = broker.queuesHolding(id, broker.queues());
+    if (holders.isEmpty()) {
+      throw new TaskNotFoundException(id);
+    }
+    return holders.get(0);
+  }
+
+  public QueueStats stats(String agentType) {
+    Keys k = broker.keys();
+    List<Object> r = broker.runSync(Script.STATS,
+        new String[] {k.stream(agentType), k.delayed(agentType), k.dead(agentType), k.stats(agentType)}, Keys.GROUP);
+    long length = (Long) r.get(0);
+    long pending = (Long) r.get(1);
+    long succeeded = 0, cancelled = 0, enqueued = 0, retried = 0;
+    for (int i = 4; i + 1 < r.size(); i += 2) {
+      long v = Long.parseLong((String) r.get(i + 1));
+      switch ((String) r.get(i)) {
+        case "succeeded" -> succeeded = v;
+        case "cancelled" -> cancelled = v;
+        case "enqueued" -> enqueued = v;
+        case "retried" -> retried = v;
+        default -> {}
+      }
+    }
+    return new QueueStats(agentType, Math.max(0, length - pending), pending, (Long) r.get(2), (Long) r.get(3),
+        succeeded, cancelled, enqueued, retried);
+  }
+
+  /** Stats of every agent type. */
+  public List<QueueStats> stats() {
+    List<QueueStats> all = new ArrayList<>();
+    for (String q : agentTypes()) {
+      all.add(stats(q));
+    }
+    return all;
+  }
+
+  /** Dead letters of one agent type, oldest first. */
+  public List<TaskInfo> deadLetters(String agentType, int offset, int limit) {
+    List<TaskInfo> out = new ArrayList<>();
+    for (String id : broker.deadIds(agentType, offset, limit)) {
+      task(agentType, id).ifPresent(out::add);
+    }
+    return out;
+  }
+
+  public long deadLetterCount(String agentType) {
+    return broker.deadCount(agentType);
+  }
+
+  /**
+   * Puts a dead letter back on its queue with a fresh attempt budget; its history is kept.
+   *
+   * @return false when the task is not dead (its state is unchanged)
+   * @throws TaskNotFoundException when no such task exists
+   * @throws BatonException when it is a tombstone of an unreadable entry, which cannot run
+   */
+  public boolean replay(String agentType, String id) {
+    Keys k = broker.keys();
+    List<Object> r = broker.runSync(Script.REPLAY,
+        new String[] {k.task(agentType, id), k.stream(agentType), k.dead(agentType), k.stats(agentType)},
+        Keys.GROUP, id);
+    long code = (Long) r.get(0);
+    if (code == -2) {
+      throw new TaskNotFoundException(id);
+    }
+    if (code == -3) {
+      throw new BatonException("task " + id + " is a tombstone of an unreadable stream entry and cannot run; purge it");
+    }
+    return code == 1;
+  }
+
+  /** Replays every replayable dead letter of an agent type; returns how many. */
+  public int replayAll(String agentType) {
+    int n = 0;
+    for (String id : broker.deadIds(agentType, 0, Long.MAX_VALUE - 1)) {
+      try {
+        if (replay(agentType, id)) {
+          n++;
+        }
+      } catch (BatonException e) {
+        // purged meanwhile, or a tombstone: leave it
+      }
+    }
+    return n;
+  }
+
+  /** Deletes one dead letter; false if the task is not in the dead-letter queue. */
+  public boolean purge(String agentType, String id) {
+    Keys k = broker.keys();
+    long n = broker.<Long>runSync(Script.PURGE, new String[] {k.dead(agentType), k.task(agentType, id)}, id);
+    return n == 1;
+  }
+
+  /** Deletes every dead letter of an agent type; returns how many. */
+  public int purgeAll(String agentType) {
+    int n = 0;
+    List<String> ids;
+    while (!(ids = broker.deadIds(agentType, 0, 500)).isEmpty()) {
+      Keys k = broker.keys();
+      List<String> keys = new ArrayList<>(List.of(k.dead(agentType)));
+      ids.forEach(id -> keys.add(k.task(agentType, id)));
+      n += broker.<Long>runSync(Script.PURGE, keys.toArray(String[]::new), ids.toArray(String[]::new)).intValue();
+    }
+    return n;
+  }
+}

@@ -1,0 +1,21 @@
+package dev.baton;
+
+/**
+ * A task was rejected before anything was written: an invalid agent type or task id, a payload
+ * that is not JSON or is over the size limit, an invalid option. {@link #field()} names the input
+ * at fault.
+ */
+public final class InvalidTaskException extends BatonException {
+  private static final long serialVersionUID = 1L;
+  private final String field;
+
+  public InvalidTaskException(String field, String message) {
+    super(field + ": " + message);
+    this.field = field;
+  }
+
+  /** The rejected input: {@code agentType}, {@code id}, {@code payload}, {@code headers}, ... */
+  public String field() {
+    return field;
+  }
+}

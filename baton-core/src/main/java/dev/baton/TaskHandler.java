@@ -1,0 +1,15 @@
+package dev.baton;
+
+/**
+ * Runs one task of an agent type. Called on a virtual thread; may block.
+ *
+ * <p>Return the result: an object the {@link JsonCodec} encodes, a {@link RawJson}, or {@code null}
+ * (stored as JSON {@code null}). Throw to fail the attempt: it is retried with backoff while attempts
+ * remain, unless the exception is (or is caused by) a {@link NonRetryableException}, which
+ * dead-letters the task at once. The handler is interrupted when the task's deadline passes or the
+ * worker shuts down; it should let {@link InterruptedException} propagate.
+ */
+@FunctionalInterface
+public interface TaskHandler {
+  Object handle(TaskContext context) throws Exception;
+}

@@ -1,0 +1,43 @@
+package dev.baton;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A snapshot of one task's record.
+ *
+ * @param id task id
+ * @param agentType its queue ("" for a tombstone of an unreadable stream entry)
+ * @param state current state
+ * @param attempts attempts started (reset to 0 by a dead-letter replay)
+ * @param maxAttempts attempt budget
+ * @param deliveries times the task was handed to a worker
+ * @param createdAt enqueue time (Redis server clock)
+ * @param scheduledAt when it is or was due (Redis server clock)
+ * @param startedAt start of the latest attempt, null before the first
+ * @param finishedAt when it reached a terminal state, null before
+ * @param payloadJson the payload, null for a tombstone
+ * @param resultJson the result once succeeded
+ * @param lastError the latest failed attempt, null if none
+ * @param history every attempt's record, oldest first
+ * @param deadReason why it was dead-lettered, null unless dead
+ * @param headers headers set at enqueue
+ */
+public record TaskInfo(
+    String id,
+    String agentType,
+    TaskState state,
+    int attempts,
+    int maxAttempts,
+    int deliveries,
+    Instant createdAt,
+    Instant scheduledAt,
+    Instant startedAt,
+    Instant finishedAt,
+    String payloadJson,
+    String resultJson,
+    TaskError lastError,
+    List<TaskError> history,
+    String deadReason,
+    Map<String, String> headers) {}

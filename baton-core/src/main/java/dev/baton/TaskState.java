@@ -1,0 +1,42 @@
+package dev.baton;
+
+import java.util.Locale;
+
+/**
+ * The states of a task. {@link #SUCCEEDED}, {@link #DEAD} and {@link #CANCELLED} are terminal.
+ *
+ * <pre>
+ * scheduled --due--> queued --delivered--> running --ok--> succeeded
+ *     |                 |                     |--error, attempts left--> retrying --due--> queued
+ *     |                 |                     '--non-retryable or attempts exhausted--> dead --replay--> queued
+ *     '--cancel--> cancelled <--cancel--------'  (retrying can be cancelled too)
+ * </pre>
+ */
+public enum TaskState {
+  SCHEDULED,
+  QUEUED,
+  RUNNING,
+  RETRYING,
+  SUCCEEDED,
+  DEAD,
+  CANCELLED;
+
+  /** The name stored in Redis, e.g. {@code "queued"}. */
+  public String wireName() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  public boolean isTerminal() {
+    return this == SUCCEEDED || this == DEAD || this == CANCELLED;
+  }
+
+  /** Parses a stored name; throws {@link IllegalArgumentException} on anything else. */
+  public static TaskState fromWire(String wire) {
+    for (TaskState s : values()) {
+      if (s.wireName().equals(wire)) {
+        return s;
+      }
+    }
+    throw new IllegalArgumentException("unknown task state '" + wire + "'");
+  }
+}

@@ -1,0 +1,10 @@
+package dev.baton;
+
+/** Recorded as the error of an attempt that outlived its timeout; the handler was interrupted. */
+public final class TaskTimeoutException extends BatonException {
+  private static final long serialVersionUID = 1L;
+
+  public TaskTimeoutException(String message) {
+    super(message);
+  }
+}

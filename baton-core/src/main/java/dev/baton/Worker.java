@@ -1,0 +1,255 @@
+package dev.baton;
+
+import dev.baton.internal.server.Janitor;
+import dev.baton.internal.server.LoopRunner;
+import dev.baton.internal.server.Processor;
+import dev.baton.internal.server.Promoter;
+import dev.baton.internal.server.WorkerRuntime;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.DoubleSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs handlers for one or more agent types. Many worker processes may serve the same agent type:
+ * they share its consumer group, and each task goes to one worker at a time.
+ *
+ * <p>Each agent type gets its own reader and its own concurrency limit, so one busy type never
+ * starves another. Handlers run on virtual threads. Every worker also promotes due delayed tasks
+ * and keeps dead-letter queues under their cap.
+ *
+ * <p>{@link #shutdown(Duration)} stops fetching, lets running tasks finish within the grace period,
+ * then interrupts the rest without recording an outcome: their entries stay pending, never lost and
+ * never marked done.
+ */
+public final class Worker implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Worker.class);
+  public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_PROMOTE_INTERVAL = Duration.ofMillis(200);
+
+  private final BatonClient client;
+  private final WorkerRuntime runtime;
+  private final List<Processor> processors = new ArrayList<>();
+  private final LoopRunner promoter;
+  private final LoopRunner janitor;
+  private final Duration shutdownGrace;
+  private final ExecutorService handlers;
+  private final ScheduledExecutorService timers;
+  private volatile boolean started;
+  private volatile boolean stopped;
+
+  private Worker(Builder b) {
+    this.client = b.client;
+    this.shutdownGrace = b.shutdownGrace;
+    this.handlers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("baton-task-", 0).factory());
+    this.timers = Executors.newSingleThreadScheduledExecutor(
+        r -> Thread.ofPlatform().daemon(true).name("baton-deadlines").unstarted(r));
+    BatonConfig config = client.config();
+    this.runtime = new WorkerRuntime(client.broker(), client.codec(), b.clock, b.consumerName, handlers, timers,
+        b.random, config.retention().toMillis(), config.maxPayloadBytes(), b.outcomeRetryWindow);
+    List<String> queues = new ArrayList<>(b.handlers.keySet());
+    b.handlers.forEach((type, reg) -> processors.add(new Processor(runtime, type, reg.options, reg.handler)));
+    Promoter p = new Promoter(client.broker(), queues, b.promoteInterval);
+    this.promoter = new LoopRunner("baton-promoter", p::runOnce);
+    Janitor j = new Janitor(client.broker(), queues, config.deadLetterCap(), Duration.ofSeconds(30));
+    this.janitor = new LoopRunner("baton-janitor", j::runOnce);
+  }
+
+  public static Builder builder(BatonClient client) {
+    return new Builder(client);
+  }
+
+  /** This worker's consumer name in every group it joins. */
+  public String consumerName() {
+    return runtime.consumerName();
+  }
+
+  public List<String> agentTypes() {
+    return processors.stream().map(Processor::agentType).toList();
+  }
+
+  /** Starts fetching. Creates each agent type's stream and group if missing. */
+  public Worker start() {
+    if (started) {
+      throw new IllegalStateException("worker already started");
+    }
+    started = true;
+    for (Processor p : processors) {
+      client.broker().registerQueue(p.agentType());
+      p.start();
+    }
+    promoter.start();
+    janitor.start();
+    log.info("worker {} serving {}", consumerName(), agentTypes());
+    return this;
+  }
+
+  /** Tasks running now. */
+  public int inFlight() {
+    return processors.stream().mapToInt(Processor::inFlight).sum();
+  }
+
+  /**
+   * Stops the worker. Order: stop fetching (no new task starts), stop the background loops, wait up
+   * to {@code grace} for running tasks, then interrupt the rest without writing their outcome so
+   * their entries stay pending for recovery, and close the readers.
+   *
+   * @return true when every running task finished within the grace period
+   */
+  public boolean shutdown(Duration grace) {
+    if (stopped) {
+      return true;
+    }
+    stopped = true;
+    processors.forEach(Processor::stopFetching);
+    promoter.stop(Duration.ofSeconds(5));
+    janitor.stop(Duration.ofSeconds(5));
+    long deadline = System.nanoTime() + grace.toNanos();
+    boolean clean = true;
+    try {
+      for (Processor p : processors) {
+        clean &= p.awaitIdle(deadline);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      clean = false;
+    }
+    if (!clean) {
+      int abandoned = processors.stream().mapToInt(Processor::abandonAll).sum();
+      log.warn("worker {}: {} task(s) still running after the {} grace period were interrupted; their entries "
+          + "stay pending for recovery", consumerName(), abandoned, grace);
+    }
+    handlers.shutdown();
+    try {
+      handlers.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    timers.shutdownNow();
+    processors.forEach(Processor::close);
+    log.info("worker {} stopped", consumerName());
+    return clean;
+  }
+
+  /** {@link #shutdown(Duration)} with the configured grace period. */
+  @Override
+  public void close() {
+    shutdown(shutdownGrace);
+  }
+
+  private record Registration(HandlerOptions options, TaskHandler handler) {}
+
+  /** Validating builder. */
+  public static final class Builder {
+    private final BatonClient client;
+    private final Map<String, Registration> handlers = new LinkedHashMap<>();
+    private String consumerName = defaultConsumerName();
+    private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
+    private Duration promoteInterval = DEFAULT_PROMOTE_INTERVAL;
+    private Duration outcomeRetryWindow = Duration.ofSeconds(60);
+    private InstantSource clock;
+    private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
+
+    private Builder(BatonClient client) {
+      this.client = Objects.requireNonNull(client, "client");
+      this.clock = client.clock();
+    }
+
+    /** Serves {@code agentType} with {@code handler}; each agent type once. */
+    public Builder handle(String agentType, HandlerOptions options, TaskHandler handler) {
+      if (agentType == null || !TaskRequest.AGENT_TYPE.matcher(agentType).matches()) {
+        throw new IllegalArgumentException("agent type must match " + TaskRequest.AGENT_TYPE.pattern()
+            + ", got '" + agentType + "'");
+      }
+      if (handlers.containsKey(agentType)) {
+        throw new IllegalArgumentException("agent type '" + agentType + "' registered twice");
+      }
+      handlers.put(agentType, new Registration(Objects.requireNonNull(options), Objects.requireNonNull(handler)));
+      return this;
+    }
+
+    public Builder handle(String agentType, TaskHandler handler) {
+      return handle(agentType, HandlerOptions.DEFAULT, handler);
+    }
+
+    /** Must be unique per process incarnation; the default is host-pid-random. */
+    public Builder consumerName(String name) {
+      if (name == null || !TaskRequest.ID.matcher(name).matches()) {
+        throw new IllegalArgumentException("consumer name must match " + TaskRequest.ID.pattern() + ", got '" + name + "'");
+      }
+      this.consumerName = name;
+      return this;
+    }
+
+    public Builder shutdownGrace(Duration grace) {
+      if (grace == null || grace.isNegative()) {
+        throw new IllegalArgumentException("shutdown grace must be >= 0, got " + grace);
+      }
+      this.shutdownGrace = grace;
+      return this;
+    }
+
+    /** Longest pause between two looks at the delayed set (default 200 ms). */
+    public Builder promoteInterval(Duration interval) {
+      if (interval == null || interval.toMillis() < 1 || interval.toSeconds() > 60) {
+        throw new IllegalArgumentException("promote interval must be in [1ms, 60s], got " + interval);
+      }
+      this.promoteInterval = interval;
+      return this;
+    }
+
+    /** How long a failed outcome write is retried before the entry is left pending (default 60 s). */
+    public Builder outcomeRetryWindow(Duration window) {
+      if (window == null || window.isNegative()) {
+        throw new IllegalArgumentException("outcome retry window must be >= 0, got " + window);
+      }
+      this.outcomeRetryWindow = window;
+      return this;
+    }
+
+    /** Clock for attempt times and deadlines; due times and leases use the Redis server clock. */
+    public Builder clock(InstantSource clock) {
+      this.clock = Objects.requireNonNull(clock);
+      return this;
+    }
+
+    /** Jitter source in [0, 1) for backoff. */
+    public Builder random(DoubleSupplier random) {
+      this.random = Objects.requireNonNull(random);
+      return this;
+    }
+
+    public Worker build() {
+      if (handlers.isEmpty()) {
+        throw new IllegalStateException("a worker needs at least one handler");
+      }
+      return new Worker(this);
+    }
+
+    private static String defaultConsumerName() {
+      String host;
+      try {
+        host = InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9.-]", "-");
+      } catch (Exception e) {
+        host = "host";
+      }
+      long pid = ProcessHandle.current().pid();
+      String nonce = Long.toString(ThreadLocalRandom.current().nextLong() & 0xffffffL, 36);
+      String name = host + "-" + pid + "-" + nonce;
+      return name.length() > 128 ? name.substring(name.length() - 128) : name;
+    }
+  }
+
+}

@@ -1,0 +1,58 @@
+package dev.baton.internal.broker;
+
+/**
+ * The only place that knows Redis key names. Every key of one agent type shares the hash tag
+ * {@code {agentType}}, so a queue lives in one Cluster slot and its scripts never cross slots.
+ */
+public final class Keys {
+  /** The consumer group every worker of an agent type joins. */
+  public static final String GROUP = "baton";
+
+  private final String prefix;
+
+  public Keys(String prefix) {
+    this.prefix = prefix;
+  }
+
+  public String prefix() {
+    return prefix;
+  }
+
+  private String base(String queue) {
+    return prefix + ":{" + queue + "}:";
+  }
+
+  public String stream(String queue) {
+    return base(queue) + "stream";
+  }
+
+  public String task(String queue, String id) {
+    return base(queue) + "task:" + id;
+  }
+
+  public String delayed(String queue) {
+    return base(queue) + "delayed";
+  }
+
+  public String dead(String queue) {
+    return base(queue) + "dead";
+  }
+
+  public String stats(String queue) {
+    return base(queue) + "stats";
+  }
+
+  public String dedup(String queue, String dedupKey) {
+    return base(queue) + "dedup:" + dedupKey;
+  }
+
+  /** Pub/Sub channel announcing the ids of tasks that reached a terminal state. */
+  public String finishedChannel(String queue) {
+    return base(queue) + "finished";
+  }
+
+  /** Set of known agent types; an index for listing only, never part of a task's state. */
+  public String queues() {
+    return prefix + ":queues";
+  }
+}

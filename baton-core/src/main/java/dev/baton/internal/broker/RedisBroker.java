@@ -1,0 +1,221 @@
+package dev.baton.internal.broker;
+
+import dev.baton.BatonConfig;
+import dev.baton.BatonException;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.Consumer;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.UnblockType;
+import io.lettuce.core.XGroupCreateArgs;
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The only class that sends commands to Redis. Holds one shared multiplexed connection for
+ * everything that does not block, and opens a dedicated connection per blocking reader.
+ */
+public final class RedisBroker implements AutoCloseable {
+  private final RedisClient client;
+  private final StatefulRedisConnection<String, String> shared;
+  private final RedisAsyncCommands<String, String> async;
+  private final ScriptRunner scripts = new ScriptRunner();
+  private final Keys keys;
+  private final Duration commandTimeout;
+
+  public RedisBroker(BatonConfig config) {
+    this.keys = new Keys(config.keyPrefix());
+    this.commandTimeout = config.commandTimeout();
+    RedisURI uri = RedisURI.create(config.redisUri());
+    uri.setTimeout(config.commandTimeout());
+    this.client = RedisClient.create(uri);
+    client.setOptions(ClientOptions.builder()
+        .autoReconnect(true)
+        // bounded: while Redis is down, callers fail fast instead of buffering without limit
+        .requestQueueSize(100_000)
+        .timeoutOptions(TimeoutOptions.enabled(config.commandTimeout()))
+        .build());
+    try {
+      this.shared = client.connect(ScriptRunner.codec());
+    } catch (RuntimeException e) {
+      client.shutdown();
+      throw new BatonException("cannot connect to Redis at " + redacted(uri) + ": " + e.getMessage(), e);
+    }
+    this.async = shared.async();
+  }
+
+  public Keys keys() {
+    return keys;
+  }
+
+  // ---- scripts -------------------------------------------------------------------------------
+
+  public <T> CompletableFuture<T> run(Script script, String[] keyNames, String... args) {
+    return scripts.run(async, script, keyNames, args);
+  }
+
+  /** Runs a script and waits for it, up to the command timeout. */
+  public <T> T runSync(Script script, String[] keyNames, String... args) {
+    return await(this.<T>run(script, keyNames, args));
+  }
+
+  // ---- plain commands ------------------------------------------------------------------------
+
+  public Map<String, String> hgetall(String key) {
+    return await(async.hgetall(key).toCompletableFuture());
+  }
+
+  public void registerQueue(String queue) {
+    await(async.sadd(keys.queues(), queue).toCompletableFuture());
+  }
+
+  public List<String> queues() {
+    List<String> all = new ArrayList<>(await(async.smembers(keys.queues()).toCompletableFuture()));
+    all.sort(null);
+    return all;
+  }
+
+  /** Of {@code queues}, the ones holding a record for task {@code id}. One round trip. */
+  public List<String> queuesHolding(String id, List<String> queues) {
+    List<CompletableFuture<Long>> checks = new ArrayList<>();
+    for (String q : queues) {
+      checks.add(async.exists(keys.task(q, id)).toCompletableFuture());
+    }
+    List<String> found = new ArrayList<>();
+    for (int i = 0; i < queues.size(); i++) {
+      if (await(checks.get(i)) > 0) {
+        found.add(queues.get(i));
+      }
+    }
+    return found;
+  }
+
+  /** Dead-letter ids, oldest first. */
+  public List<String> deadIds(String queue, long offset, long limit) {
+    return await(async.zrange(keys.dead(queue), offset, offset + limit - 1).toCompletableFuture());
+  }
+
+  public long deadCount(String queue) {
+    return await(async.zcard(keys.dead(queue)).toCompletableFuture());
+  }
+
+  /** Ids of dead letters beyond {@code cap}, oldest first, at most {@code limit}. */
+  public List<String> deadOverCap(String queue, long cap, int limit) {
+    long excess = deadCount(queue) - cap;
+    if (excess <= 0) {
+      return List.of();
+    }
+    return await(async.zrangebyscore(keys.dead(queue), Range.unbounded(), Limit.create(0, Math.min(excess, limit)))
+        .toCompletableFuture());
+  }
+
+  /** Creates the stream and its consumer group at the start, if missing; a no-op otherwise. */
+  public void ensureGroup(String queue) {
+    try {
+      await(async.xgroupCreate(
+              XReadArgs.StreamOffset.from(keys.stream(queue), "0"), Keys.GROUP, XGroupCreateArgs.Builder.mkstream(true))
+          .toCompletableFuture());
+    } catch (BatonException e) {
+      if (e.getCause() == null || e.getCause().getMessage() == null || !e.getCause().getMessage().startsWith("BUSYGROUP")) {
+        throw e;
+      }
+    }
+  }
+
+  public StatefulRedisPubSubConnection<String, String> connectPubSub() {
+    return client.connectPubSub(ScriptRunner.codec());
+  }
+
+  /** Opens a dedicated connection for one blocking reader. */
+  public BlockingReader openReader(String queue, String consumer) {
+    return new BlockingReader(client.connect(ScriptRunner.codec()), queue, consumer);
+  }
+
+  /** A dedicated connection that blocks on XREADGROUP for one stream. */
+  public final class BlockingReader implements AutoCloseable {
+    private final StatefulRedisConnection<String, String> connection;
+    private final RedisCommands<String, String> sync;
+    private final String stream;
+    private final Consumer<String> consumer;
+    private volatile long clientId;
+
+    private BlockingReader(StatefulRedisConnection<String, String> connection, String queue, String consumer) {
+      this.connection = connection;
+      this.sync = connection.sync();
+      this.stream = keys.stream(queue);
+      this.consumer = Consumer.from(Keys.GROUP, consumer);
+      this.clientId = sync.clientId();
+    }
+
+    /** New entries for this consumer, waiting up to {@code block}; empty on timeout or unblock. */
+    public List<StreamMessage<String, String>> read(int count, Duration block) {
+      List<StreamMessage<String, String>> got = sync.xreadgroup(
+          consumer, XReadArgs.Builder.block(block).count(count), XReadArgs.StreamOffset.lastConsumed(stream));
+      return got == null ? List.of() : got;
+    }
+
+    /** Wakes a blocked {@link #read} from another thread; it returns empty, delivering nothing. */
+    public void unblock() {
+      try {
+        async.clientUnblock(clientId, UnblockType.TIMEOUT).get(1, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        // best effort: the read returns by itself within its block timeout
+      }
+    }
+
+    /** Refreshes the client id after a reconnect, so {@link #unblock} targets the right client. */
+    public void refreshClientIdQuietly() {
+      try {
+        this.clientId = sync.clientId();
+      } catch (RuntimeException e) {
+        // still disconnected; the next failure tries again
+      }
+    }
+
+    @Override
+    public void close() {
+      connection.close();
+    }
+  }
+
+  // ---- plumbing ------------------------------------------------------------------------------
+
+  public <T> T await(CompletableFuture<T> future) {
+    try {
+      return future.get(commandTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BatonException("interrupted while waiting for Redis", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      throw new BatonException("Redis command failed: " + cause.getMessage(), cause);
+    } catch (TimeoutException e) {
+      throw new BatonException("Redis did not answer within " + commandTimeout, e);
+    }
+  }
+
+  private static String redacted(RedisURI uri) {
+    return (uri.isSsl() ? "rediss://" : "redis://") + uri.getHost() + ":" + uri.getPort();
+  }
+
+  @Override
+  public void close() {
+    shared.close();
+    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+  }
+}

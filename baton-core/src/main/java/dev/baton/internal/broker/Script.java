@@ -1,0 +1,65 @@
+package dev.baton.internal.broker;
+
+import io.lettuce.core.ScriptOutputType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Every Lua script Baton runs, one file per state change under {@code dev/baton/lua/}. Each
+ * declares how many keys it takes (exactly, or at least, for batch scripts); the count is checked
+ * on every call, as BullMQ's {@code -N} file suffix does.
+ */
+public enum Script {
+  ENQUEUE("enqueue", 5, false, ScriptOutputType.MULTI),
+  START("start", 3, true, ScriptOutputType.MULTI),
+  COMPLETE("complete", 3, false, ScriptOutputType.MULTI),
+  FAIL("fail", 5, false, ScriptOutputType.MULTI),
+  DUE("due", 1, false, ScriptOutputType.MULTI),
+  PROMOTE("promote", 2, true, ScriptOutputType.INTEGER),
+  CANCEL("cancel", 4, false, ScriptOutputType.MULTI),
+  REPLAY("replay", 4, false, ScriptOutputType.MULTI),
+  PURGE("purge", 1, true, ScriptOutputType.INTEGER),
+  STATS("stats", 4, false, ScriptOutputType.MULTI),
+  DEAD_ENTRY("dead-entry", 4, false, ScriptOutputType.INTEGER);
+
+  private final String file;
+  private final int keys;
+  private final boolean variadic;
+  private final ScriptOutputType output;
+  private final String source;
+
+  Script(String file, int keys, boolean variadic, ScriptOutputType output) {
+    this.file = file;
+    this.keys = keys;
+    this.variadic = variadic;
+    this.output = output;
+    this.source = load("/dev/baton/lua/" + file + ".lua");
+  }
+
+  public String source() {
+    return source;
+  }
+
+  ScriptOutputType output() {
+    return output;
+  }
+
+  void checkKeyCount(int count) {
+    if (variadic ? count < keys : count != keys) {
+      throw new IllegalArgumentException(
+          file + ".lua takes " + (variadic ? "at least " : "") + keys + " keys, got " + count);
+    }
+  }
+
+  private static String load(String path) {
+    try (InputStream in = Script.class.getResourceAsStream(path)) {
+      if (in == null) {
+        throw new IllegalStateException("missing script resource " + path);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read script resource " + path, e);
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package dev.baton.internal.broker;
+
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.codec.StringCodec;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.EnumMap;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Runs scripts with EVALSHA. When Redis lost its script cache (restart, failover, SCRIPT FLUSH) the
+ * call gets NOSCRIPT; the runner loads the script and retries once, so a flushed cache never fails
+ * a task.
+ */
+final class ScriptRunner {
+  private final Map<Script, String> shas = new EnumMap<>(Script.class);
+
+  ScriptRunner() {
+    for (Script s : Script.values()) {
+      shas.put(s, sha1(s.source()));
+    }
+  }
+
+  <T> CompletableFuture<T> run(RedisAsyncCommands<String, String> redis, Script script, String[] keys, String... args) {
+    script.checkKeyCount(keys.length);
+    String sha = shas.get(script);
+    CompletableFuture<T> first = redis.<T>evalsha(sha, script.output(), keys, args).toCompletableFuture();
+    return first.exceptionallyCompose(e -> {
+      if (!(unwrap(e) instanceof RedisNoScriptException)) {
+        return CompletableFuture.failedFuture(e);
+      }
+      return redis.scriptLoad(script.source())
+          .toCompletableFuture()
+          .thenCompose(loaded -> redis.<T>evalsha(loaded, script.output(), keys, args).toCompletableFuture());
+    });
+  }
+
+  private static Throwable unwrap(Throwable e) {
+    while (e instanceof CompletionException && e.getCause() != null) {
+      e = e.getCause();
+    }
+    return e;
+  }
+
+  private static String sha1(String source) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-1").digest(source.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static StringCodec codec() {
+    return StringCodec.UTF8;
+  }
+}

@@ -1,0 +1,128 @@
+package dev.baton.internal.client;
+
+import dev.baton.TaskInfo;
+import dev.baton.TaskNotFoundException;
+import dev.baton.internal.broker.RedisBroker;
+import dev.baton.internal.codec.WireFormat;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+
+/**
+ * Completes futures when tasks reach a terminal state. Listens on each agent type's "finished"
+ * channel, and re-reads every awaited record once a second so that an event missed during a
+ * reconnect delays an answer by at most that long, never forever.
+ */
+public final class ResultWaiter implements AutoCloseable {
+  static final long RECHECK_MILLIS = 1000;
+
+  private record Waiter(String queue, String id, CompletableFuture<TaskInfo> future) {}
+
+  private final RedisBroker broker;
+  private final Function<String, String> locate;
+  private final Map<String, List<Waiter>> waiters = new ConcurrentHashMap<>();
+  private final Set<String> subscribed = ConcurrentHashMap.newKeySet();
+  private final ReentrantLock lock = new ReentrantLock();
+  private StatefulRedisPubSubConnection<String, String> pubsub;
+  private ScheduledExecutorService ticker;
+
+  public ResultWaiter(RedisBroker broker, Function<String, String> locate) {
+    this.broker = broker;
+    this.locate = locate;
+  }
+
+  /** @throws TaskNotFoundException when no agent type holds the task */
+  public CompletableFuture<TaskInfo> await(String id) {
+    String queue = locate.apply(id);
+    CompletableFuture<TaskInfo> future = new CompletableFuture<>();
+    Waiter w = new Waiter(queue, id, future);
+    waiters.computeIfAbsent(id, x -> new CopyOnWriteArrayList<>()).add(w);
+    future.whenComplete((r, e) -> remove(w));
+    start(queue);
+    check(w);
+    return future;
+  }
+
+  private void start(String queue) {
+    lock.lock();
+    try {
+      if (pubsub == null) {
+        pubsub = broker.connectPubSub();
+        pubsub.addListener(new RedisPubSubAdapter<>() {
+          @Override
+          public void message(String channel, String id) {
+            List<Waiter> ws = waiters.get(id);
+            if (ws != null) {
+              Thread.ofVirtual().start(() -> ws.forEach(ResultWaiter.this::check));
+            }
+          }
+        });
+        ticker = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true)
+            .name("baton-result-waiter").unstarted(r));
+        ticker.scheduleWithFixedDelay(this::recheckAll, RECHECK_MILLIS, RECHECK_MILLIS, TimeUnit.MILLISECONDS);
+      }
+      if (subscribed.add(queue)) {
+        pubsub.sync().subscribe(broker.keys().finishedChannel(queue));
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void recheckAll() {
+    for (List<Waiter> ws : waiters.values()) {
+      ws.forEach(this::check);
+    }
+  }
+
+  private void check(Waiter w) {
+    if (w.future.isDone()) {
+      return;
+    }
+    try {
+      Map<String, String> fields = broker.hgetall(broker.keys().task(w.queue, w.id));
+      if (fields == null || fields.isEmpty()) {
+        w.future.completeExceptionally(new TaskNotFoundException(w.id));
+        return;
+      }
+      TaskInfo info = WireFormat.toTaskInfo(fields);
+      if (info.state().isTerminal()) {
+        w.future.complete(info);
+      }
+    } catch (RuntimeException e) {
+      // Redis unreachable or a malformed record: the next recheck tries again
+    }
+  }
+
+  private void remove(Waiter w) {
+    waiters.computeIfPresent(w.id, (id, ws) -> {
+      ws.remove(w);
+      return ws.isEmpty() ? null : ws;
+    });
+  }
+
+  @Override
+  public void close() {
+    lock.lock();
+    try {
+      if (ticker != null) {
+        ticker.shutdownNow();
+      }
+      if (pubsub != null) {
+        pubsub.close();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+}

@@ -1,0 +1,111 @@
+package dev.baton.internal.server;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one background component's pass again and again on its own thread until stopped. A pass
+ * that throws is logged (at most once per {@link #LOG_EVERY} with a count of the ones held back)
+ * and the loop carries on after a growing pause: background loops never die silently.
+ */
+public final class LoopRunner {
+  /** One pass of a component; returns how long to wait before the next. */
+  @FunctionalInterface
+  public interface Pass {
+    Duration runOnce() throws Exception;
+  }
+
+  static final Duration LOG_EVERY = Duration.ofSeconds(10);
+  private static final Logger log = LoggerFactory.getLogger(LoopRunner.class);
+
+  private final String name;
+  private final Pass pass;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition wake = lock.newCondition();
+  private volatile boolean stopped;
+  private Thread thread;
+  private long lastLogNanos;
+  private int suppressed;
+
+  public LoopRunner(String name, Pass pass) {
+    this.name = name;
+    this.pass = pass;
+  }
+
+  public void start() {
+    thread = Thread.ofPlatform().daemon(true).name(name).start(this::loop);
+  }
+
+  private void loop() {
+    int failures = 0;
+    while (!stopped) {
+      Duration pause;
+      try {
+        pause = pass.runOnce();
+        failures = 0;
+      } catch (Throwable t) {
+        if (stopped) {
+          break;
+        }
+        failures++;
+        logFailure(t);
+        pause = Duration.ofMillis(Math.min(5_000, 50L << Math.min(failures, 7)));
+      }
+      sleep(pause);
+    }
+  }
+
+  private void logFailure(Throwable t) {
+    long now = System.nanoTime();
+    if (lastLogNanos == 0 || now - lastLogNanos >= LOG_EVERY.toNanos()) {
+      log.warn("{} pass failed ({} similar failures held back): {}", name, suppressed, t.toString(), t);
+      lastLogNanos = now;
+      suppressed = 0;
+    } else {
+      suppressed++;
+    }
+  }
+
+  private void sleep(Duration pause) {
+    if (pause.isZero() || pause.isNegative()) {
+      return;
+    }
+    lock.lock();
+    try {
+      if (!stopped) {
+        wake.await(pause.toNanos(), TimeUnit.NANOSECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stopped = true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Asks the loop to end after the current pass and waits up to {@code wait} for it. */
+  public void stop(Duration wait) {
+    stopped = true;
+    lock.lock();
+    try {
+      wake.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    if (thread != null) {
+      try {
+        thread.join(wait);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  public boolean isStopped() {
+    return stopped;
+  }
+}

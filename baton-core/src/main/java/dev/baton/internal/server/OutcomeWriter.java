@@ -1,0 +1,140 @@
+package dev.baton.internal.server;
+
+import dev.baton.NonRetryableException;
+import dev.baton.RetryPolicy;
+import dev.baton.TaskError;
+import dev.baton.internal.broker.Keys;
+import dev.baton.internal.broker.RedisBroker;
+import dev.baton.internal.broker.Script;
+import dev.baton.internal.codec.WireFormat;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import java.time.Instant;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes the outcome of an attempt: success, retry after backoff, or dead letter. Each write is one
+ * fenced script that also acknowledges the stream entry. A write that fails because Redis is
+ * unreachable is retried until {@link WorkerRuntime#outcomeRetryWindow()} ends; after that the
+ * entry stays pending, for recovery to hand to another worker.
+ */
+final class OutcomeWriter {
+  private static final Logger log = LoggerFactory.getLogger(OutcomeWriter.class);
+  private static final int STACK_FRAMES = 12;
+
+  private final WorkerRuntime rt;
+  private final RetryPolicy defaultPolicy;
+
+  OutcomeWriter(WorkerRuntime rt, RetryPolicy defaultPolicy) {
+    this.rt = rt;
+    this.defaultPolicy = defaultPolicy;
+  }
+
+  void write(StartedTask task, Outcome outcome) {
+    Keys k = rt.broker().keys();
+    String q = task.agentType();
+    Instant finished = rt.clock().instant();
+    if (outcome.succeeded()) {
+      String record = WireFormat.attemptRecord(
+          new TaskError(task.attempt(), rt.consumerName(), task.startedAt(), finished, null, null, null));
+      send(task, "complete", Script.COMPLETE,
+          new String[] {k.task(q, task.id()), k.stream(q), k.stats(q)},
+          Keys.GROUP, task.entryId(), task.deliveryToken(), outcome.resultJson(),
+          Long.toString(rt.retentionMillis()), record, k.finishedChannel(q));
+      return;
+    }
+    Throwable error = outcome.error();
+    String record = WireFormat.attemptRecord(new TaskError(task.attempt(), rt.consumerName(), task.startedAt(),
+        finished, error.getClass().getName(), error.getMessage(), stackExcerpt(error)));
+    String mode;
+    String reason = "";
+    long delayMillis = 0;
+    NonRetryableException nonRetryable = nonRetryable(error);
+    if (nonRetryable != null) {
+      mode = "dead";
+      reason = "non-retryable error: " + describe(error);
+    } else if (task.attempt() >= task.maxAttempts()) {
+      mode = "dead";
+      reason = "attempts exhausted (" + task.attempt() + "/" + task.maxAttempts() + "): " + describe(error);
+    } else {
+      mode = "retry";
+      RetryPolicy policy = task.retryOverride() != null ? task.retryOverride() : defaultPolicy;
+      delayMillis = policy.delayFor(task.attempt(), rt.random()).toMillis();
+    }
+    send(task, mode, Script.FAIL,
+        new String[] {k.task(q, task.id()), k.stream(q), k.delayed(q), k.dead(q), k.stats(q)},
+        Keys.GROUP, task.entryId(), task.deliveryToken(), mode, Long.toString(delayMillis), record, reason,
+        k.finishedChannel(q));
+  }
+
+  private void send(StartedTask task, String what, Script script, String[] keys, String... args) {
+    long deadline = System.nanoTime() + rt.outcomeRetryWindow().toNanos();
+    long pause = 50;
+    while (true) {
+      try {
+        List<Object> reply = rt.broker().runSync(script, keys, args);
+        long code = (Long) reply.get(0);
+        if (code == -1) {
+          log.warn("{} of task {} rejected: this worker no longer holds attempt {} (state now {})",
+              what, task.id(), task.attempt(), reply.get(1));
+        } else if (code == -2) {
+          log.warn("{} of task {} rejected: its record is gone", what, task.id());
+        }
+        return;
+      } catch (RuntimeException e) {
+        if (System.nanoTime() >= deadline || Thread.currentThread().isInterrupted()) {
+          log.error("could not record {} of task {} (entry {}): {}; the entry stays pending for recovery",
+              what, task.id(), task.entryId(), e.toString());
+          return;
+        }
+        log.debug("retrying {} of task {} after {}", what, task.id(), e.toString());
+        try {
+          Thread.sleep(pause);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+        }
+        pause = Math.min(2_000, pause * 2);
+      }
+    }
+  }
+
+  static NonRetryableException nonRetryable(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof NonRetryableException n) {
+        return n;
+      }
+      if (c.getCause() == c) {
+        break;
+      }
+    }
+    return null;
+  }
+
+  static String describe(Throwable t) {
+    String msg = t.getMessage();
+    String text = t.getClass().getSimpleName() + (msg == null ? "" : ": " + msg);
+    return text.length() > 500 ? text.substring(0, 500) + "..." : text;
+  }
+
+  static String stackExcerpt(Throwable t) {
+    StackTraceElement[] frames = t.getStackTrace();
+    StringWriter out = new StringWriter();
+    PrintWriter w = new PrintWriter(out);
+    w.println(t);
+    for (int i = 0; i < Math.min(STACK_FRAMES, frames.length); i++) {
+      w.println("\tat " + frames[i]);
+    }
+    if (frames.length > STACK_FRAMES) {
+      w.println("\t... " + (frames.length - STACK_FRAMES) + " more");
+    }
+    if (t.getCause() != null && t.getCause() != t) {
+      w.println("Caused by: " + t.getCause());
+    }
+    w.flush();
+    return out.toString();
+  }
+
+}

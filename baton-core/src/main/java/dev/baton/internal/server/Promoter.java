@@ -1,0 +1,61 @@
+package dev.baton.internal.server;
+
+import dev.baton.internal.broker.Keys;
+import dev.baton.internal.broker.RedisBroker;
+import dev.baton.internal.broker.Script;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Moves due tasks (scheduled, or retrying after backoff) from the delayed set to the stream. Any
+ * number of promoters may run at once: the promote script moves a member only if its own ZREM
+ * removed it, so a task is never lost nor added twice. Due times are Redis server time.
+ */
+public final class Promoter {
+  static final int BATCH = 200;
+
+  private final RedisBroker broker;
+  private final List<String> queues;
+  private final Duration maxPause;
+
+  public Promoter(RedisBroker broker, List<String> queues, Duration maxPause) {
+    this.broker = broker;
+    this.queues = List.copyOf(queues);
+    this.maxPause = maxPause;
+  }
+
+  /** Promotes everything due in every queue; returns the pause until the next is due (capped). */
+  public Duration runOnce() {
+    long pause = maxPause.toMillis();
+    for (String queue : queues) {
+      long next = promoteQueue(queue);
+      if (next >= 0) {
+        pause = Math.min(pause, next);
+      }
+    }
+    return Duration.ofMillis(Math.max(1, pause));
+  }
+
+  /** Returns ms until the queue's next due task, or -1 if none waits. */
+  long promoteQueue(String queue) {
+    Keys k = broker.keys();
+    while (true) {
+      List<Object> due = broker.runSync(Script.DUE, new String[] {k.delayed(queue)}, Integer.toString(BATCH));
+      long next = (Long) due.get(0);
+      if (due.size() > 1) {
+        List<String> keys = new ArrayList<>(List.of(k.delayed(queue), k.stream(queue)));
+        List<String> ids = new ArrayList<>();
+        for (int i = 1; i < due.size(); i++) {
+          String id = (String) due.get(i);
+          ids.add(id);
+          keys.add(k.task(queue, id));
+        }
+        broker.<Long>runSync(Script.PROMOTE, keys.toArray(String[]::new), ids.toArray(String[]::new));
+      }
+      if (next != 0) {
+        return next;
+      }
+    }
+  }
+}

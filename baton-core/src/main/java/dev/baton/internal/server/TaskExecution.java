@@ -1,0 +1,123 @@
+package dev.baton.internal.server;
+
+import dev.baton.NonRetryableException;
+import dev.baton.RawJson;
+import dev.baton.TaskHandler;
+import dev.baton.TaskTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One attempt of one task on a virtual thread. Exactly one of three things decides the attempt:
+ * the handler returning, the deadline passing (the handler is interrupted and the attempt fails
+ * at once, whether or not the handler ever returns), or the worker abandoning it at shutdown
+ * (nothing is written, so the entry stays pending for recovery).
+ */
+final class TaskExecution implements Runnable {
+  private enum Phase {
+    RUNNING,
+    FINISHED,
+    TIMED_OUT,
+    ABANDONED
+  }
+
+  private final WorkerRuntime rt;
+  private final StartedTask task;
+  private final TaskHandler handler;
+  private final OutcomeWriter writer;
+  private final Runnable onExit;
+  private final ExecutionContext context;
+  private final AtomicReference<Phase> phase = new AtomicReference<>(Phase.RUNNING);
+  private volatile Thread thread;
+
+  TaskExecution(WorkerRuntime rt, StartedTask task, TaskHandler handler, OutcomeWriter writer, Runnable onExit) {
+    this.rt = rt;
+    this.task = task;
+    this.handler = handler;
+    this.writer = writer;
+    this.onExit = onExit;
+    this.context = new ExecutionContext(task.id(), task.agentType(), task.attempt(), task.maxAttempts(),
+        task.payloadJson(), task.headers(), task.startedAt().plusMillis(task.timeoutMillis()), rt.codec());
+  }
+
+  StartedTask task() {
+    return task;
+  }
+
+  @Override
+  public void run() {
+    thread = Thread.currentThread();
+    ScheduledFuture<?> timer = rt.timers().schedule(this::onDeadline, task.timeoutMillis(), TimeUnit.MILLISECONDS);
+    try {
+      Outcome outcome;
+      try {
+        outcome = Outcome.success(encode(handler.handle(context)));
+      } catch (Throwable t) {
+        outcome = Outcome.failure(t);
+      }
+      timer.cancel(false);
+      if (phase.compareAndSet(Phase.RUNNING, Phase.FINISHED)) {
+        Thread.interrupted(); // a late interrupt must not abort the outcome write
+        writer.write(task, outcome);
+      }
+    } finally {
+      onExit.run();
+    }
+  }
+
+  private String encode(Object result) {
+    String json;
+    if (result instanceof RawJson raw) {
+      try {
+        rt.codec().validate(raw.json());
+      } catch (IllegalArgumentException e) {
+        throw new NonRetryableException("handler returned invalid JSON: " + e.getMessage(), e);
+      }
+      json = raw.json();
+    } else {
+      try {
+        json = rt.codec().encode(result);
+      } catch (IllegalArgumentException e) {
+        throw new NonRetryableException("handler result cannot be encoded: " + e.getMessage(), e);
+      }
+    }
+    int bytes = json.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes > rt.maxResultBytes()) {
+      throw new NonRetryableException("result is " + bytes + " bytes, over the limit of " + rt.maxResultBytes());
+    }
+    return json;
+  }
+
+  private void onDeadline() {
+    if (phase.compareAndSet(Phase.RUNNING, Phase.TIMED_OUT)) {
+      String why = "task timed out after " + task.timeoutMillis() + "ms";
+      context.cancel(why);
+      interrupt();
+      Runnable record = () -> writer.write(task, Outcome.failure(new TaskTimeoutException(why)));
+      try {
+        rt.handlers().execute(record);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        record.run(); // the worker is stopping: write from the timer thread instead
+      }
+    }
+  }
+
+  /** Stops the attempt without recording an outcome; true if it was still running. */
+  boolean abandon() {
+    if (phase.compareAndSet(Phase.RUNNING, Phase.ABANDONED)) {
+      context.cancel("worker shutting down");
+      interrupt();
+      return true;
+    }
+    return false;
+  }
+
+  private void interrupt() {
+    Thread t = thread;
+    if (t != null) {
+      t.interrupt();
+    }
+  }
+}

@@ -1,0 +1,31 @@
+package dev.baton.internal.server;
+
+import dev.baton.JsonCodec;
+import dev.baton.internal.broker.RedisBroker;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.DoubleSupplier;
+
+/**
+ * What every component of one worker shares.
+ *
+ * @param consumerName this worker's consumer name in every group: unique per process incarnation
+ * @param handlers runs handlers, one virtual thread per task
+ * @param timers fires task deadlines
+ * @param random jitter source for backoff, in [0, 1)
+ * @param outcomeRetryWindow how long a failed outcome write is retried before the entry is left
+ *     pending for recovery
+ */
+public record WorkerRuntime(
+    RedisBroker broker,
+    JsonCodec codec,
+    InstantSource clock,
+    String consumerName,
+    ExecutorService handlers,
+    ScheduledExecutorService timers,
+    DoubleSupplier random,
+    long retentionMillis,
+    int maxResultBytes,
+    Duration outcomeRetryWindow) {}

@@ -1,0 +1,21 @@
+/**
+ * Baton: a resilient task queue for multi-agent systems, on Redis Streams.
+ *
+ * <p>Start with {@link dev.baton.BatonClient}: it owns the Redis connections and hands out a
+ * {@link dev.baton.Dispatcher} to enqueue tasks, an {@link dev.baton.Inspector} to read state and
+ * manage dead letters, and {@link dev.baton.Worker} builders to run handlers per agent type.
+ *
+ * <pre>{@code
+ * try (BatonClient baton = BatonClient.connect(BatonConfig.builder().redisUri("redis://127.0.0.1:6379").build())) {
+ *   Worker worker = Worker.builder(baton)
+ *       .handle("summarizer", HandlerOptions.withConcurrency(8), ctx -> Map.of("summary", summarize(ctx.payloadJson())))
+ *       .build();
+ *   worker.start();
+ *   EnqueueResult r = baton.dispatcher().enqueue(TaskRequest.builder("summarizer").payloadJson("{\"text\":\"...\"}").build());
+ *   TaskInfo done = baton.dispatcher().awaitResult(r.id(), Duration.ofSeconds(30));
+ * }
+ * }</pre>
+ *
+ * <p>Everything under {@code dev.baton.internal} is implementation with no compatibility promise.
+ */
+package dev.baton;

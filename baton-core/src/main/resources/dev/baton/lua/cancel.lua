@@ -1,0 +1,42 @@
+--[[
+cancel: end a task that has not started. A cancelled task is never run.
+
+KEYS[1] task     P:{Q}:task:<id>  HASH
+KEYS[2] stream   P:{Q}:stream     STREAM
+KEYS[3] delayed  P:{Q}:delayed    ZSET
+KEYS[4] stats    P:{Q}:stats      HASH
+
+ARGV[1] consumer group
+ARGV[2] retention of the finished record, ms
+ARGV[3] channel for terminal events
+ARGV[4] task id
+
+A queued entry not yet delivered is deleted from the stream; one already
+delivered (pending) is left for the worker, whose start script sees the
+cancelled state and acknowledges it without running it.
+
+Returns {1, 'cancelled'}; {0, state} not cancellable in that state; {-2} not found.
+]]
+local taskKey, stream, delayed, stats = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local group, retention, channel, id = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+
+local cur = redis.call('HMGET', taskKey, 'st', 'eid')
+local st, eid = cur[1], cur[2]
+if not st then return {-2} end
+if st ~= 'scheduled' and st ~= 'retrying' and st ~= 'queued' then
+  return {0, st}
+end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+
+if st == 'queued' and eid then
+  local pending = redis.call('XPENDING', stream, group, eid, eid, 1)
+  if #pending == 0 then redis.call('XDEL', stream, eid) end
+else
+  redis.call('ZREM', delayed, id)
+end
+redis.call('HSET', taskKey, 'st', 'cancelled', 'ft', now)
+redis.call('PEXPIRE', taskKey, retention)
+redis.call('HINCRBY', stats, 'cancelled', 1)
+redis.call('PUBLISH', channel, id)
+return {1, 'cancelled'}

@@ -1,0 +1,33 @@
+--[[
+replay: put a dead-lettered task back on its stream with a fresh attempt budget.
+Its history is kept.
+
+KEYS[1] task    P:{Q}:task:<id>  HASH
+KEYS[2] stream  P:{Q}:stream     STREAM
+KEYS[3] dead    P:{Q}:dead       ZSET
+KEYS[4] stats   P:{Q}:stats      HASH
+
+ARGV[1] consumer group
+ARGV[2] task id
+
+Returns {1, entryId} replayed; {0, state} not dead; {-2} not found;
+{-3} a tombstone without a payload (cannot run again; purge it instead).
+]]
+local taskKey, stream, dead, stats = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local group, id = ARGV[1], ARGV[2]
+
+local cur = redis.call('HMGET', taskKey, 'st', 'p')
+if not cur[1] then return {-2} end
+if cur[1] ~= 'dead' then return {0, cur[1]} end
+if not cur[2] then return {-3} end
+
+if redis.call('EXISTS', stream) == 0 then
+  redis.call('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM')
+end
+redis.call('ZREM', dead, id)
+local eid = redis.call('XADD', stream, '*', 't', id)
+redis.call('HDEL', taskKey, 'ft', 'why', 'r', 'own')
+redis.call('HSET', taskKey, 'st', 'queued', 'eid', eid, 'att', 0)
+redis.call('PERSIST', taskKey)
+redis.call('HINCRBY', stats, 'replayed', 1)
+return {1, eid}
