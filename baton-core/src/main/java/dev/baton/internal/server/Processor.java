@@ -94,8 +94,24 @@ public final class Processor {
     return Duration.ZERO;
   }
 
-  /** Starts the entries read; each holds one permit, given back when its handler ends. */
+  /** Gives back the permits of entries that were neither launched nor released when dispatch failed. */
   private void dispatch(List<StreamMessage<String, String>> entries) {
+    int[] settled = {0};
+    try {
+      dispatch(entries, settled);
+    } catch (RuntimeException e) {
+      permits.release(entries.size() - settled[0]);
+      log.error("dispatch of {} entries of {} failed: {}; unstarted entries stay pending for recovery",
+          entries.size() - settled[0], agentType, e.toString());
+      throw e;
+    }
+  }
+
+  /**
+   * Starts the entries read; each holds one permit, given back when its handler ends.
+   * {@code settled[0]} counts entries whose permit is accounted for (released or handed to a task).
+   */
+  private void dispatch(List<StreamMessage<String, String>> entries, int[] settled) {
     Keys k = rt.broker().keys();
     List<String> keys = new ArrayList<>(List.of(k.stream(agentType), k.dead(agentType), k.stats(agentType)));
     List<String> args = new ArrayList<>(List.of(Keys.GROUP, rt.consumerName(), k.finishedChannel(agentType)));
@@ -105,6 +121,7 @@ public final class Processor {
       if (id == null || !TaskRequest.ID.matcher(id).matches()) {
         deadLetterEntry(e, id == null ? "stream entry has no task id field 't'" : "stream entry has an invalid task id");
         permits.release();
+        settled[0]++;
         continue;
       }
       keys.add(k.task(agentType, id));
@@ -116,9 +133,14 @@ public final class Processor {
       return;
     }
     List<Object> results = startWithRetry(keys, args, ids.size());
+    if (results.isEmpty()) {
+      settled[0] += ids.size(); // startWithRetry released them
+      return;
+    }
     for (int i = 0; i < results.size(); i++) {
       @SuppressWarnings("unchecked")
       List<Object> r = (List<Object>) results.get(i);
+      settled[0]++;
       if ((Long) r.get(0) != 1L) {
         permits.release();
         if ((Long) r.get(0) == -1L) {
