@@ -1,0 +1,121 @@
+package dev.baton.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A TCP proxy on a free loopback port in front of a loopback server, for network fault tests: it
+ * can cut every connection, or swallow the next reply from the server and then cut, which makes a
+ * client believe its request was lost although the server executed it.
+ */
+public final class TcpProxy implements AutoCloseable {
+  private final ServerSocket listener;
+  private final int targetPort;
+  private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean swallowNextReply = new AtomicBoolean();
+  private final AtomicInteger connections = new AtomicInteger();
+  private volatile boolean closed;
+
+  public TcpProxy(int targetPort) throws IOException {
+    this.targetPort = targetPort;
+    this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    Thread.ofVirtual().name("tcp-proxy-accept").start(this::acceptLoop);
+  }
+
+  public int port() {
+    return listener.getLocalPort();
+  }
+
+  public String uri() {
+    return "redis://127.0.0.1:" + port();
+  }
+
+  /** Connections accepted so far. */
+  public int connections() {
+    return connections.get();
+  }
+
+  /** The next bytes the server sends are dropped, and every connection is then cut. */
+  public void swallowNextReplyAndCut() {
+    swallowNextReply.set(true);
+  }
+
+  /** Cuts every open connection at once. */
+  public void cutAll() {
+    for (Socket s : sockets) {
+      closeQuietly(s);
+    }
+    sockets.clear();
+  }
+
+  private void acceptLoop() {
+    while (!closed) {
+      try {
+        Socket client = listener.accept();
+        Socket server = new Socket();
+        server.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort), 2000);
+        client.setTcpNoDelay(true);
+        server.setTcpNoDelay(true);
+        sockets.add(client);
+        sockets.add(server);
+        connections.incrementAndGet();
+        Thread.ofVirtual().start(() -> pump(client, server, false));
+        Thread.ofVirtual().start(() -> pump(server, client, true));
+      } catch (IOException e) {
+        if (closed) {
+          return;
+        }
+      }
+    }
+  }
+
+  private void pump(Socket from, Socket to, boolean fromServer) {
+    byte[] buf = new byte[16 * 1024];
+    try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+      int n;
+      while ((n = in.read(buf)) >= 0) {
+        if (fromServer && swallowNextReply.compareAndSet(true, false)) {
+          cutAll();
+          return;
+        }
+        out.write(buf, 0, n);
+        out.flush();
+      }
+    } catch (IOException e) {
+      // connection cut: close both ends below
+    } finally {
+      closeQuietly(from);
+      closeQuietly(to);
+      sockets.remove(from);
+      sockets.remove(to);
+    }
+  }
+
+  private static void closeQuietly(Socket s) {
+    try {
+      s.close();
+    } catch (IOException e) {
+      // already closed
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    try {
+      listener.close();
+    } catch (IOException e) {
+      // closing
+    }
+    cutAll();
+  }
+}
