@@ -22,8 +22,8 @@ public record HandlerOptions(int concurrency, Duration timeout, RetryPolicy retr
     if (concurrency < 1 || concurrency > 10_000) {
       throw new IllegalArgumentException("concurrency must be in [1, 10000], got " + concurrency);
     }
-    if (timeout.toMillis() < 1) {
-      throw new IllegalArgumentException("timeout must be at least 1ms, got " + timeout);
+    if (timeout.toMillis() < 1 || timeout.compareTo(TaskRequest.MAX_TIMEOUT) > 0) {
+      throw new IllegalArgumentException("timeout must be in [1ms, 7d], got " + timeout);
     }
   }
 

@@ -34,6 +34,10 @@ local maxAttempts, timeoutMs = ARGV[4], ARGV[5]
 local delayMs, runAt = tonumber(ARGV[6]), tonumber(ARGV[7])
 local dedup, headers, backoff = ARGV[8], ARGV[9], ARGV[10]
 local dedupWindow, group = ARGV[11], ARGV[12]
+-- validate numbers before the first write: a script that fails after writing does not roll back
+if not delayMs or not runAt or not tonumber(dedupWindow) then
+  return redis.error_reply('ERR enqueue: delay, run-at and dedup window must be integers')
+end
 
 local existing = redis.call('HGET', taskKey, 'st')
 if existing then
@@ -71,7 +75,7 @@ if headers ~= '' then redis.call('HSET', taskKey, 'h', headers) end
 if backoff ~= '' then redis.call('HSET', taskKey, 'bo', backoff) end
 if dedup ~= '' then
   redis.call('HSET', taskKey, 'dk', dedup)
-  redis.call('SET', dedupKey, id, 'PX', dedupWindow + math.max(0, due - now))
+  redis.call('SET', dedupKey, id, 'PX', math.max(1, tonumber(dedupWindow) + math.max(0, due - now)))
 end
 redis.call('HINCRBY', stats, 'enqueued', 1)
 return {1, id, state}

@@ -16,7 +16,9 @@ ARGV[3+2i-1] entry id of entry i
 ARGV[3+2i]   task id of entry i
 
 Returns one element per entry:
-  {1, HGETALL flattened}  started: the record after the update
+  {1, HGETALL flattened}  started: the record after the update (a repeated call by the same
+                          consumer for an entry it already started answers the same, without
+                          counting another delivery, so retrying a call whose reply was lost is safe)
   {0, reason}             skipped and acknowledged (finished, cancelled, stale entry)
   {-1, reason}            dead-lettered here (record missing, attempts exhausted)
 ]]
@@ -42,6 +44,11 @@ for i = 1, n do
     redis.call('XDEL', stream, eid)
     redis.call('PUBLISH', channel, id)
     out[i] = {-1, 'task record missing'}
+  elseif st == 'running' and redis.call('HGET', taskKey, 'eid') == eid
+      and redis.call('HGET', taskKey, 'own') == consumer then
+    -- this very call ran before and its reply was lost (client retry or reconnect replay):
+    -- answer as then, without counting a second delivery
+    out[i] = {1, redis.call('HGETALL', taskKey)}
   elseif st ~= 'queued' or redis.call('HGET', taskKey, 'eid') ~= eid then
     redis.call('XACK', stream, group, eid)
     redis.call('XDEL', stream, eid)
@@ -49,14 +56,21 @@ for i = 1, n do
   else
     local att = tonumber(redis.call('HGET', taskKey, 'att'))
     local max = tonumber(redis.call('HGET', taskKey, 'max'))
-    if att >= max then
-      redis.call('HSET', taskKey, 'st', 'dead', 'ft', now, 'why', 'attempts exhausted')
+    local dlv = tonumber(redis.call('HGET', taskKey, 'dlv'))
+    local why = nil
+    if att == nil or max == nil or dlv == nil then
+      why = 'malformed task: att, dlv or max is not a number'
+    elseif att >= max then
+      why = 'attempts exhausted'
+    end
+    if why then
+      redis.call('HSET', taskKey, 'st', 'dead', 'ft', now, 'why', why)
       redis.call('ZADD', dead, now, id)
       redis.call('HINCRBY', stats, 'dead', 1)
       redis.call('XACK', stream, group, eid)
       redis.call('XDEL', stream, eid)
       redis.call('PUBLISH', channel, id)
-      out[i] = {-1, 'attempts exhausted'}
+      out[i] = {-1, why}
     else
       redis.call('HINCRBY', taskKey, 'att', 1)
       redis.call('HINCRBY', taskKey, 'dlv', 1)

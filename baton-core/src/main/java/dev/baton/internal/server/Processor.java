@@ -219,7 +219,7 @@ public final class Processor {
     }
     int max = WireFormat.intField(f, "max");
     int attempt = WireFormat.intField(f, "att");
-    long timeout = WireFormat.intField(f, "to");
+    long timeout = WireFormat.longField(f, "to");
     RetryPolicy override = f.containsKey("bo") ? RetryPolicy.fromWire(f.get("bo")) : null;
     return new StartedTask(
         f.get("id"),
