@@ -69,8 +69,8 @@ public final class DemoCommand implements Callable<Integer> {
   String redisUrl;
 
   @Option(names = "--seed", paramLabel = "N", defaultValue = "8",
-      description = {"Seed of the flaky service's failures: the same seed fails the same calls (default: ${DEFAULT-VALUE},",
-          "which shows a 503, a 429 and a timeout; other seeds may also exhaust a healthy topic's attempts)"})
+      description = "Seed of the flaky service: the same seed fails the same calls. The default, ${DEFAULT-VALUE}, "
+          + "shows a 503, a 429 and a timeout; other seeds may also exhaust a healthy topic's attempts.")
   long seed;
 
   @Option(names = "--failure-rate", paramLabel = "P", defaultValue = "0.4",
@@ -98,22 +98,33 @@ public final class DemoCommand implements Callable<Integer> {
     if (!(failureRate >= 0 && failureRate <= 1)) {
       throw new ParameterException(spec.commandLine(), "--failure-rate must be in [0, 1], got " + failureRate);
     }
+    boolean privateRedis = redisUrl == null || redisUrl.isBlank();
+    if (!privateRedis) {
+      try {
+        BatonConfig.builder().redisUri(redisUrl).build();
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), "--redis/REDIS_URL: " + e.getMessage());
+      }
+    }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    Path bin = privateRedis ? PrivateRedis.findBinary(redisSearchPath) : null;
+    if (privateRedis && bin == null) {
+      err.println("baton demo needs Redis: install redis-server (apt-get install redis-server), "
+          + "or point it at one with REDIS_URL=redis://host:6379 or --redis URL");
+      err.flush();
+      return 3;
+    }
     long start = System.nanoTime();
     Deque<AutoCloseable> cleanup = new ArrayDeque<>();
     Map<String, Level> logLevels = verbose ? Map.of() : quietLogs();
     try {
-      boolean privateRedis = redisUrl == null || redisUrl.isBlank();
+      out.println("Baton demo: a planner fans out " + DemoAgents.TOPICS.size() + " researcher tasks to a flaky "
+          + "facts service, waits for them all, and a writer assembles the answer.");
+      out.println();
+      out.flush();
       String uri = redisUrl;
       if (privateRedis) {
-        Path bin = PrivateRedis.findBinary(redisSearchPath);
-        if (bin == null) {
-          err.println("baton demo needs Redis: install redis-server (apt-get install redis-server), "
-              + "or point it at one with REDIS_URL=redis://host:6379 or --redis URL");
-          err.flush();
-          return 3;
-        }
         PrivateRedis redis;
         try {
           redis = PrivateRedis.start(bin);
@@ -132,21 +143,18 @@ public final class DemoCommand implements Callable<Integer> {
       }
       String runId = HexFormat.of().toHexDigits(new SecureRandom().nextInt());
       String prefix = "demo-" + runId;
-      BatonConfig config;
-      try {
-        config = BatonConfig.builder().redisUri(uri).keyPrefix(prefix).retention(Duration.ofDays(1)).build();
-      } catch (IllegalArgumentException e) {
-        throw new ParameterException(spec.commandLine(), "--redis: " + e.getMessage());
-      }
       BatonClient client;
       try {
-        client = BatonClient.connect(config);
+        client = BatonClient.connect(
+            BatonConfig.builder().redisUri(uri).keyPrefix(prefix).retention(Duration.ofDays(1)).build());
       } catch (BatonException e) {
-        err.println("baton demo: cannot reach Redis at " + uri + ": " + e.getMessage());
+        err.println("baton demo: " + e.getMessage());
         err.flush();
         return 3;
       }
       cleanup.push(client);
+      ProgressPrinter.line(out, start, "setup", "redis", (privateRedis ? "private redis-server at " : "") + uri
+          + ", key prefix " + prefix);
       return run(out, client, uri, privateRedis, "plan-" + runId, start, cleanup);
     } finally {
       closeAll(cleanup, err);
@@ -176,19 +184,15 @@ public final class DemoCommand implements Callable<Integer> {
         .shutdownGrace(Duration.ofSeconds(2))
         .build();
 
-    out.println("Baton demo: a planner fans out " + DemoAgents.TOPICS.size() + " researcher tasks to a flaky "
-        + "facts service, waits for them, and a writer assembles the answer.");
-    out.println("  redis  " + uri + (privateRedis ? "  (private redis-server for this run)" : "")
-        + "  key prefix " + client.config().keyPrefix());
-    out.printf(Locale.ROOT, "  facts  %s/facts  (seed %d: ~%.0f%% of calls fail; '%s' always fails)%n",
-        facts.baseUri(), seed, failureRate * 100, FlakyFactsService.POISONED_TOPIC);
-    out.println("  researcher: " + DemoAgents.RESEARCH_ATTEMPTS + " attempts, timeout "
-        + DemoAgents.RESEARCH_TIMEOUT.toMillis() + "ms, backoff " + DemoAgents.RESEARCH_BACKOFF.toWire()
-        + " (base ms, multiplier, cap ms)");
-    out.println();
-    out.flush();
-
+    ProgressPrinter.line(out, start, "setup", "facts service", String.format(Locale.ROOT,
+        "%s/facts?topic=T, seed %d: ~%.0f%% of calls fail (503, 429, too slow); '%s' always fails (500)",
+        facts.baseUri(), seed, failureRate * 100, FlakyFactsService.POISONED_TOPIC));
     worker.start();
+    ProgressPrinter.line(out, start, "setup", "worker", String.format(Locale.ROOT,
+        "serves %s; a researcher task has %d attempts, timeout %dms, backoff %dms x%.0f up to %dms",
+        worker.agentTypes(), DemoAgents.RESEARCH_ATTEMPTS, DemoAgents.RESEARCH_TIMEOUT.toMillis(),
+        DemoAgents.RESEARCH_BACKOFF.base().toMillis(), DemoAgents.RESEARCH_BACKOFF.multiplier(),
+        DemoAgents.RESEARCH_BACKOFF.cap().toMillis()));
     cleanup.push(() -> worker.shutdown(Duration.ofSeconds(2)));
     progress.start();
     cleanup.push(progress);

@@ -64,12 +64,13 @@ final class ProgressPrinter implements AutoCloseable {
   }
 
   private void print(String agent, String label, String message) {
-    out.printf(Locale.ROOT, "[%5.1fs] %-11s %-21s %s%n", elapsedSeconds(), agent, label, message);
-    out.flush();
+    line(out, startNanos, agent, label, message);
   }
 
-  double elapsedSeconds() {
-    return (System.nanoTime() - startNanos) / 1e9;
+  /** Prints one progress line: time since {@code startNanos}, who, about what, what happened. */
+  static void line(PrintWriter out, long startNanos, String agent, String label, String message) {
+    out.printf(Locale.ROOT, "[%5.1fs] %-11s %-21s %s%n", (System.nanoTime() - startNanos) / 1e9, agent, label, message);
+    out.flush();
   }
 
   /** Starts polling on a daemon thread. */

@@ -83,6 +83,7 @@ class DemoIT {
     command.redisSearchPath = List.of();
     Run r = run(command);
     assertThat(r.exitCode()).isEqualTo(3);
+    assertThat(r.out()).isEmpty();
     assertThat(r.err().lines().toList()).hasSize(1);
     assertThat(r.err()).contains("apt-get install redis-server").contains("REDIS_URL");
   }
