@@ -218,7 +218,8 @@ public final class DemoCommand implements Callable<Integer> {
         }
       }
     } catch (TimeoutException e) {
-      failure = "the pipeline did not finish within " + timeout.toSeconds() + "s (--timeout)";
+      failure = "the pipeline did not finish within " + ProgressPrinter.formatSeconds(timeout.toMillis() / 1e3)
+          + " (--timeout)";
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       failure = "interrupted";
@@ -251,7 +252,8 @@ public final class DemoCommand implements Callable<Integer> {
     out.println("Summary:");
     out.printf(Locale.ROOT, "  tasks         %d enqueued, %d succeeded, %d dead%n", enqueued, succeeded, dead.size());
     out.printf(Locale.ROOT, "  attempts      %d, of which %d failed and were retried%n", attempts, retried);
-    out.printf(Locale.ROOT, "  facts service %d calls, %d answered with an error%n", facts.calls(), facts.failures());
+    out.printf(Locale.ROOT, "  facts service %d calls: %d answered with an error, %d too slowly%n", facts.calls(),
+        facts.failures(), facts.slowCalls());
     out.println("  dead letters  " + dead.size());
     for (TaskInfo d : dead) {
       out.println("    " + d.agentType() + " task " + d.id() + " dead: " + d.deadReason());

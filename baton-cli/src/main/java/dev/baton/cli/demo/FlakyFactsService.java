@@ -57,6 +57,7 @@ final class FlakyFactsService implements AutoCloseable {
   private final Map<String, AtomicInteger> callsByTopic = new ConcurrentHashMap<>();
   private final AtomicInteger calls = new AtomicInteger();
   private final AtomicInteger failures = new AtomicInteger();
+  private final AtomicInteger slowCalls = new AtomicInteger();
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private HttpServer server;
 
@@ -112,6 +113,11 @@ final class FlakyFactsService implements AutoCloseable {
     return failures.get();
   }
 
+  /** Calls answered late on purpose so far. */
+  int slowCalls() {
+    return slowCalls.get();
+  }
+
   private void serve(HttpExchange exchange) throws IOException {
     try (exchange) {
       String topic = queryParam(exchange.getRequestURI().getRawQuery(), "topic");
@@ -126,6 +132,7 @@ final class FlakyFactsService implements AutoCloseable {
       switch (b) {
         case OK -> respond(exchange, 200, Map.of("topic", topic, "fact", FACTS.get(topic)));
         case SLOW -> {
+          slowCalls.incrementAndGet();
           try {
             Thread.sleep(slowDelay);
           } catch (InterruptedException e) {

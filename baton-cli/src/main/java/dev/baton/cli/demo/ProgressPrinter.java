@@ -164,7 +164,10 @@ final class ProgressPrinter implements AutoCloseable {
 
   /** Stops polling, then looks once more so that every event up to now is printed. */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (stopped) {
+      return;
+    }
     stopped = true;
     Thread p = poller;
     if (p != null) {
