@@ -132,6 +132,9 @@ public final class GlobalOptions {
       return BatonClient.connect(config);
     } catch (BatonException e) {
       throw new CliException(ExitCodes.REDIS_UNREACHABLE, e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      // the Redis client rejected the URL (e.g. no host, bad port)
+      throw new ParameterException(mixee.commandLine(), "invalid --redis URL: " + e.getMessage(), e);
     }
   }
 }

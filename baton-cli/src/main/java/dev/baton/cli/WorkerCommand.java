@@ -26,16 +26,21 @@ import picocli.CommandLine.Spec;
     },
     footerHeading = "%nExit-code contract of COMMAND:%n",
     footer = {
-      "  0      success. Stdout is the result: JSON as is, other text stored as a JSON string, empty stdout as null.",
-      "  65     permanent failure (EX_DATAERR): not retried, the task goes to the dead-letter queue.",
-      "  other  failure: retried with backoff while attempts remain, then dead-lettered. The error records the exit",
-      "         code and the last " + ExecHandler.STDERR_TAIL_CHARS + " characters of stderr.",
+      "  0      success. Stdout is the result: JSON as is, other text is stored as",
+      "         a JSON string, empty stdout as null.",
+      "  65     permanent failure (EX_DATAERR): not retried, the task goes to the",
+      "         dead-letter queue.",
+      "  other  failure: retried with backoff while attempts remain, then",
+      "         dead-lettered. The error records the exit code and the end of",
+      "         stderr (about " + ExecHandler.STDERR_TAIL_CHARS + " characters).",
       "",
-      "When a task's deadline passes (its --timeout, else the worker's) the attempt fails as timed out, and COMMAND",
-      "and its child processes get SIGTERM, then SIGKILL after --kill-after.",
+      "When a task's deadline passes (its --timeout, else the worker's), the",
+      "attempt fails as timed out: COMMAND and its child processes get SIGTERM,",
+      "then SIGKILL after --kill-after.",
       "",
-      "SIGTERM or SIGINT: stop fetching, let running tasks finish within --grace, then stop them; their tasks stay",
-      "pending and another worker takes them over. The worker then exits 0. A second signal stops at once."
+      "SIGTERM or SIGINT: stop fetching, let running tasks finish within --grace,",
+      "then stop them; their entries stay pending for recovery by another worker.",
+      "The worker then exits 0. A second signal stops at once."
     })
 final class WorkerCommand implements Callable<Integer> {
   @Mixin GlobalOptions globals;

@@ -121,6 +121,12 @@ class EnqueueCommandIT {
           assertThat(r.err()).contains("no such file");
         });
     assertThat(cli.run("enqueue", "--queue", "q", "--file", "-", "--id", "x").exitCode()).isEqualTo(2);
+    assertThat(Cli.runRaw("--redis", "http://127.0.0.1:6379", "stats").exitCode()).isEqualTo(2);
+    assertThat(Cli.runRaw("--redis", "redis://127.0.0.1:99999", "stats"))
+        .satisfies(r -> {
+          assertThat(r.exitCode()).isEqualTo(2);
+          assertThat(r.err()).startsWith("baton: invalid --redis URL: ");
+        });
     assertThat(redis.client().inspector().agentTypes()).isEmpty();
   }
 
