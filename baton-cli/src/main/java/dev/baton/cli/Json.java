@@ -2,7 +2,7 @@ package dev.baton.cli;
 
 import java.io.PrintWriter;
 import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -13,8 +13,9 @@ import tools.jackson.databind.json.JsonMapper;
 final class Json {
   private static final JsonMapper MAPPER = JsonMapper.builder()
       .enable(SerializationFeature.INDENT_OUTPUT)
+      // stored payloads and results are shown with every digit they have
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
       .build();
-  private static final JsonMapper COMPACT = JsonMapper.builder().build();
 
   private Json() {}
 
@@ -23,18 +24,13 @@ final class Json {
     out.flush();
   }
 
-  static String compact(Object value) {
-    return COMPACT.writeValueAsString(value);
-  }
-
   /** Stored JSON text as a tree, so it is embedded rather than quoted; text that does not parse stays text. */
   static Object tree(String json) {
     if (json == null) {
       return null;
     }
     try {
-      JsonNode node = MAPPER.readTree(json);
-      return node;
+      return MAPPER.readTree(json);
     } catch (JacksonException e) {
       return json;
     }
