@@ -1,0 +1,67 @@
+package dev.baton.cli;
+
+import dev.baton.BatonClient;
+import dev.baton.QueueStats;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code baton stats}: counts per agent type. */
+@Command(
+    name = "stats",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Shows task counts per agent type.",
+      "Columns: queued (waiting for a worker), running, delayed (scheduled or waiting to retry), "
+          + "succeeded (since the queue was created) and dead (in the dead-letter queue now).",
+      "--json adds cancelled, retried and enqueued."
+    })
+final class StatsCommand implements Callable<Integer> {
+  @Mixin GlobalOptions globals;
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--json", description = "Print a JSON array, one object per agent type.")
+  boolean json;
+
+  @Override
+  public Integer call() {
+    List<QueueStats> stats;
+    try (BatonClient client = globals.connect()) {
+      stats = client.inspector().stats();
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      List<Map<String, Object>> rows = new ArrayList<>();
+      for (QueueStats s : stats) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("agentType", s.agentType());
+        m.put("queued", s.queued());
+        m.put("running", s.running());
+        m.put("delayed", s.delayed());
+        m.put("succeeded", s.succeeded());
+        m.put("dead", s.dead());
+        m.put("cancelled", s.cancelled());
+        m.put("retried", s.retried());
+        m.put("enqueued", s.enqueued());
+        rows.add(m);
+      }
+      Json.print(out, rows);
+      return ExitCodes.OK;
+    }
+    Table t = new Table("AGENT TYPE", "QUEUED", "RUNNING", "DELAYED", "SUCCEEDED", "DEAD");
+    for (QueueStats s : stats) {
+      t.row(s.agentType(), s.queued(), s.running(), s.delayed(), s.succeeded(), s.dead());
+    }
+    t.print(out);
+    return ExitCodes.OK;
+  }
+}

@@ -1,0 +1,224 @@
+package dev.baton.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.baton.BatonClient;
+import dev.baton.HandlerOptions;
+import dev.baton.NonRetryableException;
+import dev.baton.TaskInfo;
+import dev.baton.TaskState;
+import dev.baton.Worker;
+import dev.baton.testing.RedisExtension;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** status, stats, dlq and cancel. */
+class InspectCommandsIT {
+  @RegisterExtension static final RedisExtension redis = new RedisExtension();
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  private final Cli cli = new Cli(redis);
+
+  private String enqueue(String queue, String payload, String... more) {
+    List<String> args = new java.util.ArrayList<>(List.of("enqueue", "--queue", queue, "--payload", payload));
+    args.addAll(List.of(more));
+    Cli.Result r = cli.run(args.toArray(String[]::new));
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    return r.out().strip();
+  }
+
+  @Test
+  void statusShowsTheRecordAsTextOrJson() {
+    String id = enqueue("reports", "{\"month\":\"2026-11\"}", "--max-attempts", "4", "--header", "k=v");
+
+    Cli.Result text = cli.run("status", id);
+    assertThat(text.exitCode()).as(text.err()).isZero();
+    assertThat(text.out())
+        .contains("id:          " + id)
+        .contains("agent type:  reports")
+        .contains("state:       queued")
+        .contains("attempts:    0/4")
+        .contains("headers:     k=v")
+        .contains("payload:     {\"month\":\"2026-11\"}")
+        .containsPattern("created: +20\\d\\d-");
+
+    Cli.Result json = cli.run("status", id, "--json");
+    assertThat(json.exitCode()).isZero();
+    JsonNode n = JSON.readTree(json.out());
+    assertThat(n.get("id").asString()).isEqualTo(id);
+    assertThat(n.get("state").asString()).isEqualTo("queued");
+    assertThat(n.get("maxAttempts").asInt()).isEqualTo(4);
+    assertThat(n.get("payload").get("month").asString()).isEqualTo("2026-11");
+    assertThat(n.get("result").isNull()).isTrue();
+    assertThat(n.get("headers").get("k").asString()).isEqualTo("v");
+    assertThat(json.out()).doesNotContain("dev.baton").doesNotContain("@class");
+  }
+
+  @Test
+  void unknownIdExitsFour() {
+    enqueue("known", "{}");
+    for (String[] args : List.of(new String[] {"status", "no-such-task"}, new String[] {"cancel", "no-such-task"},
+        new String[] {"dlq", "show", "no-such-task"}, new String[] {"dlq", "replay", "--queue", "known", "nope"},
+        new String[] {"dlq", "purge", "--queue", "known", "nope"})) {
+      Cli.Result r = cli.run(args);
+      assertThat(r.exitCode()).as(String.join(" ", args)).isEqualTo(4);
+      assertThat(r.err()).as(String.join(" ", args)).matches("baton: task not found: (no-such-task|nope)\\R");
+      assertThat(r.out()).isEmpty();
+    }
+  }
+
+  @Test
+  void deadLettersRoundTrip() throws Exception {
+    BatonClient client = redis.client();
+    AtomicBoolean fail = new AtomicBoolean(true);
+    redis.closeAfter(Worker.builder(client)
+        .handle("strict", HandlerOptions.withConcurrency(2), ctx -> {
+          if (fail.get()) {
+            throw new NonRetryableException("bad input " + ctx.payloadJson());
+          }
+          return "fixed";
+        })
+        .build()
+        .start());
+    String a = enqueue("strict", "{\"n\":1}");
+    String b = enqueue("strict", "{\"n\":2}");
+    String c = enqueue("strict", "{\"n\":3}");
+    for (String id : List.of(a, b, c)) {
+      assertThat(client.dispatcher().awaitResult(id, WAIT).state()).isEqualTo(TaskState.DEAD);
+    }
+
+    Cli.Result stats = cli.run("stats");
+    assertThat(stats.exitCode()).as(stats.err()).isZero();
+    assertThat(stats.lines()).containsExactly(
+        "AGENT TYPE  QUEUED  RUNNING  DELAYED  SUCCEEDED  DEAD",
+        "strict           0        0        0          0     3");
+    JsonNode statsJson = JSON.readTree(cli.run("stats", "--json").out());
+    assertThat(statsJson.size()).isEqualTo(1);
+    assertThat(statsJson.get(0).get("agentType").asString()).isEqualTo("strict");
+    assertThat(statsJson.get(0).get("dead").asLong()).isEqualTo(3);
+    assertThat(statsJson.get(0).has("cancelled")).isTrue();
+    assertThat(statsJson.get(0).has("retried")).isTrue();
+
+    Cli.Result list = cli.run("dlq", "list", "--queue", "strict");
+    assertThat(list.exitCode()).as(list.err()).isZero();
+    assertThat(list.lines()).hasSize(4);
+    assertThat(list.lines().get(0)).startsWith("ID").contains("ATTEMPTS").contains("REASON");
+    assertThat(list.out()).contains(a).contains(b).contains(c).contains("non-retryable error: NonRetryableException: bad input");
+    assertThat(list.err()).contains("dead letters 1-3 of 3 in strict");
+
+    JsonNode page = JSON.readTree(cli.run("dlq", "list", "--queue", "strict", "--offset", "1", "--limit", "1", "--json").out());
+    assertThat(page.get("total").asLong()).isEqualTo(3);
+    assertThat(page.get("items").size()).isEqualTo(1);
+    assertThat(page.get("items").get(0).get("state").asString()).isEqualTo("dead");
+
+    Cli.Result show = cli.run("dlq", "show", a);
+    assertThat(show.exitCode()).as(show.err()).isZero();
+    assertThat(show.out())
+        .contains("state:       dead")
+        .contains("dead reason: non-retryable error: NonRetryableException: bad input {\"n\":1}")
+        .contains("history:")
+        .contains("attempt 1 on ")
+        .contains("last stack:");
+    JsonNode shown = JSON.readTree(cli.run("dlq", "show", a, "--json").out());
+    assertThat(shown.get("lastError").get("errorClass").asString()).isEqualTo("dev.baton.NonRetryableException");
+    assertThat(shown.get("history").size()).isEqualTo(1);
+
+    fail.set(false);
+    Cli.Result replay = cli.run("dlq", "replay", "--queue", "strict", a);
+    assertThat(replay.exitCode()).as(replay.err()).isZero();
+    assertThat(replay.out()).isEqualTo(a + "\n");
+    TaskInfo replayed = client.dispatcher().awaitResult(a, WAIT);
+    assertThat(replayed.state()).isEqualTo(TaskState.SUCCEEDED);
+    assertThat(replayed.resultJson()).isEqualTo("\"fixed\"");
+    assertThat(cli.run("status", a).out()).contains("result:      \"fixed\"");
+
+    Cli.Result notDead = cli.run("dlq", "replay", "--queue", "strict", a);
+    assertThat(notDead.exitCode()).isEqualTo(1);
+    assertThat(notDead.err()).isEqualTo("baton: task " + a + " is not dead (state: succeeded)\n");
+    assertThat(cli.run("dlq", "show", a).exitCode()).isEqualTo(4);
+
+    Cli.Result purgeOne = cli.run("dlq", "purge", "--queue", "strict", b);
+    assertThat(purgeOne.exitCode()).as(purgeOne.err()).isZero();
+    assertThat(purgeOne.out()).isEqualTo(b + "\n");
+    assertThat(cli.run("status", b).exitCode()).isEqualTo(4);
+    assertThat(cli.run("dlq", "purge", "--queue", "strict", a).exitCode()).isEqualTo(1);
+
+    Cli.Result purgeAll = cli.run("dlq", "purge", "--queue", "strict", "--all");
+    assertThat(purgeAll.exitCode()).as(purgeAll.err()).isZero();
+    assertThat(purgeAll.out()).isEqualTo("1\n");
+    assertThat(client.inspector().deadLetterCount("strict")).isZero();
+    assertThat(cli.run("dlq", "list", "--queue", "strict").lines()).hasSize(1);
+  }
+
+  @Test
+  void replayAllRequeuesEveryDeadLetter() throws Exception {
+    BatonClient client = redis.client();
+    AtomicBoolean fail = new AtomicBoolean(true);
+    Worker worker = redis.closeAfter(Worker.builder(client)
+        .handle("batch", ctx -> {
+          if (fail.get()) {
+            throw new NonRetryableException("not yet");
+          }
+          return null;
+        })
+        .build()
+        .start());
+    String a = enqueue("batch", "{}");
+    String b = enqueue("batch", "{}");
+    for (String id : List.of(a, b)) {
+      client.dispatcher().awaitResult(id, WAIT);
+    }
+    fail.set(false);
+    Cli.Result r = cli.run("dlq", "replay", "--queue", "batch", "--all");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo("2\n");
+    for (String id : List.of(a, b)) {
+      assertThat(client.dispatcher().awaitResult(id, WAIT).state()).isEqualTo(TaskState.SUCCEEDED);
+    }
+    worker.close();
+  }
+
+  @Test
+  void cancelPrintsTheResultingState() throws Exception {
+    String later = enqueue("cancel-me", "{}", "--delay", "1h");
+
+    Cli.Result r = cli.run("cancel", later);
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo("cancelled\n");
+    assertThat(redis.client().inspector().task(later).state()).isEqualTo(TaskState.CANCELLED);
+
+    BatonClient client = redis.client();
+    redis.closeAfter(Worker.builder(client).handle("done", ctx -> "ok").build().start());
+    String done = enqueue("done", "{}");
+    assertThat(client.dispatcher().awaitResult(done, WAIT).state()).isEqualTo(TaskState.SUCCEEDED);
+
+    Cli.Result refused = cli.run("cancel", done);
+    assertThat(refused.exitCode()).isEqualTo(1);
+    assertThat(refused.out()).isEqualTo("succeeded\n");
+    assertThat(refused.err()).isEqualTo("baton: task " + done + " cannot be cancelled: it is succeeded\n");
+  }
+
+  @Test
+  void statsOfAnEmptyDeploymentIsJustTheHeader() {
+    Cli.Result r = cli.run("stats");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.lines()).containsExactly("AGENT TYPE  QUEUED  RUNNING  DELAYED  SUCCEEDED  DEAD");
+    assertThat(cli.run("stats", "--json").out().strip()).isEqualTo("[ ]");
+  }
+
+  @Test
+  void missingSubcommandIsAUsageError() {
+    Cli.Result r = cli.run("dlq");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).startsWith("baton: Missing required subcommand");
+    assertThat(Cli.runRaw().exitCode()).isEqualTo(2);
+    assertThat(Cli.runRaw("--help").exitCode()).isZero();
+  }
+}
