@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
       StatsCommand.class,
       DlqCommand.class,
       CancelCommand.class,
+      dev.baton.cli.demo.DemoCommand.class,
       AutoComplete.GenerateCompletion.class,
     },
     exitCodeListHeading = "%nExit codes:%n",

@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
       "then SIGKILL after --kill-after.",
       "",
       "SIGTERM or SIGINT: stop fetching, let running tasks finish within --grace,",
-      "then stop them; their entries stay pending for recovery by another worker.",
+      "then stop them; their entries stay pending (never lost, never marked done).",
       "The worker then exits 0. A second signal stops at once."
     })
 final class WorkerCommand implements Callable<Integer> {

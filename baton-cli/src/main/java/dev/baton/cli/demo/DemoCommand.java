@@ -262,10 +262,11 @@ public final class DemoCommand implements Callable<Integer> {
     if (privateRedis) {
       out.println("  inspect       this run's private Redis is gone; to inspect the dead letter afterwards, use your own:");
       out.println("                REDIS_URL=redis://127.0.0.1:6379 ./baton demo   then   "
-          + "REDIS_URL=redis://127.0.0.1:6379 ./baton dlq list --queue " + DemoAgents.RESEARCHER);
+          + "REDIS_URL=redis://127.0.0.1:6379 ./baton dlq list --queue " + DemoAgents.RESEARCHER
+          + " --prefix <the key prefix it prints>");
     } else {
       out.println("  inspect       REDIS_URL=" + uri + " ./baton dlq list --queue " + DemoAgents.RESEARCHER
-          + "   (key prefix " + client.config().keyPrefix() + ")");
+          + " --prefix " + client.config().keyPrefix());
     }
 
     String poisonedId = DemoAgents.researcherId(plannerId, FlakyFactsService.POISONED_TOPIC);
