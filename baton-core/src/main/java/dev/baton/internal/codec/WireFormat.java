@@ -128,6 +128,18 @@ public final class WireFormat {
     }
   }
 
+  public static long longField(Map<String, String> f, String name) {
+    String v = f.get(name);
+    if (v == null) {
+      return 0;
+    }
+    try {
+      return Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("task record field '" + name + "' is not an integer", e);
+    }
+  }
+
   private static Instant instant(Map<String, String> f, String name) {
     String v = f.get(name);
     if (v == null) {

@@ -198,7 +198,7 @@ public final class Processor {
     }
     int max = WireFormat.intField(f, "max");
     int attempt = WireFormat.intField(f, "att");
-    long timeout = WireFormat.intField(f, "to");
+    long timeout = WireFormat.longField(f, "to"); // ms: an int ends at 24.8 days
     RetryPolicy override;
     try {
       override = f.containsKey("bo") ? RetryPolicy.fromWire(f.get("bo")) : null;
