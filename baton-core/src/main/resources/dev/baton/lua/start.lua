@@ -16,11 +16,17 @@ ARGV[3+2i-1] entry id of entry i
 ARGV[3+2i]   task id of entry i
 
 Returns one element per entry:
-  {1, HGETALL flattened}  started: the record after the update (a repeated call by the same
-                          consumer for an entry it already started answers the same, without
-                          counting another delivery, so retrying a call whose reply was lost is safe)
+  {1, HGETALL flattened}  started: the record after the update
   {0, reason}             skipped and acknowledged (finished, cancelled, stale entry)
-  {-1, reason}            dead-lettered here (record missing, attempts exhausted)
+  {-1, reason}            dead-lettered here (record missing or malformed, attempts exhausted)
+
+Idempotent: a retry of the same call (its first reply lost) finds the task
+running under this consumer with this entry and returns it as started again,
+without a second attempt; it never acknowledges an entry it started itself.
+
+Nothing here can fail on data: each entry's record is read and checked (id,
+att, max and dlv must be well formed) before anything about it is written, so
+a malformed record is dead-lettered instead of aborting the batch half-applied.
 ]]
 local stream, dead, stats = KEYS[1], KEYS[2], KEYS[3]
 local group, consumer, channel = ARGV[1], ARGV[2], ARGV[3]
@@ -28,49 +34,56 @@ local group, consumer, channel = ARGV[1], ARGV[2], ARGV[3]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
+local function isCount(v)
+  return v and string.match(v, '^%d+$') ~= nil and string.len(v) <= 15
+end
+
+-- the first malformed field of a record, or nil
+local function malformed(rec, id)
+  if rec.id ~= id then return 'id' end
+  if not isCount(rec.att) then return 'att' end
+  if not isCount(rec.max) then return 'max' end
+  if not isCount(rec.dlv) then return 'dlv' end
+  return nil
+end
+
+local function deadLetter(taskKey, id, eid, why)
+  redis.call('HSET', taskKey, 'st', 'dead', 'ft', now, 'why', why)
+  redis.call('ZADD', dead, now, id)
+  redis.call('HINCRBY', stats, 'dead', 1)
+  redis.call('XACK', stream, group, eid)
+  redis.call('XDEL', stream, eid)
+  redis.call('PUBLISH', channel, id)
+end
+
 local out = {}
 local n = #KEYS - 3
 for i = 1, n do
   local taskKey = KEYS[3 + i]
   local eid, id = ARGV[3 + 2 * i - 1], ARGV[3 + 2 * i]
-  local st = redis.call('HGET', taskKey, 'st')
-  if not st then
+  local f = redis.call('HMGET', taskKey, 'st', 'eid', 'id', 'att', 'max', 'dlv', 'own')
+  local rec = {st = f[1], eid = f[2], id = f[3], att = f[4], max = f[5], dlv = f[6], own = f[7]}
+  if not rec.st then
     -- an entry whose record is gone: keep a tombstone so it never vanishes silently
-    redis.call('HSET', taskKey, 'id', id, 'q', '', 'st', 'dead', 'att', 0, 'dlv', 1, 'max', 0,
-      'ct', now, 'ft', now, 'eid', eid, 'why', 'task record missing for stream entry ' .. eid)
-    redis.call('ZADD', dead, now, id)
-    redis.call('HINCRBY', stats, 'dead', 1)
-    redis.call('XACK', stream, group, eid)
-    redis.call('XDEL', stream, eid)
-    redis.call('PUBLISH', channel, id)
+    local why = 'task record missing for stream entry ' .. eid
+    redis.call('HSET', taskKey, 'id', id, 'q', '', 'att', 0, 'dlv', 1, 'max', 0, 'ct', now, 'eid', eid)
+    deadLetter(taskKey, id, eid, why)
     out[i] = {-1, 'task record missing'}
-  elseif st == 'running' and redis.call('HGET', taskKey, 'eid') == eid
-      and redis.call('HGET', taskKey, 'own') == consumer then
-    -- this very call ran before and its reply was lost (client retry or reconnect replay):
-    -- answer as then, without counting a second delivery
+  elseif rec.st == 'running' and rec.eid == eid and rec.own == consumer then
+    -- this call is a retry and the first one started the task: hand it out again
     out[i] = {1, redis.call('HGETALL', taskKey)}
-  elseif st ~= 'queued' or redis.call('HGET', taskKey, 'eid') ~= eid then
+  elseif rec.st ~= 'queued' or rec.eid ~= eid then
     redis.call('XACK', stream, group, eid)
     redis.call('XDEL', stream, eid)
-    out[i] = {0, 'not runnable: state ' .. st}
+    out[i] = {0, 'not runnable: state ' .. rec.st}
   else
-    local att = tonumber(redis.call('HGET', taskKey, 'att'))
-    local max = tonumber(redis.call('HGET', taskKey, 'max'))
-    local dlv = tonumber(redis.call('HGET', taskKey, 'dlv'))
-    local why = nil
-    if att == nil or max == nil or dlv == nil then
-      why = 'malformed task: att, dlv or max is not a number'
-    elseif att >= max then
-      why = 'attempts exhausted'
-    end
-    if why then
-      redis.call('HSET', taskKey, 'st', 'dead', 'ft', now, 'why', why)
-      redis.call('ZADD', dead, now, id)
-      redis.call('HINCRBY', stats, 'dead', 1)
-      redis.call('XACK', stream, group, eid)
-      redis.call('XDEL', stream, eid)
-      redis.call('PUBLISH', channel, id)
-      out[i] = {-1, why}
+    local bad = malformed(rec, id)
+    if bad then
+      deadLetter(taskKey, id, eid, 'malformed task record: field ' .. bad)
+      out[i] = {-1, 'malformed task record'}
+    elseif tonumber(rec.att) >= tonumber(rec.max) then
+      deadLetter(taskKey, id, eid, 'attempts exhausted')
+      out[i] = {-1, 'attempts exhausted'}
     else
       redis.call('HINCRBY', taskKey, 'att', 1)
       redis.call('HINCRBY', taskKey, 'dlv', 1)

@@ -10,15 +10,19 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.nio.charset.StandardCharsets;
 
 /**
  * Runs scripts with EVALSHA. When Redis lost its script cache (restart, failover, SCRIPT FLUSH) the
  * call gets NOSCRIPT; the runner loads the script and retries once, so a flushed cache never fails
- * a task.
+ * a task. Calls that get NOSCRIPT while a load of the same script is in flight wait for that load
+ * instead of sending their own: a pipelined batch after a flush costs one SCRIPT LOAD, not one per
+ * command.
  */
 final class ScriptRunner {
   private final Map<Script, String> shas = new EnumMap<>(Script.class);
+  private final Map<Script, CompletableFuture<String>> loading = new ConcurrentHashMap<>();
 
   ScriptRunner() {
     for (Script s : Script.values()) {
@@ -34,10 +38,27 @@ final class ScriptRunner {
       if (!(unwrap(e) instanceof RedisNoScriptException)) {
         return CompletableFuture.failedFuture(e);
       }
-      return redis.scriptLoad(script.source())
-          .toCompletableFuture()
+      return load(redis, script)
           .thenCompose(loaded -> redis.<T>evalsha(loaded, script.output(), keys, args).toCompletableFuture());
     });
+  }
+
+  /** The in-flight load of {@code script}, or a new one; forgotten once it completes. */
+  private CompletableFuture<String> load(RedisAsyncCommands<String, String> redis, Script script) {
+    CompletableFuture<String> mine = new CompletableFuture<>();
+    CompletableFuture<String> inFlight = loading.putIfAbsent(script, mine);
+    if (inFlight != null) {
+      return inFlight;
+    }
+    redis.scriptLoad(script.source()).toCompletableFuture().whenComplete((sha, e) -> {
+      loading.remove(script, mine);
+      if (e != null) {
+        mine.completeExceptionally(e);
+      } else {
+        mine.complete(sha);
+      }
+    });
+    return mine;
   }
 
   private static Throwable unwrap(Throwable e) {

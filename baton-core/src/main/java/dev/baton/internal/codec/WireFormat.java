@@ -34,11 +34,17 @@ public final class WireFormat {
     if (json == null || json.isEmpty()) {
       return Map.of();
     }
+    Map<String, String> parsed;
     try {
-      return Map.copyOf(JacksonCodec.INSTANCE.mapper().readValue(json, STRING_MAP));
+      parsed = JacksonCodec.INSTANCE.mapper().readValue(json, STRING_MAP);
     } catch (JacksonException e) {
       throw new IllegalArgumentException("malformed headers: " + e.getOriginalMessage(), e);
     }
+    // JSON null, or a null value, decodes without error but is no header map
+    if (parsed == null || parsed.containsValue(null)) {
+      throw new IllegalArgumentException("malformed headers: not an object of strings");
+    }
+    return Map.copyOf(parsed);
   }
 
   /** One attempt's record, as stored in {@code hist} and {@code err}. */

@@ -182,8 +182,9 @@ public final class Processor {
     StartedTask task;
     try {
       task = parse(entryId, f);
-    } catch (IllegalArgumentException e) {
-      // the record cannot be run as written: dead-letter it, fenced, with the reason
+    } catch (RuntimeException e) {
+      // the record cannot be run as written (any parse failure, not only the expected ones: an
+      // escaped exception would leave the task running with no handler): dead-letter it, fenced
       StartedTask shell = new StartedTask(f.getOrDefault("id", "?"), agentType, entryId, f.getOrDefault("dlv", "0"),
           lenientInt(f.get("att")), 0, 0, "", Map.of(), null, rt.clock().instant());
       writer.write(shell, Outcome.failure(new dev.baton.NonRetryableException(e.getMessage(), e)));
@@ -219,8 +220,13 @@ public final class Processor {
     }
     int max = WireFormat.intField(f, "max");
     int attempt = WireFormat.intField(f, "att");
-    long timeout = WireFormat.longField(f, "to");
-    RetryPolicy override = f.containsKey("bo") ? RetryPolicy.fromWire(f.get("bo")) : null;
+    long timeout = WireFormat.longField(f, "to"); // ms: an int ends at 24.8 days
+    RetryPolicy override;
+    try {
+      override = f.containsKey("bo") ? RetryPolicy.fromWire(f.get("bo")) : null;
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("malformed task: backoff: " + e.getMessage(), e);
+    }
     return new StartedTask(
         f.get("id"),
         agentType,
