@@ -23,7 +23,7 @@ public record HandlerOptions(int concurrency, Duration timeout, RetryPolicy retr
       throw new IllegalArgumentException("concurrency must be in [1, 10000], got " + concurrency);
     }
     if (timeout.toMillis() < 1 || timeout.compareTo(TaskRequest.MAX_TIMEOUT) > 0) {
-      throw new IllegalArgumentException("timeout must be in [1ms, 7d], got " + timeout);
+      throw new IllegalArgumentException("timeout must be in [1ms, 30d], got " + timeout);
     }
   }
 

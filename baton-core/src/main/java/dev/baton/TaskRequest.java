@@ -22,7 +22,7 @@ public final class TaskRequest {
   public static final int DEFAULT_MAX_ATTEMPTS = 3;
   public static final int MAX_MAX_ATTEMPTS = 1000;
   public static final Duration MAX_DELAY = Duration.ofDays(365);
-  public static final Duration MAX_TIMEOUT = Duration.ofDays(7);
+  public static final Duration MAX_TIMEOUT = Duration.ofDays(30);
 
   private final String agentType;
   private final String payloadJson;
@@ -152,7 +152,7 @@ public final class TaskRequest {
 
     public Builder timeout(Duration timeout) {
       if (timeout == null || timeout.toMillis() < 1 || timeout.compareTo(MAX_TIMEOUT) > 0) {
-        throw new InvalidTaskException("timeout", "must be in [1ms, 7d], got " + timeout);
+        throw new InvalidTaskException("timeout", "must be in [1ms, 30d], got " + timeout);
       }
       this.timeout = timeout;
       return this;

@@ -228,11 +228,14 @@ class BadInputIT {
     redis.raw().hset(k.task(Q, id), field, value);
     AtomicInteger runs = startWorker(baton);
 
-    // read raw: a record with malformed headers cannot be turned into a TaskInfo
     RedisCommands<String, String> raw = redis.raw();
     await().atMost(WAIT).untilAsserted(() -> assertThat(raw.hget(k.task(Q, id), "st")).isEqualTo("dead"));
     assertThat(raw.hget(k.task(Q, id), "why")).startsWith("non-retryable error:").contains(reason);
     assertThat(raw.zscore(k.dead(Q), id)).isNotNull();
+    // the malformed dead letter can still be read, listed and awaited through the API
+    assertThat(baton.inspector().task(id).state()).isEqualTo(TaskState.DEAD);
+    assertThat(baton.inspector().deadLetters(Q, 0, 10)).extracting(TaskInfo::id).contains(id);
+    assertThat(baton.dispatcher().awaitResult(id, WAIT).deadReason()).contains(reason);
     assertThat(runs).hasValue(0);
     assertNothingPending();
     assertNextTaskSucceeds(baton);

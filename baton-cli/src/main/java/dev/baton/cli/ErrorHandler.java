@@ -67,8 +67,8 @@ final class ErrorHandler implements IExecutionExceptionHandler, IExitCodeExcepti
   }
 
   /**
-   * Whether {@code t} says Redis is down or not answering. Core wraps Lettuce's exceptions in a
-   * {@link BatonException} without a type of its own, so this looks at the causes.
+   * Whether {@code t} says Redis is down or not answering: core's {@link
+   * dev.baton.RedisUnavailableException}, or a connection failure from a path that does not wrap it.
    */
   static boolean redisUnavailable(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
@@ -78,8 +78,7 @@ final class ErrorHandler implements IExecutionExceptionHandler, IExitCodeExcepti
           || c instanceof io.lettuce.core.RedisCommandTimeoutException) {
         return true;
       }
-      if (c instanceof BatonException && c.getMessage() != null
-          && (c.getMessage().startsWith("cannot connect to Redis") || c.getMessage().startsWith("Redis did not answer"))) {
+      if (c instanceof dev.baton.RedisUnavailableException) {
         return true;
       }
     }

@@ -2,11 +2,14 @@ package dev.baton.internal.broker;
 
 import dev.baton.BatonConfig;
 import dev.baton.BatonException;
+import dev.baton.RedisUnavailableException;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.TimeoutOptions;
@@ -54,7 +57,7 @@ public final class RedisBroker implements AutoCloseable {
       this.shared = client.connect(ScriptRunner.codec());
     } catch (RuntimeException e) {
       client.shutdown();
-      throw new BatonException("cannot connect to Redis at " + redacted(uri) + ": " + e.getMessage(), e);
+      throw new RedisUnavailableException("cannot connect to Redis at " + redacted(uri) + ": " + e.getMessage(), e);
     }
     this.async = shared.async();
   }
@@ -203,10 +206,25 @@ public final class RedisBroker implements AutoCloseable {
       throw new BatonException("interrupted while waiting for Redis", e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
+      if (isConnectionFailure(cause)) {
+        throw new RedisUnavailableException("Redis unavailable: " + cause.getMessage(), cause);
+      }
       throw new BatonException("Redis command failed: " + cause.getMessage(), cause);
     } catch (TimeoutException e) {
-      throw new BatonException("Redis did not answer within " + commandTimeout, e);
+      throw new RedisUnavailableException("Redis did not answer within " + commandTimeout, e);
     }
+  }
+
+  private static boolean isConnectionFailure(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof RedisConnectionException
+          || c instanceof RedisCommandTimeoutException
+          || c instanceof java.io.IOException
+          || c instanceof java.nio.channels.ClosedChannelException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String redacted(RedisURI uri) {

@@ -73,38 +73,71 @@ public final class WireFormat {
         textOrNull(n, "k"));
   }
 
-  /** A task record's fields as a {@link TaskInfo}; throws {@link IllegalArgumentException} if malformed. */
+  /**
+   * A task record's fields as a {@link TaskInfo}, for reading: fields a foreign writer garbled are
+   * shown as far as they can be (unreadable headers as none, unreadable attempt records skipped,
+   * unreadable numbers as 0), so a malformed dead letter can still be listed, awaited and purged.
+   * Throws {@link IllegalArgumentException} only without an id or a known state.
+   */
   public static TaskInfo toTaskInfo(Map<String, String> f) {
-    try {
-      String st = require(f, "st");
-      List<TaskError> history = new ArrayList<>();
-      String hist = f.get("hist");
-      if (hist != null) {
-        for (JsonNode n : JacksonCodec.INSTANCE.mapper().readTree(hist)) {
-          history.add(parseAttempt(n));
-        }
+    String st = require(f, "st");
+    List<TaskError> history = new ArrayList<>();
+    JsonNode hist = readTreeOrNull(f.get("hist"));
+    if (hist != null && hist.isArray()) {
+      for (JsonNode n : hist) {
+        history.add(parseAttempt(n));
       }
-      String err = f.get("err");
-      TaskError lastError = err == null ? null : parseAttempt(JacksonCodec.INSTANCE.mapper().readTree(err));
-      return new TaskInfo(
-          require(f, "id"),
-          f.getOrDefault("q", ""),
-          TaskState.fromWire(st),
-          intField(f, "att"),
-          intField(f, "max"),
-          intField(f, "dlv"),
-          instant(f, "ct"),
-          instant(f, "sa"),
-          instant(f, "sta"),
-          instant(f, "ft"),
-          f.get("p"),
-          f.get("r"),
-          lastError,
-          List.copyOf(history),
-          f.get("why"),
-          parseHeaders(f.get("h")));
+    }
+    JsonNode err = readTreeOrNull(f.get("err"));
+    Map<String, String> headers;
+    try {
+      headers = parseHeaders(f.get("h"));
+    } catch (IllegalArgumentException e) {
+      headers = Map.of();
+    }
+    return new TaskInfo(
+        require(f, "id"),
+        f.getOrDefault("q", ""),
+        TaskState.fromWire(st),
+        lenientInt(f, "att"),
+        lenientInt(f, "max"),
+        lenientInt(f, "dlv"),
+        lenientInstant(f, "ct"),
+        lenientInstant(f, "sa"),
+        lenientInstant(f, "sta"),
+        lenientInstant(f, "ft"),
+        f.get("p"),
+        f.get("r"),
+        err == null || !err.isObject() ? null : parseAttempt(err),
+        List.copyOf(history),
+        f.get("why"),
+        headers);
+  }
+
+  private static JsonNode readTreeOrNull(String json) {
+    if (json == null) {
+      return null;
+    }
+    try {
+      return JacksonCodec.INSTANCE.mapper().readTree(json);
     } catch (JacksonException e) {
-      throw new IllegalArgumentException("malformed JSON in task record: " + e.getOriginalMessage(), e);
+      return null;
+    }
+  }
+
+  private static int lenientInt(Map<String, String> f, String name) {
+    try {
+      return intField(f, name);
+    } catch (IllegalArgumentException e) {
+      return 0;
+    }
+  }
+
+  private static Instant lenientInstant(Map<String, String> f, String name) {
+    try {
+      return instant(f, name);
+    } catch (IllegalArgumentException e) {
+      return null;
     }
   }
 

@@ -89,6 +89,12 @@ public final class LoopRunner {
 
   /** Asks the loop to end after the current pass and waits up to {@code wait} for it. */
   public void stop(Duration wait) {
+    requestStop();
+    awaitExit(wait);
+  }
+
+  /** Asks the loop to end after the current pass, without waiting. */
+  public void requestStop() {
     stopped = true;
     lock.lock();
     try {
@@ -96,12 +102,18 @@ public final class LoopRunner {
     } finally {
       lock.unlock();
     }
-    if (thread != null) {
-      try {
-        thread.join(wait);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+  }
+
+  /** Waits up to {@code wait} for the loop's thread to end; true if it has. */
+  public boolean awaitExit(Duration wait) {
+    if (thread == null) {
+      return true;
+    }
+    try {
+      return thread.join(wait);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return !thread.isAlive();
     }
   }
 

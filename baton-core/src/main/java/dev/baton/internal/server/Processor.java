@@ -278,16 +278,19 @@ public final class Processor {
     return m;
   }
 
-  /** Stops reading new entries; tasks already running go on. */
+  /**
+   * Stops reading new entries; tasks already running go on. The stop flag is set first, then the
+   * blocked read is woken until the loop has ended, so no read can start (or stay blocked) after
+   * this returns.
+   */
   public void stopFetching() {
-    if (loop != null) {
-      Thread stopper = Thread.ofVirtual().start(() -> loop.stop(BLOCK.plusSeconds(2)));
+    if (loop == null) {
+      return;
+    }
+    loop.requestStop();
+    long deadline = System.nanoTime() + BLOCK.plusSeconds(2).toNanos();
+    while (!loop.awaitExit(Duration.ofMillis(50)) && System.nanoTime() < deadline) {
       reader.unblock();
-      try {
-        stopper.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
     }
   }
 
