@@ -1,9 +1,11 @@
 package dev.baton;
 
+import dev.baton.internal.server.Heartbeater;
 import dev.baton.internal.server.Janitor;
 import dev.baton.internal.server.LoopRunner;
 import dev.baton.internal.server.Processor;
 import dev.baton.internal.server.Promoter;
+import dev.baton.internal.server.Recoverer;
 import dev.baton.internal.server.WorkerRuntime;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -30,20 +32,27 @@ import org.slf4j.LoggerFactory;
  * starves another. Handlers run on virtual threads. Every worker also promotes due delayed tasks
  * and keeps dead-letter queues under their cap.
  *
+ * <p>Running tasks hold a lease that a heartbeat renews; every worker also runs a recoverer that
+ * hands tasks whose lease ran out (their worker died, hung or was cut off) to another worker, and
+ * fences the old holder off: its writes are refused and its handler is cancelled.
+ *
  * <p>{@link #shutdown(Duration)} stops fetching, lets running tasks finish within the grace period,
- * then interrupts the rest without recording an outcome: their entries stay pending, never lost and
- * never marked done.
+ * then interrupts the rest without recording an outcome and releases them at once to other
+ * workers: never lost, never marked done.
  */
 public final class Worker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
   public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
   public static final Duration DEFAULT_PROMOTE_INTERVAL = Duration.ofMillis(200);
+  public static final Duration DEFAULT_RECOVER_INTERVAL = Duration.ofSeconds(1);
 
   private final BatonClient client;
   private final WorkerRuntime runtime;
   private final List<Processor> processors = new ArrayList<>();
   private final LoopRunner promoter;
   private final LoopRunner janitor;
+  private final LoopRunner heartbeater;
+  private final LoopRunner recoverer;
   private final Duration shutdownGrace;
   private final ExecutorService handlers;
   private final ScheduledExecutorService timers;
@@ -65,6 +74,13 @@ public final class Worker implements AutoCloseable {
     this.promoter = new LoopRunner("baton-promoter", p::runOnce);
     Janitor j = new Janitor(client.broker(), queues, config.deadLetterCap(), Duration.ofSeconds(30));
     this.janitor = new LoopRunner("baton-janitor", j::runOnce);
+    Heartbeater h = new Heartbeater(client.broker(), b.consumerName, processors);
+    this.heartbeater = new LoopRunner("baton-heartbeater", h::runOnce);
+    List<Recoverer.Target> targets = new ArrayList<>();
+    b.handlers.forEach((type, reg) ->
+        targets.add(new Recoverer.Target(type, reg.options.lease(), reg.options.maxDeliveries())));
+    Recoverer r = new Recoverer(client.broker(), targets, b.recoverInterval);
+    this.recoverer = new LoopRunner("baton-recoverer", r::runOnce);
   }
 
   public static Builder builder(BatonClient client) {
@@ -90,6 +106,8 @@ public final class Worker implements AutoCloseable {
       client.broker().registerQueue(p.agentType());
       p.start();
     }
+    heartbeater.start();
+    recoverer.start();
     promoter.start();
     janitor.start();
     log.info("worker {} serving {}", consumerName(), agentTypes());
@@ -102,9 +120,10 @@ public final class Worker implements AutoCloseable {
   }
 
   /**
-   * Stops the worker. Order: stop fetching (no new task starts), stop the background loops, wait up
-   * to {@code grace} for running tasks, then interrupt the rest without writing their outcome so
-   * their entries stay pending for recovery, and close the readers.
+   * Stops the worker. Order: stop fetching (no new task starts); stop the recoverer, promoter and
+   * janitor; wait up to {@code grace} for running tasks while the heartbeater keeps their leases;
+   * then interrupt the rest without writing their outcome and release them at once to other
+   * workers (not counted as attempts); last, stop the heartbeater and close the readers.
    *
    * @return true when every running task finished within the grace period
    */
@@ -114,6 +133,7 @@ public final class Worker implements AutoCloseable {
     }
     stopped = true;
     processors.forEach(Processor::stopFetching);
+    recoverer.stop(Duration.ofSeconds(5));
     promoter.stop(Duration.ofSeconds(5));
     janitor.stop(Duration.ofSeconds(5));
     long deadline = System.nanoTime() + grace.toNanos();
@@ -127,10 +147,9 @@ public final class Worker implements AutoCloseable {
       clean = false;
     }
     if (!clean) {
-      int abandoned = processors.stream().mapToInt(Processor::abandonAll).sum();
-      log.warn("worker {}: {} task(s) still running after the {} grace period were interrupted; their entries "
-          + "stay pending for recovery", consumerName(), abandoned, grace);
+      processors.forEach(Processor::abandonAndReleaseAll);
     }
+    heartbeater.stop(Duration.ofSeconds(5));
     handlers.shutdown();
     try {
       handlers.awaitTermination(2, TimeUnit.SECONDS);
@@ -159,6 +178,7 @@ public final class Worker implements AutoCloseable {
     private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
     private Duration promoteInterval = DEFAULT_PROMOTE_INTERVAL;
     private Duration outcomeRetryWindow = Duration.ofSeconds(60);
+    private Duration recoverInterval = DEFAULT_RECOVER_INTERVAL;
     private InstantSource clock;
     private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
 
@@ -207,6 +227,15 @@ public final class Worker implements AutoCloseable {
         throw new IllegalArgumentException("promote interval must be in [1ms, 60s], got " + interval);
       }
       this.promoteInterval = interval;
+      return this;
+    }
+
+    /** Pause between two looks for tasks whose lease ran out (default 1 s). */
+    public Builder recoverInterval(Duration interval) {
+      if (interval == null || interval.toMillis() < 1 || interval.toSeconds() > 60) {
+        throw new IllegalArgumentException("recover interval must be in [1ms, 60s], got " + interval);
+      }
+      this.recoverInterval = interval;
       return this;
     }
 

@@ -59,7 +59,7 @@ class ShutdownIT {
   }
 
   @Test
-  void aTaskRunningPastTheGraceStaysPendingAndRunningNotDoneNotLost() throws Exception {
+  void aTaskRunningPastTheGraceIsReleasedAtOnceToAnotherWorkerNotDoneNotLost() throws Exception {
     BatonClient baton = redis.client();
     Keys k = new Keys(redis.prefix());
     RedisCommands<String, String> raw = redis.raw();
@@ -80,23 +80,29 @@ class ShutdownIT {
         .start();
     String id = baton.dispatcher().enqueue(TaskRequest.builder(Q).maxAttempts(1).build()).id();
     assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
-    TaskInfo running = baton.inspector().task(id);
+    String heldEntry = raw.hget(k.task(Q, id), "eid");
 
     assertThat(worker.shutdown(Duration.ofMillis(200))).isFalse();
 
     assertThat(interrupted).isTrue();
-    // nothing written after the interrupt, now or later
-    await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
-        .untilAsserted(() -> assertThat(baton.inspector().task(id)).isEqualTo(running));
-    assertThat(running.state()).isEqualTo(TaskState.RUNNING);
-    assertThat(running.history()).isEmpty();
-    List<PendingMessage> pel = raw.xpending(k.stream(Q), Keys.GROUP, Range.create("-", "+"), Limit.from(10));
-    assertThat(pel).hasSize(1);
-    assertThat(pel.get(0).getId()).isEqualTo(raw.hget(k.task(Q, id), "eid"));
-    assertThat(pel.get(0).getConsumer()).isEqualTo(worker.consumerName());
+    // released at once, without waiting out the lease: queued under a new entry, attempt not counted
+    TaskInfo released = baton.inspector().task(id);
+    assertThat(released.state()).isEqualTo(TaskState.QUEUED);
+    assertThat(released.attempts()).isZero();
+    assertThat(released.history()).isEmpty();
+    assertThat(raw.hget(k.task(Q, id), "eid")).isNotEqualTo(heldEntry);
+    assertThat(raw.xpending(k.stream(Q), Keys.GROUP, Range.create("-", "+"), Limit.from(10))).isEmpty();
     assertThat(raw.xlen(k.stream(Q))).isEqualTo(1);
-    assertThat(raw.zscore(k.dead(Q), id)).isNull();
-    assertThat(baton.inspector().stats(Q).succeeded()).isZero();
+    // nothing written by the interrupted handler, now or later
+    await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+        .untilAsserted(() -> assertThat(baton.inspector().task(id)).isEqualTo(released));
+
+    // another worker runs it, with its single attempt intact
+    redis.closeAfter(Worker.builder(baton).handle(Q, ctx -> "second worker, attempt " + ctx.attempt()).build().start());
+    TaskInfo done = baton.dispatcher().awaitResult(id, Duration.ofSeconds(10));
+    assertThat(done.state()).isEqualTo(TaskState.SUCCEEDED);
+    assertThat(done.resultJson()).isEqualTo("\"second worker, attempt 1\"");
+    assertThat(done.deliveries()).isEqualTo(2);
   }
 
   @Test

@@ -109,6 +109,67 @@ class WorkerCrashIT {
     assertThat(stats.queued()).isEqualTo(TASKS - CONCURRENCY);
   }
 
+  @Test
+  void aKilledWorkersTasksRunAgainOnAnotherWorkerWithinLeasePlusFiveSeconds() throws Exception {
+    BatonClient baton = redis.client();
+    Keys k = new Keys(redis.prefix());
+    RedisCommands<String, String> raw = redis.raw();
+    Process worker = new ProcessBuilder(javaBinary(), "-Xmx256m", "-XX:TieredStopAtLevel=1",
+            "-cp", System.getProperty("java.class.path"), WorkerMain.class.getName(),
+            redis.uri(), redis.prefix(), Q, Integer.toString(CONCURRENCY))
+        .redirectError(ProcessBuilder.Redirect.DISCARD)
+        .start();
+    redis.closeAfter(() -> {
+      worker.destroyForcibly();
+      worker.waitFor(10, TimeUnit.SECONDS);
+    });
+    Set<String> running = ConcurrentHashMap.newKeySet();
+    AtomicReference<String> consumer = new AtomicReference<>();
+    Thread.ofVirtual().start(() -> readMarkers(worker, consumer, running));
+    await().atMost(Duration.ofSeconds(60)).failFast("worker exited", () -> !worker.isAlive())
+        .until(() -> consumer.get() != null);
+    List<TaskRequest> requests = new ArrayList<>();
+    for (int i = 0; i < TASKS; i++) {
+      requests.add(TaskRequest.builder(Q).payloadJson("{\"i\":" + i + "}").build());
+    }
+    Set<String> ids = baton.dispatcher().enqueueAll(requests).stream().map(EnqueueResult::id).collect(Collectors.toSet());
+    await().atMost(Duration.ofSeconds(30)).failFast("worker exited", () -> !worker.isAlive())
+        .until(() -> running.size() >= CONCURRENCY);
+
+    worker.destroyForcibly();
+    assertThat(worker.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    long killedAt = System.nanoTime();
+
+    // a healthy worker whose recoverer uses a 2 s lease takes the dead worker's tasks over
+    Duration lease = Duration.ofSeconds(2);
+    Map<String, Long> rerunAt = new ConcurrentHashMap<>();
+    redis.closeAfter(Worker.builder(baton)
+        .handle(Q, HandlerOptions.withConcurrency(8).lease(lease), ctx -> {
+          if (running.contains(ctx.taskId())) {
+            rerunAt.putIfAbsent(ctx.taskId(), System.nanoTime());
+          }
+          return "ok";
+        })
+        .build()
+        .start());
+    for (String id : ids) {
+      assertThat(baton.dispatcher().awaitResult(id, Duration.ofSeconds(30)).state()).isEqualTo(TaskState.SUCCEEDED);
+    }
+    assertThat(rerunAt.keySet()).isEqualTo(running);
+    for (long at : rerunAt.values()) {
+      assertThat(Duration.ofNanos(at - killedAt)).isLessThanOrEqualTo(lease.plusSeconds(5));
+    }
+    for (String id : running) {
+      TaskInfo t = baton.inspector().task(id);
+      assertThat(t.deliveries()).isEqualTo(2);
+      assertThat(t.attempts()).as("the crashed attempt is not counted").isEqualTo(1);
+      assertThat(raw.hget(k.task(Q, id), "nol")).isEqualTo("1");
+    }
+    assertThat(raw.xpending(k.stream(Q), Keys.GROUP).getCount()).isZero();
+    assertThat(baton.inspector().stats(Q).succeeded()).isEqualTo(TASKS);
+    assertThat(raw.hget(k.stats(Q), "recovered")).isEqualTo(Integer.toString(CONCURRENCY));
+  }
+
   private static void readMarkers(Process worker, AtomicReference<String> consumer, Set<String> running) {
     try (BufferedReader in = new BufferedReader(new InputStreamReader(worker.getInputStream(), StandardCharsets.UTF_8))) {
       String line;

@@ -21,7 +21,11 @@ public enum Script {
   REPLAY("replay", 4, false, ScriptOutputType.MULTI),
   PURGE("purge", 1, true, ScriptOutputType.INTEGER),
   STATS("stats", 4, false, ScriptOutputType.MULTI),
-  DEAD_ENTRY("dead-entry", 4, false, ScriptOutputType.INTEGER);
+  DEAD_ENTRY("dead-entry", 4, false, ScriptOutputType.INTEGER),
+  RENEW("renew", 1, true, ScriptOutputType.MULTI),
+  STALE("stale", 1, false, ScriptOutputType.MULTI),
+  RECOVER("recover", 3, true, ScriptOutputType.MULTI),
+  RELEASE("release", 1, true, ScriptOutputType.INTEGER);
 
   private final String file;
   private final int keys;

@@ -311,20 +311,50 @@ public final class Processor {
     }
   }
 
-  /** Interrupts every running task without recording an outcome; returns how many. */
-  public int abandonAll() {
-    int n = 0;
+  /**
+   * Interrupts every running task without recording an outcome and gives the tasks back to the
+   * queue at once, for another worker; returns how many were released.
+   */
+  public int abandonAndReleaseAll() {
+    List<StartedTask> abandoned = new ArrayList<>();
     for (TaskExecution e : inFlight) {
       if (e.abandon()) {
-        n++;
-        log.warn("task {} of {} abandoned at shutdown; its entry stays pending for recovery", e.task().id(), agentType);
+        abandoned.add(e.task());
       }
     }
-    return n;
+    if (abandoned.isEmpty()) {
+      return 0;
+    }
+    Keys k = rt.broker().keys();
+    List<String> keys = new ArrayList<>(List.of(k.stream(agentType)));
+    List<String> args = new ArrayList<>(List.of(Keys.GROUP, rt.consumerName()));
+    for (StartedTask t : abandoned) {
+      keys.add(k.task(agentType, t.id()));
+      args.add(t.entryId());
+      args.add(t.deliveryToken());
+    }
+    try {
+      long n = rt.broker().<Long>runSync(Script.RELEASE, keys.toArray(String[]::new), args.toArray(String[]::new));
+      log.warn("{} task(s) of {} still running at the end of the shutdown grace were interrupted and {} released "
+          + "to other workers", abandoned.size(), agentType, n);
+      return (int) n;
+    } catch (RuntimeException e) {
+      log.warn("{} task(s) of {} interrupted at shutdown could not be released ({}); they are taken over when "
+          + "their lease runs out", abandoned.size(), agentType, e.toString());
+      return 0;
+    }
   }
 
   public int inFlight() {
     return inFlight.size();
+  }
+
+  List<TaskExecution> executions() {
+    return List.copyOf(inFlight);
+  }
+
+  HandlerOptions options() {
+    return options;
   }
 
   public void close() {

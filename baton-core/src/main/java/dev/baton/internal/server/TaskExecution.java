@@ -10,17 +10,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * One attempt of one task on a virtual thread. Exactly one of three things decides the attempt:
+ * One attempt of one task on a virtual thread. Exactly one of four things decides the attempt:
  * the handler returning, the deadline passing (the handler is interrupted and the attempt fails
- * at once, whether or not the handler ever returns), or the worker abandoning it at shutdown
- * (nothing is written, so the entry stays pending for recovery).
+ * at once, whether or not the handler ever returns), the worker abandoning it at shutdown, or the
+ * lease being lost (another worker took the task over). In the last two cases this worker writes
+ * nothing about the attempt.
  */
 final class TaskExecution implements Runnable {
   private enum Phase {
     RUNNING,
     FINISHED,
     TIMED_OUT,
-    ABANDONED
+    ABANDONED,
+    LEASE_LOST
   }
 
   private final WorkerRuntime rt;
@@ -31,6 +33,7 @@ final class TaskExecution implements Runnable {
   private final ExecutionContext context;
   private final AtomicReference<Phase> phase = new AtomicReference<>(Phase.RUNNING);
   private volatile Thread thread;
+  private volatile long lastRenewedNanos = System.nanoTime();
 
   TaskExecution(WorkerRuntime rt, StartedTask task, TaskHandler handler, OutcomeWriter writer, Runnable onExit) {
     this.rt = rt;
@@ -112,6 +115,32 @@ final class TaskExecution implements Runnable {
       return true;
     }
     return false;
+  }
+
+  /**
+   * The task is no longer this worker's (taken over after its lease ran out, or the lease could
+   * not be renewed in time): cancel the handler and write nothing. True if it was still running.
+   */
+  boolean leaseLost(String why) {
+    if (phase.compareAndSet(Phase.RUNNING, Phase.LEASE_LOST)) {
+      context.cancel(why);
+      interrupt();
+      return true;
+    }
+    return false;
+  }
+
+  /** Still waiting for the handler: its lease must be kept alive. */
+  boolean isRunning() {
+    return phase.get() == Phase.RUNNING;
+  }
+
+  void renewed(long nanos) {
+    lastRenewedNanos = nanos;
+  }
+
+  long lastRenewedNanos() {
+    return lastRenewedNanos;
   }
 
   private void interrupt() {

@@ -1,0 +1,78 @@
+package dev.baton.internal.server;
+
+import dev.baton.internal.broker.Keys;
+import dev.baton.internal.broker.RedisBroker;
+import dev.baton.internal.broker.Script;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes over tasks whose lease ran out (their worker died, hung or was cut off) and puts them back
+ * on their stream for any worker, or dead-letters them once they have been delivered too often
+ * without an outcome. Lease expiry is the entry's idle time in the pending list, measured by Redis,
+ * so worker clocks never have to agree. Any number of recoverers may run at once.
+ */
+public final class Recoverer {
+  private static final Logger log = LoggerFactory.getLogger(Recoverer.class);
+  static final int BATCH = 100;
+
+  /** What the recoverer needs to know about one agent type. */
+  public record Target(String agentType, Duration lease, int maxDeliveries) {}
+
+  private final RedisBroker broker;
+  private final List<Target> targets;
+  private final Duration period;
+
+  public Recoverer(RedisBroker broker, List<Target> targets, Duration period) {
+    this.broker = broker;
+    this.targets = List.copyOf(targets);
+    this.period = period;
+  }
+
+  public Duration runOnce() {
+    for (Target t : targets) {
+      recover(t);
+    }
+    return period;
+  }
+
+  /** One agent type: returns {requeued, deadLettered, cleaned}. */
+  long[] recover(Target target) {
+    Keys k = broker.keys();
+    String q = target.agentType();
+    String lease = Long.toString(target.lease().toMillis());
+    long[] total = new long[3];
+    while (true) {
+      List<String> stale = broker.runSync(Script.STALE, new String[] {k.stream(q)}, Keys.GROUP, lease,
+          Integer.toString(BATCH));
+      if (stale.isEmpty()) {
+        break;
+      }
+      List<String> keys = new ArrayList<>(List.of(k.stream(q), k.dead(q), k.stats(q)));
+      List<String> args = new ArrayList<>(List.of(Keys.GROUP, lease, Integer.toString(target.maxDeliveries()),
+          k.finishedChannel(q)));
+      for (int i = 0; i + 1 < stale.size(); i += 2) {
+        String eid = stale.get(i);
+        String id = stale.get(i + 1);
+        keys.add(k.task(q, id.isEmpty() ? "entry-" + eid : id));
+        args.add(eid);
+        args.add(id);
+      }
+      List<Long> r = broker.runSync(Script.RECOVER, keys.toArray(String[]::new), args.toArray(String[]::new));
+      for (int i = 0; i < 3; i++) {
+        total[i] += r.get(i);
+      }
+      if (stale.size() / 2 < BATCH) {
+        break;
+      }
+    }
+    if (total[0] + total[1] > 0) {
+      log.warn("{}: took over {} task(s) whose lease ran out; {} dead-lettered (poison or lost entries)", q,
+          total[0], total[1]);
+    }
+    return total;
+  }
+}

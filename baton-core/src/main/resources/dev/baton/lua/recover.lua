@@ -1,0 +1,93 @@
+--[[
+recover: take over entries whose lease expired and make their tasks available
+to any worker again. Safe with any number of recoverers at once: an entry is
+handled only while it is still pending and still idle past the lease, and
+handling it acknowledges it.
+
+For each entry:
+  - gone from the pending list, or renewed meanwhile: skipped;
+  - deleted from the stream while pending (trimmed), no task id: acknowledged
+    and recorded as a dead tombstone 'entry-<entryId>';
+  - task record missing: acknowledged, dead tombstone under the task id;
+  - record no longer holds this entry (finished, moved on): acknowledged;
+  - a delivery that never reported an outcome: the task goes back to the
+    stream under a new entry id (so the old holder's writes are fenced off),
+    its unfinished attempt is not counted, and 'nol' (deliveries without an
+    outcome) grows by one; when 'nol' reaches the limit the task is
+    dead-lettered as a poison task: 'max deliveries exceeded'.
+
+KEYS[1]   stream  P:{Q}:stream   STREAM
+KEYS[2]   dead    P:{Q}:dead     ZSET
+KEYS[3]   stats   P:{Q}:stats    HASH
+KEYS[3+i] task    P:{Q}:task:<id_i>, or P:{Q}:task:entry-<entryId_i> when the id is ''
+
+ARGV[1]      consumer group
+ARGV[2]      lease, ms
+ARGV[3]      max deliveries without an outcome (poison limit)
+ARGV[4]      channel for terminal events
+ARGV[4+2i-1] entry id i
+ARGV[4+2i]   task id i ('' when unknown)
+
+Returns {requeued, deadLettered, cleaned}.
+]]
+local stream, dead, stats = KEYS[1], KEYS[2], KEYS[3]
+local group, lease, maxDeliveries, channel = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local requeued, deadLettered, cleaned = 0, 0, 0
+
+local function tombstone(taskKey, id, eid, why)
+  redis.call('HSET', taskKey, 'id', id, 'q', '', 'st', 'dead', 'att', 0, 'dlv', 1, 'max', 0,
+    'ct', now, 'ft', now, 'eid', eid, 'why', why)
+  redis.call('ZADD', dead, now, id)
+  redis.call('HINCRBY', stats, 'dead', 1)
+end
+
+for i = 1, #KEYS - 3 do
+  local taskKey = KEYS[3 + i]
+  local eid, id = ARGV[4 + 2 * i - 1], ARGV[4 + 2 * i]
+  local p = redis.call('XPENDING', stream, group, eid, eid, 1)
+  if #p == 1 and tonumber(p[1][3]) >= lease then
+    redis.call('XACK', stream, group, eid)
+    redis.call('XDEL', stream, eid)
+    if id == '' then
+      if redis.call('EXISTS', taskKey) == 0 then
+        tombstone(taskKey, 'entry-' .. eid, eid, 'stream entry deleted while pending (trimmed outside Baton?)')
+      end
+      deadLettered = deadLettered + 1
+    else
+      local rec = redis.call('HMGET', taskKey, 'st', 'eid', 'att', 'nol')
+      if not rec[1] then
+        tombstone(taskKey, id, eid, 'task record missing for stream entry ' .. eid)
+        redis.call('PUBLISH', channel, id)
+        deadLettered = deadLettered + 1
+      elseif rec[2] ~= eid or (rec[1] ~= 'running' and rec[1] ~= 'queued') then
+        cleaned = cleaned + 1
+      else
+        local nol = (tonumber(rec[4]) or 0) + 1
+        if rec[1] == 'running' and nol >= maxDeliveries then
+          redis.call('HSET', taskKey, 'st', 'dead', 'ft', now, 'nol', nol,
+            'why', 'max deliveries exceeded: ' .. nol .. ' deliveries ended without an outcome')
+          redis.call('HDEL', taskKey, 'own', 'eid')
+          redis.call('ZADD', dead, now, id)
+          redis.call('HINCRBY', stats, 'dead', 1)
+          redis.call('PUBLISH', channel, id)
+          deadLettered = deadLettered + 1
+        else
+          local newEid = redis.call('XADD', stream, '*', 't', id)
+          redis.call('HSET', taskKey, 'st', 'queued', 'eid', newEid)
+          redis.call('HDEL', taskKey, 'own')
+          if rec[1] == 'running' then
+            -- the attempt never ended: it does not use up the attempt budget
+            local att = tonumber(rec[3]) or 1
+            redis.call('HSET', taskKey, 'att', math.max(0, att - 1), 'nol', nol)
+          end
+          redis.call('HINCRBY', stats, 'recovered', 1)
+          requeued = requeued + 1
+        end
+      end
+    end
+  end
+end
+return {requeued, deadLettered, cleaned}

@@ -1,0 +1,239 @@
+package dev.baton;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.baton.internal.broker.Keys;
+import dev.baton.internal.broker.RedisBroker;
+import dev.baton.internal.broker.Script;
+import dev.baton.internal.server.Recoverer;
+import dev.baton.testing.RedisExtension;
+import io.lettuce.core.Consumer;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Leases, heartbeats, recovery and fencing, driven script by script: a "ghost" consumer reads and
+ * starts tasks as a worker would and then never reports (it crashed); the recoverer is run by hand
+ * with a 1 ms lease, so nothing waits on a clock.
+ */
+class RecoveryScriptsIT {
+  @RegisterExtension static final RedisExtension redis = new RedisExtension();
+
+  private static final String Q = "rec";
+  private static final Duration TINY_LEASE = Duration.ofMillis(1);
+
+  private BatonClient baton;
+  private RedisBroker broker;
+  private Keys k;
+  private RedisCommands<String, String> raw;
+
+  private void setUp() {
+    baton = redis.client();
+    broker = redis.closeAfter(new RedisBroker(redis.config().build()));
+    k = broker.keys();
+    raw = redis.raw();
+  }
+
+  /** Reads and starts up to {@code n} entries as consumer {@code consumer}; returns id -> {eid, dlv}. */
+  private Map<String, String[]> startAs(String consumer, int n) {
+    List<StreamMessage<String, String>> entries = raw.xreadgroup(Consumer.from(Keys.GROUP, consumer),
+        XReadArgs.Builder.count(n), XReadArgs.StreamOffset.lastConsumed(k.stream(Q)));
+    List<String> keys = new ArrayList<>(List.of(k.stream(Q), k.dead(Q), k.stats(Q)));
+    List<String> args = new ArrayList<>(List.of(Keys.GROUP, consumer, k.finishedChannel(Q)));
+    for (StreamMessage<String, String> e : entries) {
+      keys.add(k.task(Q, e.getBody().get("t")));
+      args.add(e.getId());
+      args.add(e.getBody().get("t"));
+    }
+    broker.runSync(Script.START, keys.toArray(String[]::new), args.toArray(String[]::new));
+    Map<String, String[]> held = new HashMap<>();
+    for (StreamMessage<String, String> e : entries) {
+      String id = e.getBody().get("t");
+      held.put(id, new String[] {e.getId(), raw.hget(k.task(Q, id), "dlv")});
+    }
+    return held;
+  }
+
+  private void recover(int maxDeliveries) {
+    new Recoverer(broker, List.of(new Recoverer.Target(Q, TINY_LEASE, maxDeliveries)), Duration.ZERO).runOnce();
+  }
+
+  private long requeued() {
+    String v = raw.hget(k.stats(Q), "recovered");
+    return v == null ? 0 : Long.parseLong(v);
+  }
+
+  private List<Long> renew(String consumer, String id, String[] held) {
+    return broker.runSync(Script.RENEW, new String[] {k.stream(Q), k.task(Q, id)}, Keys.GROUP, consumer, held[0], held[1]);
+  }
+
+  private List<Object> complete(String id, String[] held) {
+    return broker.runSync(Script.COMPLETE, new String[] {k.task(Q, id), k.stream(Q), k.stats(Q)},
+        Keys.GROUP, held[0], held[1], "\"stale\"", "60000", "{\"a\":1,\"w\":\"ghost\",\"s\":0,\"f\":0}", k.finishedChannel(Q));
+  }
+
+  private void awaitIdle() throws InterruptedException {
+    Thread.sleep(5); // entries must be idle longer than the 1 ms lease (Redis-side idle time)
+  }
+
+  @Test
+  void aTaskWhoseHolderDiedIsRequeuedUnderANewEntryAndItsAttemptIsNotCounted() throws Exception {
+    setUp();
+    String id = baton.dispatcher().enqueue(TaskRequest.builder(Q).build()).id();
+    String[] held = startAs("ghost", 1).get(id);
+    awaitIdle();
+
+    recover(5);
+
+    Map<String, String> rec = raw.hgetall(k.task(Q, id));
+    assertThat(rec).containsEntry("st", "queued").containsEntry("att", "0").containsEntry("dlv", "1")
+        .containsEntry("nol", "1").doesNotContainKey("own");
+    assertThat(rec.get("eid")).isNotEqualTo(held[0]);
+    assertThat(raw.xpending(k.stream(Q), Keys.GROUP).getCount()).isZero();
+    assertThat(raw.xrange(k.stream(Q), io.lettuce.core.Range.create("-", "+"))).extracting(StreamMessage::getId)
+        .containsExactly(rec.get("eid"));
+  }
+
+  @Test
+  void theOldHoldersWritesAreRefusedAfterATakeOver() throws Exception {
+    setUp();
+    String id = baton.dispatcher().enqueue(TaskRequest.builder(Q).build()).id();
+    String[] ghost = startAs("ghost", 1).get(id);
+    awaitIdle();
+    recover(5);
+    String[] live = startAs("live", 1).get(id);
+    Map<String, String> before = raw.hgetall(k.task(Q, id));
+
+    // F5: the old holder's heartbeat must not steal the entry back
+    assertThat(renew("ghost", id, ghost)).containsExactly(-1L);
+    // F4/F10: nor may its completion be accepted
+    assertThat(complete(id, ghost).get(0)).isEqualTo(-1L);
+
+    assertThat(raw.hgetall(k.task(Q, id))).isEqualTo(before);
+    var pel = raw.xpending(k.stream(Q), Keys.GROUP, io.lettuce.core.Range.create("-", "+"), io.lettuce.core.Limit.from(10));
+    assertThat(pel).hasSize(1);
+    assertThat(pel.get(0).getConsumer()).isEqualTo("live");
+    assertThat(pel.get(0).getId()).isEqualTo(live[0]);
+    // the current holder renews and completes normally
+    assertThat(renew("live", id, live)).containsExactly(1L);
+    assertThat(complete(id, live).get(0)).isEqualTo(1L);
+    assertThat(raw.hget(k.task(Q, id), "st")).isEqualTo("succeeded");
+  }
+
+  @Test
+  void aHeartbeatKeepsTheLeaseSoTheRecovererLeavesTheTaskAlone() throws Exception {
+    setUp();
+    String id = baton.dispatcher().enqueue(TaskRequest.builder(Q).build()).id();
+    String[] held = startAs("alive", 1).get(id);
+    awaitIdle();
+    // renewing resets the idle time: a recoverer with a long lease must not take it
+    assertThat(renew("alive", id, held)).containsExactly(1L);
+    Recoverer r = new Recoverer(broker, List.of(new Recoverer.Target(Q, Duration.ofSeconds(30), 5)), Duration.ZERO);
+    r.runOnce();
+    assertThat(raw.hget(k.task(Q, id), "st")).isEqualTo("running");
+    assertThat(raw.hget(k.task(Q, id), "eid")).isEqualTo(held[0]);
+    assertThat(requeued()).isZero();
+  }
+
+  @Test
+  void aTaskDeliveredMaxDeliveriesTimesWithoutAnOutcomeIsDeadLetteredAsPoison() throws Exception {
+    setUp();
+    String poison = baton.dispatcher().enqueue(TaskRequest.builder(Q).maxAttempts(3).build()).id();
+    for (int delivery = 1; delivery <= 5; delivery++) {
+      assertThat(startAs("crasher-" + delivery, 1)).containsKey(poison);
+      awaitIdle();
+      recover(5);
+    }
+    TaskInfo dead = baton.inspector().task(poison);
+    assertThat(dead.state()).isEqualTo(TaskState.DEAD);
+    assertThat(dead.deadReason()).isEqualTo("max deliveries exceeded: 5 deliveries ended without an outcome");
+    assertThat(dead.deliveries()).isEqualTo(5);
+    assertThat(raw.zscore(k.dead(Q), poison)).isNotNull();
+    assertThat(raw.xlen(k.stream(Q))).isZero();
+    assertThat(raw.xpending(k.stream(Q), Keys.GROUP).getCount()).isZero();
+  }
+
+  @Test
+  void racingRecoverersRequeueEachTaskExactlyOnce() throws Exception {
+    setUp();
+    int n = 300;
+    List<TaskRequest> reqs = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      reqs.add(TaskRequest.builder(Q).build());
+    }
+    baton.dispatcher().enqueueAll(reqs);
+    assertThat(startAs("ghost", n)).hasSize(n);
+    awaitIdle();
+
+    List<RedisBroker> brokers = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      brokers.add(redis.closeAfter(new RedisBroker(redis.config().build())));
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      List<Callable<Object>> racers = new ArrayList<>();
+      for (RedisBroker b : brokers) {
+        racers.add(() -> new Recoverer(b, List.of(new Recoverer.Target(Q, TINY_LEASE, 5)), Duration.ZERO).runOnce());
+      }
+      for (Future<Object> f : pool.invokeAll(racers)) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+
+    assertThat(requeued()).isEqualTo(n);
+    assertThat(raw.xlen(k.stream(Q))).isEqualTo(n);
+    assertThat(raw.xpending(k.stream(Q), Keys.GROUP).getCount()).isZero();
+    for (StreamMessage<String, String> e : raw.xrange(k.stream(Q), io.lettuce.core.Range.create("-", "+"))) {
+      Map<String, String> rec = raw.hgetall(k.task(Q, e.getBody().get("t")));
+      assertThat(rec).containsEntry("st", "queued").containsEntry("eid", e.getId()).containsEntry("nol", "1");
+    }
+  }
+
+  @Test
+  void anEntryDeletedWhilePendingNeverReachesAHandlerAndIsRecordedAsLost() throws Exception {
+    setUp();
+    String id = baton.dispatcher().enqueue(TaskRequest.builder(Q).build()).id();
+    String[] held = startAs("ghost", 1).get(id);
+    raw.xdel(k.stream(Q), held[0]); // a raw trim outside Baton
+    awaitIdle();
+
+    recover(5);
+
+    String tombstone = "entry-" + held[0];
+    assertThat(raw.hget(k.task(Q, tombstone), "st")).isEqualTo("dead");
+    assertThat(raw.hget(k.task(Q, tombstone), "why")).contains("deleted while pending");
+    assertThat(raw.zscore(k.dead(Q), tombstone)).isNotNull();
+    assertThat(raw.xpending(k.stream(Q), Keys.GROUP).getCount()).isZero();
+  }
+
+  @Test
+  void anEntryDeliveredButNeverStartedIsRequeuedWithoutCountingAnything() throws Exception {
+    setUp();
+    String id = baton.dispatcher().enqueue(TaskRequest.builder(Q).build()).id();
+    // F2/F13: read by a consumer that died before running start (or whose reply was lost)
+    raw.xreadgroup(Consumer.from(Keys.GROUP, "ghost"), XReadArgs.Builder.count(1),
+        XReadArgs.StreamOffset.lastConsumed(k.stream(Q)));
+    awaitIdle();
+
+    recover(5);
+
+    assertThat(raw.hgetall(k.task(Q, id))).containsEntry("st", "queued").containsEntry("att", "0")
+        .containsEntry("dlv", "0").doesNotContainKey("nol");
+    assertThat(raw.xlen(k.stream(Q))).isEqualTo(1);
+    assertThat(raw.xpending(k.stream(Q), Keys.GROUP).getCount()).isZero();
+  }
+}
