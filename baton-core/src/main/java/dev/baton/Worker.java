@@ -1,5 +1,6 @@
 package dev.baton;
 
+import dev.baton.internal.server.DatasetWatch;
 import dev.baton.internal.server.Heartbeater;
 import dev.baton.internal.server.Janitor;
 import dev.baton.internal.server.LoopRunner;
@@ -53,6 +54,8 @@ public final class Worker implements AutoCloseable {
   private final LoopRunner janitor;
   private final LoopRunner heartbeater;
   private final LoopRunner recoverer;
+  private final DatasetWatch datasetWatch;
+  private final LoopRunner datasetWatchLoop;
   private final Duration shutdownGrace;
   private final ExecutorService handlers;
   private final ScheduledExecutorService timers;
@@ -81,6 +84,8 @@ public final class Worker implements AutoCloseable {
         targets.add(new Recoverer.Target(type, reg.options.lease(), reg.options.maxDeliveries())));
     Recoverer r = new Recoverer(client.broker(), targets, b.recoverInterval);
     this.recoverer = new LoopRunner("baton-recoverer", r::runOnce);
+    this.datasetWatch = new DatasetWatch(client.broker(), Duration.ofSeconds(5));
+    this.datasetWatchLoop = new LoopRunner("baton-dataset-watch", datasetWatch::runOnce);
   }
 
   public static Builder builder(BatonClient client) {
@@ -102,16 +107,23 @@ public final class Worker implements AutoCloseable {
       throw new IllegalStateException("worker already started");
     }
     started = true;
+    datasetWatch.start();
     for (Processor p : processors) {
       client.broker().registerQueue(p.agentType());
       p.start();
     }
     heartbeater.start();
     recoverer.start();
+    datasetWatchLoop.start();
     promoter.start();
     janitor.start();
     log.info("worker {} serving {}", consumerName(), agentTypes());
     return this;
+  }
+
+  /** How many times this worker saw Redis lose Baton's data (the epoch marker changed). */
+  public long datasetLosses() {
+    return datasetWatch.losses();
   }
 
   /** Tasks running now. */
@@ -134,6 +146,7 @@ public final class Worker implements AutoCloseable {
     stopped = true;
     processors.forEach(Processor::stopFetching);
     recoverer.stop(Duration.ofSeconds(5));
+    datasetWatchLoop.stop(Duration.ofSeconds(5));
     promoter.stop(Duration.ofSeconds(5));
     janitor.stop(Duration.ofSeconds(5));
     long deadline = System.nanoTime() + grace.toNanos();

@@ -51,6 +51,11 @@ public final class Keys {
     return base(queue) + "finished";
   }
 
+  /** Random marker of the dataset's incarnation; its loss means Redis lost Baton's data. */
+  public String epoch() {
+    return prefix + ":epoch";
+  }
+
   /** Set of known agent types; an index for listing only, never part of a task's state. */
   public String queues() {
     return prefix + ":queues";

@@ -83,6 +83,13 @@ public final class RedisBroker implements AutoCloseable {
     return await(async.hgetall(key).toCompletableFuture());
   }
 
+  /** The dataset's epoch marker, created with {@code candidate} when missing. */
+  public String epoch(String candidate) {
+    await(async.set(keys.epoch(), candidate, io.lettuce.core.SetArgs.Builder.nx()).toCompletableFuture());
+    String v = await(async.get(keys.epoch()).toCompletableFuture());
+    return v == null ? candidate : v;
+  }
+
   public void registerQueue(String queue) {
     await(async.sadd(keys.queues(), queue).toCompletableFuture());
   }
