@@ -39,7 +39,8 @@ import picocli.CommandLine.Spec;
       "then SIGKILL after --kill-after.",
       "",
       "SIGTERM or SIGINT: stop fetching, let running tasks finish within --grace,",
-      "then stop them; their entries stay pending (never lost, never marked done).",
+      "then stop them and release their tasks at once to other workers (never lost,",
+      "never marked done, the interrupted attempt not counted).",
       "The worker then exits 0. A second signal stops at once."
     })
 final class WorkerCommand implements Callable<Integer> {
@@ -70,6 +71,16 @@ final class WorkerCommand implements Callable<Integer> {
       description = "How long a timed-out command has between SIGTERM and SIGKILL (default: ${DEFAULT-VALUE}).")
   Duration killAfter;
 
+  @Option(names = "--lease", defaultValue = "15s", converter = DurationConverter.class, paramLabel = "DURATION",
+      description = "How long a running task stays this worker's without a heartbeat; a task whose worker died "
+          + "runs again elsewhere after about this long (default: ${DEFAULT-VALUE}).")
+  Duration lease;
+
+  @Option(names = "--max-deliveries", defaultValue = "5", paramLabel = "N",
+      description = "Deliveries that may end without an outcome (worker crashed or hung) before the task is "
+          + "dead-lettered as a poison task (default: ${DEFAULT-VALUE}).")
+  int maxDeliveries;
+
   @Option(names = "--name", paramLabel = "NAME",
       description = "Consumer name, unique per running worker (default: host-pid-random).")
   String name;
@@ -87,7 +98,8 @@ final class WorkerCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     HandlerOptions options;
     try {
-      options = HandlerOptions.DEFAULT.concurrency(concurrency).timeout(timeout);
+      options = HandlerOptions.DEFAULT.concurrency(concurrency).timeout(timeout).lease(lease)
+          .maxDeliveries(maxDeliveries);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
