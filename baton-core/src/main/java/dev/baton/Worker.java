@@ -46,6 +46,8 @@ public final class Worker implements AutoCloseable {
   public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
   public static final Duration DEFAULT_PROMOTE_INTERVAL = Duration.ofMillis(200);
   public static final Duration DEFAULT_RECOVER_INTERVAL = Duration.ofSeconds(1);
+  /** Consumers idle this long with no pending entry are deleted from their group. */
+  public static final Duration CONSUMER_IDLE_LIMIT = Duration.ofHours(1);
 
   private final BatonClient client;
   private final WorkerRuntime runtime;
@@ -75,7 +77,8 @@ public final class Worker implements AutoCloseable {
     b.handlers.forEach((type, reg) -> processors.add(new Processor(runtime, type, reg.options, reg.handler)));
     Promoter p = new Promoter(client.broker(), queues, b.promoteInterval);
     this.promoter = new LoopRunner("baton-promoter", p::runOnce);
-    Janitor j = new Janitor(client.broker(), queues, config.deadLetterCap(), Duration.ofSeconds(30));
+    Janitor j = new Janitor(client.broker(), queues, config.deadLetterCap(), Duration.ofSeconds(30), b.consumerName,
+        CONSUMER_IDLE_LIMIT);
     this.janitor = new LoopRunner("baton-janitor", j::runOnce);
     Heartbeater h = new Heartbeater(client.broker(), b.consumerName, processors);
     this.heartbeater = new LoopRunner("baton-heartbeater", h::runOnce);

@@ -158,7 +158,8 @@ class DeadLetterIT {
     worker.close(); // its own janitor must not run meanwhile
     assertThat(baton.inspector().deadLetterCount(Q)).isEqualTo(5);
 
-    new Janitor(baton.broker(), List.of(Q), baton.config().deadLetterCap(), Duration.ofSeconds(30)).runOnce();
+    new Janitor(baton.broker(), List.of(Q), baton.config().deadLetterCap(), Duration.ofSeconds(30), "janitor",
+        Worker.CONSUMER_IDLE_LIMIT).runOnce();
 
     assertThat(baton.inspector().deadLetters(Q, 0, 10)).extracting(TaskInfo::id)
         .containsExactlyElementsOf(dead.subList(2, 5));

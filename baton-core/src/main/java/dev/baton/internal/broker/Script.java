@@ -25,7 +25,8 @@ public enum Script {
   RENEW("renew", 1, true, ScriptOutputType.MULTI),
   STALE("stale", 1, false, ScriptOutputType.MULTI),
   RECOVER("recover", 3, true, ScriptOutputType.MULTI),
-  RELEASE("release", 1, true, ScriptOutputType.INTEGER);
+  RELEASE("release", 1, true, ScriptOutputType.INTEGER),
+  PRUNE_CONSUMERS("prune-consumers", 1, false, ScriptOutputType.INTEGER);
 
   private final String file;
   private final int keys;

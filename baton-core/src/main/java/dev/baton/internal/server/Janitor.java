@@ -10,9 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps each dead-letter queue under its cap by purging the oldest dead letters. Finished task
- * records expire by themselves (retention) and finished stream entries are deleted by the outcome
- * scripts, so this is the only cleanup that needs a loop.
+ * Periodic cleanup: keeps each dead-letter queue under its cap by purging the oldest dead letters,
+ * and deletes consumers that hold nothing and have been idle for long (workers that are gone).
+ * Finished task records expire by themselves (retention) and finished stream entries are deleted by
+ * the outcome scripts.
  */
 public final class Janitor {
   private static final Logger log = LoggerFactory.getLogger(Janitor.class);
@@ -22,12 +23,17 @@ public final class Janitor {
   private final List<String> queues;
   private final long deadLetterCap;
   private final Duration period;
+  private final String self;
+  private final Duration consumerIdleLimit;
 
-  public Janitor(RedisBroker broker, List<String> queues, long deadLetterCap, Duration period) {
+  public Janitor(RedisBroker broker, List<String> queues, long deadLetterCap, Duration period, String self,
+      Duration consumerIdleLimit) {
     this.broker = broker;
     this.queues = List.copyOf(queues);
     this.deadLetterCap = deadLetterCap;
     this.period = period;
+    this.self = self;
+    this.consumerIdleLimit = consumerIdleLimit;
   }
 
   public Duration runOnce() {
@@ -39,6 +45,11 @@ public final class Janitor {
         excess.forEach(id -> keys.add(k.task(queue, id)));
         long n = broker.<Long>runSync(Script.PURGE, keys.toArray(String[]::new), excess.toArray(String[]::new));
         log.info("purged {} oldest dead letters of {} (cap {})", n, queue, deadLetterCap);
+      }
+      long pruned = broker.<Long>runSync(Script.PRUNE_CONSUMERS, new String[] {broker.keys().stream(queue)},
+          Keys.GROUP, Long.toString(consumerIdleLimit.toMillis()), self);
+      if (pruned > 0) {
+        log.info("deleted {} idle consumer(s) of {} that held no task", pruned, queue);
       }
     }
     return period;
