@@ -22,6 +22,8 @@ public final class TcpProxy implements AutoCloseable {
   private final int targetPort;
   private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean swallowNextReply = new AtomicBoolean();
+  private final java.util.concurrent.atomic.AtomicReference<byte[]> swallowMarker =
+      new java.util.concurrent.atomic.AtomicReference<>();
   private final AtomicInteger connections = new AtomicInteger();
   private volatile boolean closed;
 
@@ -47,6 +49,14 @@ public final class TcpProxy implements AutoCloseable {
   /** The next bytes the server sends are dropped, and every connection is then cut. */
   public void swallowNextReplyAndCut() {
     swallowNextReply.set(true);
+  }
+
+  /**
+   * The next bytes from the server that contain {@code marker} (e.g. a task id in a read reply) are
+   * dropped, and every connection is then cut: the client never sees that reply.
+   */
+  public void swallowNextReplyContainingAndCut(String marker) {
+    swallowMarker.set(marker.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   /** Cuts every open connection at once. */
@@ -87,6 +97,11 @@ public final class TcpProxy implements AutoCloseable {
           cutAll();
           return;
         }
+        byte[] marker = swallowMarker.get();
+        if (fromServer && marker != null && contains(buf, n, marker) && swallowMarker.compareAndSet(marker, null)) {
+          cutAll();
+          return;
+        }
         out.write(buf, 0, n);
         out.flush();
       }
@@ -98,6 +113,19 @@ public final class TcpProxy implements AutoCloseable {
       sockets.remove(from);
       sockets.remove(to);
     }
+  }
+
+  private static boolean contains(byte[] buf, int n, byte[] marker) {
+    outer:
+    for (int i = 0; i + marker.length <= n; i++) {
+      for (int j = 0; j < marker.length; j++) {
+        if (buf[i + j] != marker[j]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
   }
 
   private static void closeQuietly(Socket s) {
