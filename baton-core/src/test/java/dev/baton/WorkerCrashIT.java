@@ -49,30 +49,11 @@ class WorkerCrashIT {
     BatonClient baton = redis.client();
     Keys k = new Keys(redis.prefix());
     RedisCommands<String, String> raw = redis.raw();
-    Path stderr = Files.createTempFile("baton-worker-", ".log");
-    Process worker = new ProcessBuilder(javaBinary(), "-Xmx256m", "-XX:TieredStopAtLevel=1",
-            "-cp", System.getProperty("java.class.path"), WorkerMain.class.getName(),
-            redis.uri(), redis.prefix(), Q, Integer.toString(CONCURRENCY))
-        .redirectError(stderr.toFile())
-        .start();
-    redis.closeAfter(() -> {
-      worker.destroyForcibly();
-      worker.waitFor(10, TimeUnit.SECONDS);
-      Files.deleteIfExists(stderr);
-    });
-    Set<String> running = ConcurrentHashMap.newKeySet();
-    AtomicReference<String> consumer = new AtomicReference<>();
-    Thread.ofVirtual().start(() -> readMarkers(worker, consumer, running));
-    await().atMost(Duration.ofSeconds(60)).failFast("worker exited", () -> !worker.isAlive())
-        .until(() -> consumer.get() != null);
-
-    List<TaskRequest> requests = new ArrayList<>();
-    for (int i = 0; i < TASKS; i++) {
-      requests.add(TaskRequest.builder(Q).payloadJson("{\"i\":" + i + "}").build());
-    }
-    Set<String> ids = baton.dispatcher().enqueueAll(requests).stream().map(EnqueueResult::id).collect(Collectors.toSet());
-    await().atMost(Duration.ofSeconds(30)).failFast("worker exited", () -> !worker.isAlive())
-        .until(() -> running.size() >= CONCURRENCY);
+    RunningWorker w = startWorkerAndEnqueue(baton);
+    Process worker = w.process();
+    Set<String> running = w.running();
+    AtomicReference<String> consumer = w.consumer();
+    Set<String> ids = w.ids();
 
     worker.destroyForcibly(); // SIGKILL: no shutdown hook, no grace, no outcome written
     assertThat(worker.waitFor(10, TimeUnit.SECONDS)).isTrue();
@@ -114,27 +95,10 @@ class WorkerCrashIT {
     BatonClient baton = redis.client();
     Keys k = new Keys(redis.prefix());
     RedisCommands<String, String> raw = redis.raw();
-    Process worker = new ProcessBuilder(javaBinary(), "-Xmx256m", "-XX:TieredStopAtLevel=1",
-            "-cp", System.getProperty("java.class.path"), WorkerMain.class.getName(),
-            redis.uri(), redis.prefix(), Q, Integer.toString(CONCURRENCY))
-        .redirectError(ProcessBuilder.Redirect.DISCARD)
-        .start();
-    redis.closeAfter(() -> {
-      worker.destroyForcibly();
-      worker.waitFor(10, TimeUnit.SECONDS);
-    });
-    Set<String> running = ConcurrentHashMap.newKeySet();
-    AtomicReference<String> consumer = new AtomicReference<>();
-    Thread.ofVirtual().start(() -> readMarkers(worker, consumer, running));
-    await().atMost(Duration.ofSeconds(60)).failFast("worker exited", () -> !worker.isAlive())
-        .until(() -> consumer.get() != null);
-    List<TaskRequest> requests = new ArrayList<>();
-    for (int i = 0; i < TASKS; i++) {
-      requests.add(TaskRequest.builder(Q).payloadJson("{\"i\":" + i + "}").build());
-    }
-    Set<String> ids = baton.dispatcher().enqueueAll(requests).stream().map(EnqueueResult::id).collect(Collectors.toSet());
-    await().atMost(Duration.ofSeconds(30)).failFast("worker exited", () -> !worker.isAlive())
-        .until(() -> running.size() >= CONCURRENCY);
+    RunningWorker w = startWorkerAndEnqueue(baton);
+    Process worker = w.process();
+    Set<String> running = w.running();
+    Set<String> ids = w.ids();
 
     worker.destroyForcibly();
     assertThat(worker.waitFor(10, TimeUnit.SECONDS)).isTrue();
@@ -168,6 +132,37 @@ class WorkerCrashIT {
     assertThat(raw.xpending(k.stream(Q), Keys.GROUP).getCount()).isZero();
     assertThat(baton.inspector().stats(Q).succeeded()).isEqualTo(TASKS);
     assertThat(raw.hget(k.stats(Q), "recovered")).isEqualTo(Integer.toString(CONCURRENCY));
+  }
+
+  private record RunningWorker(Process process, AtomicReference<String> consumer, Set<String> running,
+      Set<String> ids) {}
+
+  /** Starts a worker JVM, enqueues the tasks and waits until it runs {@code CONCURRENCY} of them. */
+  private RunningWorker startWorkerAndEnqueue(BatonClient baton) throws IOException {
+    Path stderr = Files.createTempFile("baton-worker-", ".log");
+    Process worker = new ProcessBuilder(javaBinary(), "-Xmx256m", "-XX:TieredStopAtLevel=1",
+            "-cp", System.getProperty("java.class.path"), WorkerMain.class.getName(),
+            redis.uri(), redis.prefix(), Q, Integer.toString(CONCURRENCY))
+        .redirectError(stderr.toFile())
+        .start();
+    redis.closeAfter(() -> {
+      worker.destroyForcibly();
+      worker.waitFor(10, TimeUnit.SECONDS);
+      Files.deleteIfExists(stderr);
+    });
+    Set<String> running = ConcurrentHashMap.newKeySet();
+    AtomicReference<String> consumer = new AtomicReference<>();
+    Thread.ofVirtual().start(() -> readMarkers(worker, consumer, running));
+    await().atMost(Duration.ofSeconds(60)).failFast("worker exited", () -> !worker.isAlive())
+        .until(() -> consumer.get() != null);
+    List<TaskRequest> requests = new ArrayList<>();
+    for (int i = 0; i < TASKS; i++) {
+      requests.add(TaskRequest.builder(Q).payloadJson("{\"i\":" + i + "}").build());
+    }
+    Set<String> ids = baton.dispatcher().enqueueAll(requests).stream().map(EnqueueResult::id).collect(Collectors.toSet());
+    await().atMost(Duration.ofSeconds(30)).failFast("worker exited", () -> !worker.isAlive())
+        .until(() -> running.size() >= CONCURRENCY);
+    return new RunningWorker(worker, consumer, running, ids);
   }
 
   private static void readMarkers(Process worker, AtomicReference<String> consumer, Set<String> running) {
