@@ -105,13 +105,17 @@ public final class WorkerProcess implements AutoCloseable {
   }
 
   /** SIGKILL, and waits for the process to end (also when it is paused). */
-  public void kill() throws InterruptedException {
+  public void kill() {
     process.destroyForcibly();
-    process.waitFor(10, TimeUnit.SECONDS);
+    try {
+      process.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() {
     kill();
   }
 
