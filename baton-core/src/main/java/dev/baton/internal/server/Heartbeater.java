@@ -10,7 +10,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -75,7 +74,8 @@ public final class Heartbeater {
       } catch (TimeoutException e) {
         failure = new RedisUnavailableException("lease renewal for " + p.agentType() + " unanswered", e);
       } catch (ExecutionException e) {
-        failure = e.getCause() instanceof RuntimeException re ? re : new CompletionException(e.getCause());
+        failure = e.getCause() instanceof RuntimeException re ? re
+            : new RedisUnavailableException("lease renewal for " + p.agentType() + " failed: " + e.getCause(), e.getCause());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return pause;
