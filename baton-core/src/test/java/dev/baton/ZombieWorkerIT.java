@@ -9,6 +9,7 @@ import dev.baton.testing.WorkerProcess;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -84,7 +85,7 @@ class ZombieWorkerIT {
 
     // its heartbeat learns the lease is lost and cancels the handler within one heartbeat interval
     WorkerProcess.Marker cancelled = await().atMost(Duration.ofSeconds(5))
-        .until(() -> zombie.marker("CANCELLED " + id), java.util.Optional::isPresent).orElseThrow();
+        .until(() -> zombie.marker("CANCELLED " + id), Optional::isPresent).orElseThrow();
     Duration cancelDelay = WorkerProcess.between(resumedAt, cancelled.readAtNanos());
     assertThat(cancelled.line()).contains("lease lost");
     assertThat(cancelDelay).isLessThanOrEqualTo(HEARTBEAT.plusMillis(300));
