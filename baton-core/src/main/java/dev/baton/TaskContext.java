@@ -31,7 +31,10 @@ public interface TaskContext {
   /** When this attempt is interrupted and counted as failed. */
   Instant deadline();
 
-  /** True once the attempt was cancelled (deadline passed, worker stopping). */
+  /**
+   * True once the attempt was cancelled: deadline passed, worker stopping, or lease lost (another
+   * worker took the task over; nothing this attempt returns is recorded).
+   */
   boolean isCancelled();
 
   /** Throws {@link java.util.concurrent.CancellationException} if {@link #isCancelled()}. */

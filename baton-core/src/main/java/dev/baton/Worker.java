@@ -81,7 +81,8 @@ public final class Worker implements AutoCloseable {
         CONSUMER_IDLE_LIMIT);
     this.janitor = new LoopRunner("baton-janitor", j::runOnce);
     Heartbeater h = new Heartbeater(client.broker(), b.consumerName, processors);
-    this.heartbeater = new LoopRunner("baton-heartbeater", h::runOnce);
+    // a failed round is retried within one heartbeat interval: backing off longer would let leases run out
+    this.heartbeater = new LoopRunner("baton-heartbeater", h::runOnce, h.interval());
     List<Recoverer.Target> targets = new ArrayList<>();
     b.handlers.forEach((type, reg) ->
         targets.add(new Recoverer.Target(type, reg.options.lease(), reg.options.maxDeliveries())));

@@ -142,6 +142,31 @@ public final class RedisServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts another server on a copy of this one's data directory, for instance to read the state a
+   * crash left while this one stays down. Only meaningful with persistence on; the caller closes it.
+   */
+  public RedisServer startCopy() {
+    try {
+      Path copy = Files.createTempDirectory("baton-redis-copy-");
+      try (var files = Files.walk(dir)) {
+        for (Path p : (Iterable<Path>) files::iterator) {
+          Path target = copy.resolve(dir.relativize(p).toString());
+          if (Files.isDirectory(p)) {
+            Files.createDirectories(target);
+          } else if (!p.getFileName().toString().endsWith(".log")) {
+            Files.copy(p, target);
+          }
+        }
+      }
+      RedisServer s = new RedisServer(freePort(), copy, appendOnly);
+      s.launch();
+      return s;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   @Override
   public void close() {
     kill();

@@ -11,11 +11,14 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A TCP proxy on a free loopback port in front of a loopback server, for network fault tests: it
  * can cut every connection, or swallow the next reply from the server and then cut, which makes a
- * client believe its request was lost although the server executed it.
+ * client believe its request was lost although the server executed it; or freeze, a partition
+ * that keeps connections open but lets no byte through either way until it thaws.
  */
 public final class TcpProxy implements AutoCloseable {
   private final ServerSocket listener;
@@ -25,6 +28,9 @@ public final class TcpProxy implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicReference<byte[]> swallowMarker =
       new java.util.concurrent.atomic.AtomicReference<>();
   private final AtomicInteger connections = new AtomicInteger();
+  private final ReentrantLock gate = new ReentrantLock();
+  private final Condition thawed = gate.newCondition();
+  private volatile boolean frozen;
   private volatile boolean closed;
 
   public TcpProxy(int targetPort) throws IOException {
@@ -57,6 +63,48 @@ public final class TcpProxy implements AutoCloseable {
    */
   public void swallowNextReplyContainingAndCut(String marker) {
     swallowMarker.set(marker.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Partitions client and server without closing anything: from now on bytes read from either side
+   * are held, not forwarded (and, once the socket buffers fill, not read), until {@link #thaw()}.
+   * Connections stay open, so neither side sees an error, only silence. New connections are
+   * accepted and frozen too.
+   */
+  public void freeze() {
+    frozen = true;
+  }
+
+  /** Ends a {@link #freeze()}: the held bytes are forwarded, in order, and traffic flows again. */
+  public void thaw() {
+    gate.lock();
+    try {
+      frozen = false;
+      thawed.signalAll();
+    } finally {
+      gate.unlock();
+    }
+  }
+
+  public boolean isFrozen() {
+    return frozen;
+  }
+
+  private void awaitThaw() throws IOException {
+    if (!frozen) {
+      return;
+    }
+    gate.lock();
+    try {
+      while (frozen && !closed) {
+        thawed.await();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while frozen", e);
+    } finally {
+      gate.unlock();
+    }
   }
 
   /** Cuts every open connection at once. */
@@ -93,6 +141,7 @@ public final class TcpProxy implements AutoCloseable {
     try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
       int n;
       while ((n = in.read(buf)) >= 0) {
+        awaitThaw();
         if (fromServer && swallowNextReply.compareAndSet(true, false)) {
           cutAll();
           return;
@@ -139,6 +188,7 @@ public final class TcpProxy implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    thaw();
     try {
       listener.close();
     } catch (IOException e) {

@@ -3,39 +3,95 @@ package dev.baton.testing;
 import dev.baton.BatonClient;
 import dev.baton.BatonConfig;
 import dev.baton.HandlerOptions;
+import dev.baton.TaskContext;
+import dev.baton.TaskHandler;
 import dev.baton.Worker;
 import java.time.Duration;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * A worker process for fault-injection tests: serves one agent type with a handler that sleeps for
- * ten minutes, so its tasks are mid-run when the test kills it.
+ * A worker process for fault-injection tests: serves one agent type with a handler that runs for
+ * ten minutes, so its tasks are mid-run when the test kills, pauses or cuts it off.
  *
- * <p>Arguments: redis URI, key prefix, agent type, concurrency. On stdout it prints {@code CONSUMER
- * <name>} and {@code READY} once it fetches, then {@code RUNNING <task id>} as each handler starts.
+ * <p>Arguments: redis URI, key prefix, agent type, concurrency, and optionally the lease in ms
+ * (default {@link HandlerOptions#DEFAULT_LEASE}) and a handler mode:
+ *
+ * <ul>
+ *   <li>{@code sleep} (default): sleeps ten minutes and returns; a cancellation interrupts it and
+ *       the handler just throws.
+ *   <li>{@code zombie}: works in small steps for ten minutes, watching for cancellation. When it is
+ *       cancelled it prints {@code CANCELLED <task id> <reason>} and then, like a handler that
+ *       ignores cancellation, returns a result anyway and prints {@code RETURNED <task id>}: the
+ *       worker must not write that result.
+ * </ul>
+ *
+ * <p>On stdout it prints {@code CONSUMER <name>} and {@code READY} once it fetches, then {@code
+ * RUNNING <task id>} as each handler starts.
  */
 public final class WorkerMain {
   private WorkerMain() {}
 
   public static void main(String[] args) throws InterruptedException {
-    if (args.length != 4) {
-      System.err.println("usage: WorkerMain <redis-uri> <key-prefix> <agent-type> <concurrency>");
+    if (args.length < 4 || args.length > 6) {
+      System.err.println(
+          "usage: WorkerMain <redis-uri> <key-prefix> <agent-type> <concurrency> [lease-ms] [sleep|zombie]");
       System.exit(2);
     }
     BatonClient baton = BatonClient.connect(BatonConfig.builder().redisUri(args[0]).keyPrefix(args[1]).build());
     HandlerOptions options = HandlerOptions.withConcurrency(Integer.parseInt(args[3])).timeout(Duration.ofMinutes(30));
-    Worker worker = Worker.builder(baton)
-        .handle(args[2], options, ctx -> {
-          System.out.println("RUNNING " + ctx.taskId());
-          System.out.flush();
-          Thread.sleep(Duration.ofMinutes(10));
-          return "woke up";
-        })
-        .build()
-        .start();
+    if (args.length >= 5) {
+      options = options.lease(Duration.ofMillis(Long.parseLong(args[4])));
+    }
+    String mode = args.length >= 6 ? args[5] : "sleep";
+    TaskHandler handler = switch (mode) {
+      case "sleep" -> WorkerMain::sleep;
+      case "zombie" -> WorkerMain::zombie;
+      default -> {
+        System.err.println("unknown handler mode: " + mode);
+        System.exit(2);
+        yield null;
+      }
+    };
+    Worker worker = Worker.builder(baton).handle(args[2], options, handler).build().start();
     System.out.println("CONSUMER " + worker.consumerName());
     System.out.println("READY");
     System.out.flush();
     new CountDownLatch(1).await(); // until killed
+  }
+
+  private static Object sleep(TaskContext ctx) throws InterruptedException {
+    marker("RUNNING " + ctx.taskId());
+    Thread.sleep(Duration.ofMinutes(10));
+    return "woke up";
+  }
+
+  private static Object zombie(TaskContext ctx) {
+    marker("RUNNING " + ctx.taskId());
+    long end = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+    while (System.nanoTime() < end && !ctx.isCancelled()) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        break; // cancelled: the reason is set before the interrupt
+      }
+    }
+    String reason;
+    try {
+      ctx.throwIfCancelled();
+      reason = null;
+    } catch (CancellationException e) {
+      reason = e.getMessage();
+    }
+    if (reason != null) {
+      marker("CANCELLED " + ctx.taskId() + " " + reason);
+    }
+    marker("RETURNED " + ctx.taskId());
+    return "zombie result";
+  }
+
+  private static synchronized void marker(String line) {
+    System.out.println(line);
+    System.out.flush();
   }
 }

@@ -20,6 +20,8 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +36,13 @@ import java.util.concurrent.TimeoutException;
  * everything that does not block, and opens a dedicated connection per blocking reader.
  */
 public final class RedisBroker implements AutoCloseable {
+  /**
+   * Longest pause between two reconnect attempts. Lettuce's default backoff grows to 30 s, so after
+   * an outage of ten seconds a client could wait seven more after Redis was back (F6 allows five).
+   */
+  static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(1);
+
+  private final ClientResources resources;
   private final RedisClient client;
   private final StatefulRedisConnection<String, String> shared;
   private final RedisAsyncCommands<String, String> async;
@@ -46,7 +55,10 @@ public final class RedisBroker implements AutoCloseable {
     this.commandTimeout = config.commandTimeout();
     RedisURI uri = RedisURI.create(config.redisUri());
     uri.setTimeout(config.commandTimeout());
-    this.client = RedisClient.create(uri);
+    this.resources = ClientResources.builder()
+        .reconnectDelay(Delay.exponential(Duration.ZERO, MAX_RECONNECT_DELAY, 2, TimeUnit.MILLISECONDS))
+        .build();
+    this.client = RedisClient.create(resources, uri);
     client.setOptions(ClientOptions.builder()
         .autoReconnect(true)
         // bounded: while Redis is down, callers fail fast instead of buffering without limit
@@ -57,6 +69,7 @@ public final class RedisBroker implements AutoCloseable {
       this.shared = client.connect(ScriptRunner.codec());
     } catch (RuntimeException e) {
       client.shutdown();
+      resources.shutdown();
       throw new RedisUnavailableException("cannot connect to Redis at " + redacted(uri) + ": " + e.getMessage(), e);
     }
     this.async = shared.async();
@@ -242,5 +255,6 @@ public final class RedisBroker implements AutoCloseable {
   public void close() {
     shared.close();
     client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    resources.shutdown(0, 2, TimeUnit.SECONDS);
   }
 }

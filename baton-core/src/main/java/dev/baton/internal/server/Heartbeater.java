@@ -1,11 +1,18 @@
 package dev.baton.internal.server;
 
+import dev.baton.RedisUnavailableException;
 import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
 import dev.baton.internal.broker.Script;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,7 +20,13 @@ import org.slf4j.LoggerFactory;
  * Renews the leases of every task this worker runs, a few times per lease, with one fenced script
  * call per agent type. A task whose renewal is refused (another worker took it over) is cancelled
  * and writes nothing. A task whose lease could not be renewed for a whole lease (Redis unreachable,
- * this process paused) is cancelled too: by then another worker may run it.
+ * the connection silent, this process paused) is cancelled too: by then another worker may run it.
+ *
+ * <p>That expiry check never waits on Redis: renewals are sent asynchronously and their replies
+ * applied whenever they come; a round waits for them only up to half a heartbeat interval, and
+ * sends no new renewal for an agent type while its last one is unanswered. So a worker cut off
+ * from Redis (a partition holds the command, no error comes back until the command timeout) still
+ * cancels its handlers once their leases run out, not when the connection gives up.
  */
 public final class Heartbeater {
   private static final Logger log = LoggerFactory.getLogger(Heartbeater.class);
@@ -22,6 +35,8 @@ public final class Heartbeater {
   private final RedisBroker broker;
   private final String consumer;
   private final List<Processor> processors;
+  /** Per agent type, its latest round of renewals; touched only by the heartbeat thread. */
+  private final Map<Processor, CompletableFuture<Void>> renewing = new HashMap<>();
 
   public Heartbeater(RedisBroker broker, String consumer, List<Processor> processors) {
     this.broker = broker;
@@ -29,30 +44,68 @@ public final class Heartbeater {
     this.processors = List.copyOf(processors);
   }
 
-  /** Renews every running task's lease; returns the pause until the next round. */
-  public Duration runOnce() {
+  /** The pause between two rounds: the shortest heartbeat interval of the agent types served. */
+  public Duration interval() {
     Duration pause = Duration.ofSeconds(5);
-    RuntimeException failure = null;
     for (Processor p : processors) {
       pause = min(pause, p.options().heartbeatInterval());
-      List<TaskExecution> running = p.executions().stream().filter(TaskExecution::isRunning).toList();
-      for (int from = 0; from < running.size(); from += BATCH) {
-        List<TaskExecution> batch = running.subList(from, Math.min(running.size(), from + BATCH));
-        try {
-          renew(p.agentType(), batch);
-        } catch (RuntimeException e) {
-          failure = e;
-        }
+    }
+    return pause;
+  }
+
+  /**
+   * Renews every running task's lease and cancels the tasks whose lease ran out; returns the pause
+   * until the next round. Throws (after the expiry check) when a renewal failed or is unanswered.
+   */
+  public Duration runOnce() {
+    Duration pause = interval();
+    long started = System.nanoTime();
+    for (Processor p : processors) {
+      CompletableFuture<Void> last = renewing.get(p);
+      if (last == null || last.isDone()) {
+        renewing.put(p, renewAll(p));
       }
+    }
+    long waitUntil = started + pause.toNanos() / 2;
+    RuntimeException failure = null;
+    for (Processor p : processors) {
+      try {
+        renewing.get(p).get(Math.max(0, waitUntil - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        failure = new RedisUnavailableException("lease renewal for " + p.agentType() + " unanswered", e);
+      } catch (ExecutionException e) {
+        failure = e.getCause() instanceof RuntimeException re ? re
+            : new RedisUnavailableException("lease renewal for " + p.agentType() + " failed: " + e.getCause(), e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return pause;
+      }
+    }
+    for (Processor p : processors) {
       expireUnrenewed(p);
     }
     if (failure != null) {
       throw failure; // logged by the loop; the next round tries again
     }
-    return pause;
+    return Duration.ofNanos(Math.max(0, pause.toNanos() - (System.nanoTime() - started)));
   }
 
-  private void renew(String agentType, List<TaskExecution> batch) {
+  /** Sends the renewals of every running task of {@code p}; done when every batch is answered. */
+  private CompletableFuture<Void> renewAll(Processor p) {
+    List<TaskExecution> running = p.executions().stream().filter(TaskExecution::isRunning).toList();
+    List<CompletableFuture<Void>> batches = new ArrayList<>();
+    for (int from = 0; from < running.size(); from += BATCH) {
+      List<TaskExecution> batch = running.subList(from, Math.min(running.size(), from + BATCH));
+      try {
+        batches.add(renew(p.agentType(), batch));
+      } catch (RuntimeException e) {
+        batches.add(CompletableFuture.failedFuture(e));
+      }
+    }
+    return CompletableFuture.allOf(batches.toArray(CompletableFuture[]::new));
+  }
+
+  private CompletableFuture<Void> renew(String agentType, List<TaskExecution> batch) {
     Keys k = broker.keys();
     List<String> keys = new ArrayList<>(List.of(k.stream(agentType)));
     List<String> args = new ArrayList<>(List.of(Keys.GROUP, consumer));
@@ -62,16 +115,19 @@ public final class Heartbeater {
       args.add(e.task().deliveryToken());
     }
     long sent = System.nanoTime();
-    List<Long> codes = broker.runSync(Script.RENEW, keys.toArray(String[]::new), args.toArray(String[]::new));
-    for (int i = 0; i < batch.size(); i++) {
-      TaskExecution e = batch.get(i);
-      if (codes.get(i) == 1L) {
-        e.renewed(sent);
-      } else if (e.leaseLost("lease lost: the task was taken over by another worker")) {
-        log.warn("task {} of {}: lease lost (taken over elsewhere); handler cancelled, nothing written",
-            e.task().id(), agentType);
+    CompletableFuture<List<Long>> reply = broker.run(Script.RENEW, keys.toArray(String[]::new),
+        args.toArray(String[]::new));
+    return reply.thenAccept(codes -> {
+      for (int i = 0; i < batch.size(); i++) {
+        TaskExecution e = batch.get(i);
+        if (codes.get(i) == 1L) {
+          e.renewed(sent); // Redis renewed it at or after `sent`: the lease runs at least from then
+        } else if (e.leaseLost("lease lost: the task was taken over by another worker")) {
+          log.warn("task {} of {}: lease lost (taken over elsewhere); handler cancelled, nothing written",
+              e.task().id(), agentType);
+        }
       }
-    }
+    });
   }
 
   private void expireUnrenewed(Processor p) {

@@ -22,8 +22,11 @@ public final class LoopRunner {
   static final Duration LOG_EVERY = Duration.ofSeconds(10);
   private static final Logger log = LoggerFactory.getLogger(LoopRunner.class);
 
+  static final Duration DEFAULT_MAX_FAILURE_PAUSE = Duration.ofSeconds(5);
+
   private final String name;
   private final Pass pass;
+  private final long maxFailurePauseMillis;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wake = lock.newCondition();
   private volatile boolean stopped;
@@ -32,8 +35,17 @@ public final class LoopRunner {
   private int suppressed;
 
   public LoopRunner(String name, Pass pass) {
+    this(name, pass, DEFAULT_MAX_FAILURE_PAUSE);
+  }
+
+  /**
+   * A loop whose pause after a failed pass grows from 100 ms up to {@code maxFailurePause}: a loop
+   * with a deadline to keep (the heartbeat) must not back off past it.
+   */
+  public LoopRunner(String name, Pass pass, Duration maxFailurePause) {
     this.name = name;
     this.pass = pass;
+    this.maxFailurePauseMillis = Math.max(1, maxFailurePause.toMillis());
   }
 
   public void start() {
@@ -53,7 +65,7 @@ public final class LoopRunner {
         }
         failures++;
         logFailure(t);
-        pause = Duration.ofMillis(Math.min(5_000, 50L << Math.min(failures, 7)));
+        pause = Duration.ofMillis(Math.min(maxFailurePauseMillis, 50L << Math.min(failures, 7)));
       }
       sleep(pause);
     }
