@@ -20,7 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * F10, partition longer than the lease: worker A reaches Redis through a proxy that freezes (every
  * connection stays open, no byte gets through either way) for twice the lease while A runs a long
  * task. Worker B, connected directly, takes the task over and completes it. A's handler is
- * cancelled during the partition, once its lease went a whole lease without renewal, not when the
+ * cancelled during the partition, once its lease went unrenewed for the lease less one heartbeat, not when the
  * partition heals; after the thaw nothing A sends is accepted, although its handler ignores the
  * cancellation and returns a result.
  *
@@ -96,7 +96,7 @@ class PartitionIT {
     assertThat(proxy.isFrozen()).isTrue();
     Duration cancelAfter = Duration.ofNanos(aCancelledAt.get() - frozenAt);
     assertThat(cancelAfter).isLessThanOrEqualTo(LEASE.plus(HEARTBEAT).plusMillis(300));
-    assertThat(aCancelReason.get()).startsWith("lease expired");
+    assertThat(aCancelReason.get()).startsWith("lease expiring");
 
     await().atMost(LEASE.multipliedBy(3))
         .until(() -> System.nanoTime() - frozenAt > LEASE.multipliedBy(2).toNanos());

@@ -19,14 +19,15 @@ import org.slf4j.LoggerFactory;
 /**
  * Renews the leases of every task this worker runs, a few times per lease, with one fenced script
  * call per agent type. A task whose renewal is refused (another worker took it over) is cancelled
- * and writes nothing. A task whose lease could not be renewed for a whole lease (Redis unreachable,
- * the connection silent, this process paused) is cancelled too: by then another worker may run it.
+ * and writes nothing. A task whose lease could not be renewed for the lease minus one heartbeat
+ * interval (Redis unreachable, the connection silent, this process paused) is cancelled too, before
+ * another worker can take it over.
  *
  * <p>That expiry check never waits on Redis: renewals are sent asynchronously and their replies
  * applied whenever they come; a round waits for them only up to half a heartbeat interval, and
  * sends no new renewal for an agent type while its last one is unanswered. So a worker cut off
  * from Redis (a partition holds the command, no error comes back until the command timeout) still
- * cancels its handlers once their leases run out, not when the connection gives up.
+ * cancels its handlers before their leases run out, not when the connection gives up.
  */
 public final class Heartbeater {
   private static final Logger log = LoggerFactory.getLogger(Heartbeater.class);
@@ -130,14 +131,19 @@ public final class Heartbeater {
     });
   }
 
+  /**
+   * Cancels tasks whose lease was not renewed for the lease minus one heartbeat interval. This check
+   * runs at least once per heartbeat interval, so a cut-off worker stops its handler before the lease
+   * can run out on the Redis side, where another worker would take the task over.
+   */
   private void expireUnrenewed(Processor p) {
-    long lease = p.options().lease().toNanos();
+    Duration limit = p.options().lease().minus(p.options().heartbeatInterval());
     long now = System.nanoTime();
     for (TaskExecution e : p.executions()) {
-      if (e.isRunning() && now - e.lastRenewedNanos() > lease
-          && e.leaseLost("lease expired: not renewed for " + p.options().lease())) {
-        log.warn("task {} of {}: lease not renewed for {}; handler cancelled, nothing written",
-            e.task().id(), p.agentType(), p.options().lease());
+      if (e.isRunning() && now - e.lastRenewedNanos() > limit.toNanos()
+          && e.leaseLost("lease expiring: not renewed for " + limit.toMillis() + "ms")) {
+        log.warn("task {} of {}: lease not renewed for {}ms (lease {}); handler cancelled before another worker "
+            + "can take the task, nothing written", e.task().id(), p.agentType(), limit.toMillis(), p.options().lease());
       }
     }
   }
