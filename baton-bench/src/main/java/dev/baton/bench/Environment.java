@@ -4,6 +4,7 @@ import dev.baton.BatonClient;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Properties;
 
 /** Machine, JDK, Redis and client versions, for the head of the report. */
 final class Environment {
@@ -22,8 +24,8 @@ final class Environment {
     env.put("jdk", jdk());
     env.put("redis", redis(probe, redisUri, privateServer));
     Map<String, Object> client = new LinkedHashMap<>();
-    client.put("baton", version(BatonClient.class, "development build"));
-    client.put("lettuce", version(RedisClient.class, "unknown"));
+    client.put("baton", version(BatonClient.class, "dev.baton", "baton-core", "development build"));
+    client.put("lettuce", version(RedisClient.class, "io.lettuce", "lettuce-core", "unknown"));
     env.put("client", client);
     env.put("started", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
     return env;
@@ -81,7 +83,21 @@ final class Environment {
     return m;
   }
 
-  private static String version(Class<?> c, String otherwise) {
+  /** The version in the jar's Maven metadata (kept by the shaded CLI jar too), else the manifest's. */
+  private static String version(Class<?> c, String groupId, String artifactId, String otherwise) {
+    String resource = "/META-INF/maven/" + groupId + "/" + artifactId + "/pom.properties";
+    try (InputStream in = c.getResourceAsStream(resource)) {
+      if (in != null) {
+        Properties p = new Properties();
+        p.load(in);
+        String v = p.getProperty("version");
+        if (v != null) {
+          return v;
+        }
+      }
+    } catch (IOException e) {
+      // fall back to the manifest
+    }
     String v = c.getPackage() == null ? null : c.getPackage().getImplementationVersion();
     return v == null ? otherwise : v;
   }

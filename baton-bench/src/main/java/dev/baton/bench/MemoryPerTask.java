@@ -46,7 +46,9 @@ final class MemoryPerTask implements Scenario {
       Row row = new Row(NAME, String.format(Locale.ROOT, "%,d queued tasks, 100-byte payload", n));
       row.put("tasks", n);
       row.put("bytesPerTask", Report.round((after - before) / (double) n, 1));
-      row.put("taskRecordBytes", memoryUsage(ctx, keys.task(AGENT_TYPE, "m-0")));
+      String record = keys.task(AGENT_TYPE, "m-0");
+      row.put("taskRecordBytes", memoryUsage(ctx, record));
+      row.put("taskRecordEncoding", ctx.redis.sync().objectEncoding(record));
       row.put("streamBytesPerEntry", Report.round(memoryUsage(ctx, keys.stream(AGENT_TYPE)) / (double) (n + 1), 1));
       row.put("usedMemoryBefore", before);
       row.put("usedMemoryAfter", after);

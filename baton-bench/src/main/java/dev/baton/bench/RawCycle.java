@@ -55,6 +55,7 @@ final class RawCycle implements Scenario {
     }
   }
 
+  @SuppressWarnings("unchecked") // XREADGROUP's varargs of generic stream offsets
   private static void cycle(BenchContext ctx, RedisAsyncCommands<String, String> producer,
       StatefulRedisConnection<String, String> consumerConn, String stream, int n, AtomicLong progress)
       throws Exception {

@@ -206,10 +206,11 @@ final class Report {
   }
 
   private static void memoryTable(PrintWriter out, List<Map<String, Object>> cases) {
-    Table t = new Table("CASE", "TASKS", "BYTES/TASK", "ONE RECORD", "STREAM/ENTRY", "USED BEFORE", "USED AFTER");
+    Table t = new Table("CASE", "TASKS", "BYTES/TASK", "ONE RECORD", "ENCODING", "STREAM/ENTRY", "USED BEFORE",
+        "USED AFTER");
     for (Map<String, Object> c : cases) {
       t.row(c.get("case"), integer(c.get("tasks")), integer(c.get("bytesPerTask")), integer(c.get("taskRecordBytes")),
-          integer(c.get("streamBytesPerEntry")), integer(c.get("usedMemoryBefore")),
+          c.get("taskRecordEncoding"), integer(c.get("streamBytesPerEntry")), integer(c.get("usedMemoryBefore")),
           integer(c.get("usedMemoryAfter")));
     }
     t.print(out, "  ");
@@ -227,13 +228,10 @@ final class Report {
         any = true;
       }
       StringBuilder line = new StringBuilder();
-      int shown = 0;
       for (Map.Entry<?, ?> e : byName.entrySet()) {
-        if (shown++ == 10) {
-          line.append(", ...");
-          break;
+        if (e.getValue() instanceof Number n && n.doubleValue() >= 0.005) {
+          line.append(line.isEmpty() ? "" : ", ").append(e.getKey()).append(' ').append(fixed(n, 2));
         }
-        line.append(shown > 1 ? ", " : "").append(e.getKey()).append(' ').append(fixed(e.getValue(), 2));
       }
       out.println("    " + c.get("case") + ": " + line);
     }
