@@ -16,6 +16,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -50,8 +51,8 @@ public final class BenchCommand implements Callable<Integer> {
   static final Map<String, Supplier<Scenario>> SCENARIOS = scenarios();
 
   @Option(names = "--redis", paramLabel = "URL",
-      description = "Redis to measure, redis://host:port. REDIS_URL is deliberately not read: a benchmark "
-          + "loads the server. Default: a private redis-server for this run.")
+      description = "Redis to measure, redis://host:port (also accepted before the verb). REDIS_URL is "
+          + "deliberately not read: a benchmark loads the server. Default: a private redis-server for this run.")
   String redisUrl;
 
   @Option(names = "--scenarios", paramLabel = "NAME", split = ",",
@@ -109,7 +110,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     PrivateRedisServer server = null;
     Thread hook = null;
-    String uri = redisUrl;
+    String uri = redisUrl != null ? redisUrl : redisBeforeTheVerb();
     if (uri == null) {
       Path bin = PrivateRedisServer.findBinary(redisSearchPath);
       if (bin == null) {
@@ -195,6 +196,25 @@ public final class BenchCommand implements Callable<Integer> {
       report.printTable(stdout);
     }
     return report.errors().isEmpty() ? 0 : 1;
+  }
+
+  /** {@code baton --redis URL bench}: the root command's global option, when it was given. */
+  private String redisBeforeTheVerb() {
+    CommandSpec root = spec.root();
+    if (root == spec) {
+      return null;
+    }
+    OptionSpec option = root.findOption("--redis");
+    Object value = option == null ? null : option.getValue();
+    if (value instanceof String url && !url.isBlank()) {
+      try {
+        BatonConfig.builder().redisUri(url).build();
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), "--redis: " + e.getMessage());
+      }
+      return url;
+    }
+    return null;
   }
 
   private static void warnAboutLoad(Report report) {

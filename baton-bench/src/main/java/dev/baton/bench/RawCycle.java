@@ -9,16 +9,17 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The raw limit: the least any Redis Streams queue must do per task, with Baton's client settings.
- * A producer connection pipelines XADD (the task id and the 100-byte payload) in windows of 1,000;
+ * A producer connection pipelines XADD (the task id and the 100-byte payload), at most 1,000 unanswered;
  * a consumer connection loops XREADGROUP COUNT 100 and acknowledges each batch with one XACK sent
  * without waiting, pipelined with the next read. Time runs from the first XADD to the last XACK
  * reply. No Lua, no task record, no outcome: every Baton figure is compared with this one.
@@ -60,16 +61,24 @@ final class RawCycle implements Scenario {
       StatefulRedisConnection<String, String> consumerConn, String stream, int n, AtomicLong progress)
       throws Exception {
     String payload = BenchContext.payload(0);
+    Semaphore window = new Semaphore(WINDOW);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
     CompletableFuture<Void> produced = CompletableFuture.runAsync(() -> {
-      List<RedisFuture<String>> window = new ArrayList<>(WINDOW);
-      for (int i = 0; i < n; i++) {
-        window.add(producer.xadd(stream, Map.of("t", "raw-" + i, "p", payload)));
-        if (window.size() == WINDOW || i == n - 1) {
-          for (RedisFuture<String> f : window) {
-            await(f);
-          }
-          window.clear();
+      try {
+        for (int i = 0; i < n && failure.get() == null; i++) {
+          window.acquire();
+          producer.xadd(stream, Map.of("t", "raw-" + i, "p", payload)).whenComplete((id, e) -> {
+            if (e != null) {
+              failure.compareAndSet(null, e);
+            }
+            window.release();
+          });
         }
+        window.acquire(WINDOW); // every XADD answered
+        window.release(WINDOW);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        failure.compareAndSet(null, e);
       }
     }, r -> Thread.ofVirtual().name("baton-bench-raw-producer").start(r));
     RedisCommands<String, String> sync = consumerConn.sync();
@@ -80,6 +89,9 @@ final class RawCycle implements Scenario {
     RedisFuture<Long> lastAck = null;
     long deadline = System.nanoTime() + ctx.settings.completionTimeout(n).toNanos();
     while (got < n) {
+      if (failure.get() != null) {
+        throw new IllegalStateException("raw cycle: XADD failed: " + failure.get(), failure.get());
+      }
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("raw cycle: only " + got + " of " + n + " entries read in time");
       }
