@@ -33,15 +33,20 @@ final class CostMeter {
     return start(List.of());
   }
 
-  /** The cost of a window, per task. */
+  /**
+   * The cost of a window, per task. {@code redisCpuCores} and {@code clientCpuCores} are CPU seconds
+   * per second of the window: a Redis near 1.0 is saturated (it runs commands on one thread).
+   */
   record Cost(double redisCpuMicrosPerTask, double clientCpuMicrosPerTask, double commandsPerTask,
-      Map<String, Double> commandsPerTaskByName) {
+      Map<String, Double> commandsPerTaskByName, double redisCpuCores, double clientCpuCores) {
 
     /** Metrics for the report, in a fixed order. */
     void putInto(Map<String, Object> metrics) {
       metrics.put("redisCpuMicrosPerTask", Report.round(redisCpuMicrosPerTask, 1));
       metrics.put("clientCpuMicrosPerTask", Report.round(clientCpuMicrosPerTask, 1));
       metrics.put("redisCommandsPerTask", Report.round(commandsPerTask, 2));
+      metrics.put("redisCpuCores", Report.round(redisCpuCores, 2));
+      metrics.put("clientCpuCores", Report.round(clientCpuCores, 2));
       Map<String, Object> byName = new LinkedHashMap<>();
       commandsPerTaskByName.forEach((k, v) -> byName.put(k, Report.round(v, 3)));
       metrics.put("commandsPerTask", byName);
@@ -52,6 +57,7 @@ final class CostMeter {
     private final RedisProbe.Snapshot redisBefore;
     private final long clientBefore;
     private final List<Supplier<Duration>> otherClients;
+    private final long startNanos = System.nanoTime();
 
     private Window(RedisProbe.Snapshot redisBefore, long clientBefore, List<Supplier<Duration>> otherClients) {
       this.redisBefore = redisBefore;
@@ -62,6 +68,7 @@ final class CostMeter {
     Cost stop(long tasks) {
       long clientAfter = clientCpuNanos(otherClients);
       RedisProbe.Delta d = probe.snapshot().since(redisBefore);
+      double wallSeconds = Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9);
       double n = Math.max(1, tasks);
       List<Map.Entry<String, Long>> byCount = new ArrayList<>(d.calls().entrySet());
       byCount.sort(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder())
@@ -70,7 +77,9 @@ final class CostMeter {
       for (Map.Entry<String, Long> e : byCount) {
         perTask.put(e.getKey(), e.getValue() / n);
       }
-      return new Cost(d.cpuSeconds() * 1e6 / n, (clientAfter - clientBefore) / 1e3 / n, d.totalCalls() / n, perTask);
+      double clientSeconds = (clientAfter - clientBefore) / 1e9;
+      return new Cost(d.cpuSeconds() * 1e6 / n, clientSeconds * 1e6 / n, d.totalCalls() / n, perTask,
+          d.cpuSeconds() / wallSeconds, clientSeconds / wallSeconds);
     }
   }
 

@@ -162,7 +162,8 @@ final class Report {
     if (oneType) {
       header.add("VS 1 TYPE");
     }
-    header.addAll(List.of("REDIS CPU us/TASK", "CLIENT CPU us/TASK", "REDIS CMDS/TASK"));
+    header.addAll(List.of("REDIS CPU us/TASK", "CLIENT CPU us/TASK", "REDIS CMDS/TASK", "REDIS CORES",
+        "CLIENT CORES"));
     Table t = new Table(header.toArray(String[]::new));
     for (Map<String, Object> c : cases) {
       List<Object> cells = new ArrayList<>(List.of(c.get("case"), integer(c.get("tasks")), fixed(c.get("seconds"), 2),
@@ -174,7 +175,7 @@ final class Report {
         cells.add(c.containsKey("vsOneType") ? fixed(c.get("vsOneType"), 2) + "x" : "");
       }
       cells.addAll(List.of(fixed(c.get("redisCpuMicrosPerTask"), 1), fixed(c.get("clientCpuMicrosPerTask"), 1),
-          fixed(c.get("redisCommandsPerTask"), 2)));
+          fixed(c.get("redisCommandsPerTask"), 2), fixed(c.get("redisCpuCores"), 2), fixed(c.get("clientCpuCores"), 2)));
       t.row(cells.toArray());
     }
     t.print(out, "  ");

@@ -21,7 +21,7 @@ class ReportTest {
     r.add(raw);
     Row enqueue = new Row(EnqueueThroughput.NAME, "enqueue, 1 producer");
     Throughput.put(enqueue, 1000, 50_000_000); // 20,000/s
-    new CostMeter.Cost(12.5, 40, 7, Map.of("evalsha", 1.0, "xadd", 1.0)).putInto(enqueue.metrics());
+    new CostMeter.Cost(12.5, 40, 7, Map.of("evalsha", 1.0, "xadd", 1.0), 0.25, 0.8).putInto(enqueue.metrics());
     r.add(enqueue);
     Row latency = new Row(Latency.NAME, "1,000 tasks/s");
     latency.put("startMillis", Map.of("count", 10, "p50", 1.0, "p95", 2.0, "p99", 3.0, "max", 4.0));
