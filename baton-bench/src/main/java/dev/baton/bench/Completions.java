@@ -19,6 +19,8 @@ final class Completions implements AutoCloseable {
   private final StatefulRedisPubSubConnection<String, String> pubsub;
   private final AtomicLong count = new AtomicLong();
   private volatile long lastNanos;
+  private volatile long target = Long.MAX_VALUE;
+  private volatile Thread waiter;
 
   /** Subscribes to {@code channels}; {@code onFinish} (may be null) gets each id on the I/O thread. */
   Completions(BenchRedis redis, List<String> channels, Consumer<String> onFinish) {
@@ -31,7 +33,9 @@ final class Completions implements AutoCloseable {
           onFinish.accept(id);
         }
         lastNanos = now;
-        count.incrementAndGet();
+        if (count.incrementAndGet() >= target) {
+          LockSupport.unpark(waiter); // wakes the waiter at once, without it polling
+        }
       }
     });
     pubsub.sync().subscribe(channels.toArray(String[]::new));
@@ -54,16 +58,23 @@ final class Completions implements AutoCloseable {
    */
   long await(long n, Duration timeout, AtomicLong progress) throws TimeoutException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (count.get() < n) {
-      progress.set(count.get());
-      if (System.nanoTime() > deadline) {
-        throw new TimeoutException("only " + count.get() + " of " + n + " tasks finished within " + timeout);
+    waiter = Thread.currentThread();
+    target = n;
+    try {
+      while (count.get() < n) {
+        progress.set(count.get());
+        if (System.nanoTime() > deadline) {
+          throw new TimeoutException("only " + count.get() + " of " + n + " tasks finished within " + timeout);
+        }
+        LockSupport.parkNanos(250_000_000); // the progress line's pace; the last completion unparks
+        if (Thread.interrupted()) {
+          Thread.currentThread().interrupt();
+          throw new TimeoutException("interrupted while waiting for tasks to finish");
+        }
       }
-      LockSupport.parkNanos(1_000_000);
-      if (Thread.interrupted()) {
-        Thread.currentThread().interrupt();
-        throw new TimeoutException("interrupted while waiting for tasks to finish");
-      }
+    } finally {
+      target = Long.MAX_VALUE;
+      waiter = null;
     }
     progress.set(count.get());
     return lastNanos;
