@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
       DlqCommand.class,
       CancelCommand.class,
       dev.baton.cli.demo.DemoCommand.class,
+      dev.baton.bench.BenchCommand.class,
       AutoComplete.GenerateCompletion.class,
     },
     exitCodeListHeading = "%nExit codes:%n",

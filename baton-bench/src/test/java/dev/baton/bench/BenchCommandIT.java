@@ -1,0 +1,100 @@
+package dev.baton.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.baton.testing.RedisExtension;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Runs {@code bench --quick} in-process against a private Redis, the second worker process
+ * included, and checks the report is complete and sane, and that the harness leaves no key behind.
+ */
+class BenchCommandIT {
+  @RegisterExtension static final RedisExtension redis = new RedisExtension();
+
+  private record Run(int exitCode, String out, String err) {}
+
+  private static Run bench(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cmd = new CommandLine(new BenchCommand());
+    cmd.setOut(new PrintWriter(out, true));
+    cmd.setErr(new PrintWriter(err, true));
+    int code = cmd.execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void quickRunReportsEveryScenarioAndCleansUp(@TempDir Path dir) throws Exception {
+    Path json = dir.resolve("report.json");
+    Run run = bench("--quick", "--redis", redis.uri(), "--out", json.toString());
+
+    assertThat(run.exitCode()).as("stderr:%n%s%nstdout:%n%s", run.err(), run.out()).isZero();
+    for (String title : Report.TITLES.values()) {
+      assertThat(run.out()).contains(title);
+    }
+    JsonNode doc = JsonMapper.builder().build().readTree(Files.readString(json));
+    assertThat(doc.get("errors").isEmpty()).isTrue();
+    assertThat(doc.get("environment").get("redis").get("version").asString()).isNotBlank();
+    assertThat(doc.get("environment").get("jdk").get("version").asString()).isNotBlank();
+    JsonNode scenarios = doc.get("scenarios");
+    assertThat(scenarios.propertyNames()).containsExactlyElementsOf(BenchCommand.SCENARIOS.keySet());
+
+    for (String name : List.of(RawCycle.NAME, EnqueueThroughput.NAME, EndToEnd.NAME, ManyQueues.NAME)) {
+      for (JsonNode c : scenarios.get(name)) {
+        assertThat(c.get("tasksPerSecond").asDouble()).as("%s: %s", name, c.get("case")).isPositive();
+        assertThat(c.get("redisCommandsPerTask").asDouble()).as("%s: %s", name, c.get("case")).isPositive();
+        if (!name.equals(RawCycle.NAME)) {
+          assertThat(c.get("vsRaw").asDouble()).isPositive();
+        }
+      }
+    }
+    assertThat(scenarios.get(EndToEnd.NAME)).hasSize(6);
+    assertThat(scenarios.get(ManyQueues.NAME).get(3).get("vsOneType").asDouble()).isPositive();
+
+    JsonNode latency = scenarios.get(Latency.NAME).get(0);
+    assertThat(latency.get("unfinished").asLong()).isZero();
+    for (String measure : List.of("enqueueMillis", "startMillis", "finishMillis")) {
+      JsonNode p = latency.get(measure);
+      assertThat(p.get("count").asLong()).as(measure).isPositive();
+      assertThat(p.get("p50").asDouble()).as(measure).isLessThanOrEqualTo(p.get("p95").asDouble());
+      assertThat(p.get("p95").asDouble()).as(measure).isLessThanOrEqualTo(p.get("p99").asDouble());
+      assertThat(p.get("p99").asDouble()).as(measure).isLessThanOrEqualTo(p.get("max").asDouble());
+    }
+    assertThat(latency.get("finishMillis").get("p50").asDouble())
+        .isGreaterThanOrEqualTo(latency.get("startMillis").get("p50").asDouble());
+
+    JsonNode memory = scenarios.get(MemoryPerTask.NAME).get(0);
+    assertThat(memory.get("bytesPerTask").asDouble()).isGreaterThan(Settings.PAYLOAD_BYTES);
+
+    assertThat(redis.raw().keys("bench-*")).as("keys left behind").isEmpty();
+  }
+
+  @Test
+  void jsonOnStdoutParses() {
+    Run run = bench("--quick", "--redis", redis.uri(), "--scenarios", "raw", "--json");
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    JsonNode doc = JsonMapper.builder().build().readTree(run.out());
+    assertThat(doc.get("scenarios").get("raw").get(0).get("tasksPerSecond").asDouble()).isPositive();
+    assertThat(doc.get("settings").get("quick").asBoolean()).isTrue();
+  }
+
+  @Test
+  void unknownScenarioIsAUsageError() {
+    Run run = bench("--redis", redis.uri(), "--scenarios", "raw,nope");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("unknown scenario 'nope'");
+  }
+}
