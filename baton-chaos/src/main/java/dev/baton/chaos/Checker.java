@@ -245,35 +245,38 @@ public final class Checker {
     }
   }
 
-  /** The fault that hit the earlier execution's worker between its start and the later one's start. */
+  /**
+   * The fault to blame for a duplicate: of the faults that hit the earlier execution's worker (or
+   * Redis) between its start and the later execution's start, the one that began first; a cut
+   * (which by itself should cause no duplicate) only when there is nothing else.
+   */
   static String blame(Execution earlier, Execution later, List<FaultEvent> faults) {
     long from = earlier.startMillis();
     long to = Math.max(later.startMillis(), from);
-    String[] order = {"kill", "pause", "freeze", "redis", "cut"};
-    String best = null;
-    int bestRank = order.length;
+    FaultEvent first = null;
+    FaultEvent cut = null;
     for (FaultEvent f : faults) {
       boolean inWindow = f.startMillis() <= to && f.endMillis() >= from;
-      if (!inWindow) {
+      boolean relevant = switch (f.kind()) {
+        case KILL, PAUSE, FREEZE, CUT -> hits(f, earlier.worker());
+        case REDIS_CRASH -> true;
+        case STOP -> false;
+      };
+      if (!inWindow || !relevant) {
         continue;
       }
-      String cause = switch (f.kind()) {
-        case KILL -> hits(f, earlier.worker()) ? "kill" : null;
-        case PAUSE -> hits(f, earlier.worker()) ? "pause" : null;
-        case FREEZE -> hits(f, earlier.worker()) ? "freeze" : null;
-        case CUT -> hits(f, earlier.worker()) ? "cut" : null;
-        case REDIS_CRASH -> "redis";
-        case STOP -> null;
-      };
-      if (cause != null) {
-        int rank = List.of(order).indexOf(cause);
-        if (rank < bestRank) {
-          bestRank = rank;
-          best = cause;
-        }
+      if (f.kind() == Kind.CUT) {
+        cut = cut == null ? f : cut;
+      } else if (first == null || f.startMillis() < first.startMillis()) {
+        first = f;
       }
     }
-    return best == null ? "unexplained" : best;
+    FaultEvent blamed = first != null ? first : cut;
+    return blamed == null ? "unexplained" : cause(blamed.kind());
+  }
+
+  static String cause(Kind kind) {
+    return kind == Kind.REDIS_CRASH ? "redis" : kind.name().toLowerCase();
   }
 
   /**
@@ -382,10 +385,9 @@ public final class Checker {
       long t = f.startMillis();
       for (List<Execution> execs : byTask.values()) {
         for (Execution victim : execs) {
-          boolean inFlight = hits(f, victim.worker()) && victim.startMillis() <= t && victim.endMillis() > t;
-          if (kind == Kind.KILL) {
-            inFlight &= victim.outcome() == null;
-          }
+          // an execution cut short by a kill has no finish event and ends at the kill
+          boolean inFlight = hits(f, victim.worker()) && victim.startMillis() <= t
+              && (kind == Kind.KILL ? victim.outcome() == null && victim.endMillis() >= t : victim.endMillis() > t);
           if (!inFlight) {
             continue;
           }
@@ -408,7 +410,7 @@ public final class Checker {
     List<Long> samples = new ArrayList<>();
     for (Duplicate d : duplicates) {
       Execution old = d.partner();
-      if (!d.cause().equals(kind.name().toLowerCase()) || old.outcome() == null) {
+      if (!d.cause().equals(cause(kind)) || old.outcome() == null || !d.reason().startsWith("started while")) {
         continue;
       }
       faults.stream()

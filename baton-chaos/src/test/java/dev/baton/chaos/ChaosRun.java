@@ -223,11 +223,12 @@ final class ChaosRun implements AutoCloseable {
     Thread.sleep(millis);
     slot.lock.lock();
     try {
+      long end = System.currentTimeMillis(); // before the signal: the process may run on at once
       signal("CONT", pid);
       if (slot.pausedPid == pid) {
         slot.pausedPid = -1;
       }
-      faults.add(new FaultEvent(Kind.PAUSE, consumer, t, System.currentTimeMillis()));
+      faults.add(new FaultEvent(Kind.PAUSE, consumer, t, end));
     } finally {
       slot.lock.unlock();
     }
