@@ -13,8 +13,9 @@ import java.util.Map;
  * @param counts every figure of the result table, in display order
  * @param faults faults injected by kind
  * @param redelivery time from a fault hitting a worker to its tasks running again elsewhere, by fault kind
- * @param holderStop for duplicates caused by a pause or a freeze: time from the end of the fault
- *     (SIGCONT, thaw) to the old holder's handler ending
+ * @param holderStop for executions that ran at the same time as their successor because of a pause
+ *     or a freeze: time from the end of the fault (SIGCONT, thaw) to the old holder's handler
+ *     ending; negative when it stopped by itself before the fault ended
  * @param duplicates every duplicated execution
  * @param lost accepted tasks that are not terminal and that nothing can run any more, or whose record is gone
  * @param stuck accepted tasks that are not terminal at the deadline but could still run

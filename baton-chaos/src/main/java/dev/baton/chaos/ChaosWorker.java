@@ -85,7 +85,7 @@ public final class ChaosWorker {
           throw e;
         }
       } catch (RuntimeException e) {
-        System.out.println("START FAILED " + e);
+        System.out.println(System.currentTimeMillis() + " START FAILED " + e);
         if (baton != null) {
           baton.close();
         }
@@ -100,7 +100,8 @@ public final class ChaosWorker {
     }
     Worker started = worker;
     Runtime.getRuntime().addShutdownHook(new Thread(started::close));
-    System.out.println("READY " + consumer);
+    System.out.println(System.currentTimeMillis() + " READY " + consumer + " after "
+        + java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() + "ms");
     System.out.flush();
     new CountDownLatch(1).await(); // until killed
   }

@@ -48,9 +48,13 @@ public final class Checker {
    * @param title the run's name
    * @param settings shown with the table
    * @param concurrency handlers per worker: one fault can duplicate at most this many executions
+   * @param leaseMillis the handler lease: a fault up to this long before a handler's start event can
+   *     still be the cause of its duplicate (the task was started, then the worker was hit before
+   *     the handler began)
    * @param runEndMillis when the run ended: the end of any execution still open
    */
-  public record Params(String title, Map<String, String> settings, int concurrency, long runEndMillis) {}
+  public record Params(String title, Map<String, String> settings, int concurrency, long leaseMillis,
+      long runEndMillis) {}
 
   private Checker() {}
 
@@ -98,7 +102,7 @@ public final class Checker {
       executionCount += execs.size();
       unknownDelivery += execs.stream().filter(e -> e.delivery() < 0).count();
       int before = duplicates.size();
-      duplicates(execs, faults, duplicates);
+      duplicates(execs, faults, p.leaseMillis(), duplicates);
       if (duplicates.size() > before) {
         duplicatedTasks++;
       }
@@ -230,7 +234,7 @@ public final class Checker {
    * the same time or both finished ok; each execution is flagged once, so k executions of one task
    * give at most k - 1 duplicates.
    */
-  private static void duplicates(List<Execution> execs, List<FaultEvent> faults, List<Duplicate> out) {
+  private static void duplicates(List<Execution> execs, List<FaultEvent> faults, long lease, List<Duplicate> out) {
     for (int j = 1; j < execs.size(); j++) {
       Execution later = execs.get(j);
       for (int i = 0; i < j; i++) {
@@ -238,7 +242,7 @@ public final class Checker {
         boolean overlap = later.startMillis() < earlier.endMillis();
         if (overlap || (earlier.finishedOk() && later.finishedOk())) {
           out.add(new Duplicate(later.taskId(), overlap ? "started while another execution ran" : "finished ok again",
-              blame(earlier, later, faults), later, earlier));
+              blame(earlier, later, faults, lease), later, earlier));
           break;
         }
       }
@@ -248,10 +252,13 @@ public final class Checker {
   /**
    * The fault to blame for a duplicate: of the faults that hit the earlier execution's worker (or
    * Redis) between its start and the later execution's start, the one that began first; a cut
-   * (which by itself should cause no duplicate) only when there is nothing else.
+   * (which by itself should cause no duplicate) only when there is nothing else. The window opens a
+   * lease plus a second before the handler's start event: the task is started (and its lease
+   * begins) before the handler runs, and a worker paused in between loses the task before its
+   * handler starts.
    */
-  static String blame(Execution earlier, Execution later, List<FaultEvent> faults) {
-    long from = earlier.startMillis();
+  static String blame(Execution earlier, Execution later, List<FaultEvent> faults, long lease) {
+    long from = earlier.startMillis() - lease - 1_000;
     long to = Math.max(later.startMillis(), from);
     FaultEvent first = null;
     FaultEvent cut = null;
@@ -417,7 +424,7 @@ public final class Checker {
           .filter(f -> f.kind() == kind && hits(f, old.worker()) && f.startMillis() <= d.execution().startMillis()
               && f.endMillis() >= old.startMillis())
           .max(Comparator.comparingLong(FaultEvent::startMillis))
-          .ifPresent(f -> samples.add(Math.max(0, old.endMillis() - f.endMillis())));
+          .ifPresent(f -> samples.add(old.endMillis() - f.endMillis()));
     }
     return Latency.of(samples);
   }

@@ -6,7 +6,6 @@ import dev.baton.EnqueueResult;
 import dev.baton.QueueStats;
 import dev.baton.TaskRequest;
 import dev.baton.chaos.FaultEvent.Kind;
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -48,6 +47,7 @@ final class ChaosRun implements AutoCloseable {
   private final AtomicBoolean stopEnqueue = new AtomicBoolean();
   private RedisProcess redis;
   private BatonClient client;
+  private WorkerJvm jvm;
 
   /** A worker position: its proxy stays; its process is replaced after every kill. */
   private final class Slot {
@@ -58,10 +58,24 @@ final class ChaosRun implements AutoCloseable {
     Process process;
     String consumer;
     long pausedPid = -1;
+    boolean ready;
 
     Slot(String name, ChaosProxy proxy) {
       this.name = name;
       this.proxy = proxy;
+    }
+
+    /** The current incarnation printed READY: it fetches tasks. */
+    boolean ready() {
+      if (!ready) {
+        try {
+          Path out = dir.resolve("worker-" + consumer + ".log");
+          ready = Files.exists(out) && Files.readString(out).contains(" READY ");
+        } catch (IOException e) {
+          return false;
+        }
+      }
+      return ready;
     }
   }
 
@@ -77,6 +91,7 @@ final class ChaosRun implements AutoCloseable {
     redis = new RedisProcess(dir.resolve("redis"), s.fsync());
     client = BatonClient.connect(BatonConfig.builder().redisUri(redis.uri()).keyPrefix(PREFIX)
         .commandTimeout(Duration.ofSeconds(3)).build());
+    jvm = WorkerJvm.prepare(dir, redis.uri());
     for (int i = 1; i <= s.workers(); i++) {
       Slot slot = new Slot("w" + i, new ChaosProxy(redis.port()));
       slots.add(slot);
@@ -122,7 +137,8 @@ final class ChaosRun implements AutoCloseable {
     all.sort(Comparator.comparingLong(FaultEvent::startMillis));
     var settings = s.display();
     settings.put("duration", (runEnd - t0) / 1000 + "s");
-    return Checker.check(new Checker.Params(s.name(), settings, s.concurrency(), runEnd), acceptedIds, records,
+    return Checker.check(new Checker.Params(s.name(), settings, s.concurrency(), s.leaseMs(), runEnd), acceptedIds,
+        records,
         events, torn, all);
   }
 
@@ -131,14 +147,12 @@ final class ChaosRun implements AutoCloseable {
   private void spawn(Slot slot) throws IOException {
     slot.generation++;
     slot.consumer = slot.name + "-g" + slot.generation;
-    List<String> cmd = List.of(javaBinary(), "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dorg.slf4j.simpleLogger.showDateTime=true",
-        "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
-        "-cp", System.getProperty("java.class.path"), ChaosWorker.class.getName(),
+    slot.ready = false;
+    List<String> cmd = jvm.command(List.of(
         "--redis", slot.proxy.uri(), "--prefix", PREFIX, "--queue", QUEUE, "--consumer", slot.consumer,
         "--history", dir.resolve("history-" + slot.consumer + ".log").toString(),
         "--concurrency", Integer.toString(s.concurrency()), "--lease-ms", Long.toString(s.leaseMs()),
-        "--recover-ms", Long.toString(s.recoverMs()), "--max-deliveries", Integer.toString(s.maxDeliveries()));
+        "--recover-ms", Long.toString(s.recoverMs()), "--max-deliveries", Integer.toString(s.maxDeliveries())));
     slot.process = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(dir.resolve("worker-" + slot.consumer + ".log").toFile()).start();
   }
@@ -147,7 +161,7 @@ final class ChaosRun implements AutoCloseable {
     Path out = dir.resolve("worker-" + slot.consumer + ".log");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
-      if (Files.exists(out) && Files.readString(out).contains("READY")) {
+      if (slot.ready()) {
         return;
       }
       if (!slot.process.isAlive()) {
@@ -177,8 +191,18 @@ final class ChaosRun implements AutoCloseable {
     try {
       sleepUntil(t0 + a.atMillis());
       switch (a.kind()) {
-        case KILL -> kill(slots.get(a.slot()));
-        case PAUSE -> pause(slots.get(a.slot()), a.durationMillis());
+        case KILL -> {
+          Slot target = running(a.slot());
+          if (target != null) {
+            kill(target);
+          }
+        }
+        case PAUSE -> {
+          Slot target = running(a.slot());
+          if (target != null) {
+            pause(target, a.durationMillis());
+          }
+        }
         case FREEZE -> freeze(slots.get(a.slot()), a.durationMillis());
         case CUT -> cut(slots.get(a.slot()));
         case REDIS_CRASH -> crashRedis(a.durationMillis());
@@ -187,6 +211,31 @@ final class ChaosRun implements AutoCloseable {
     } catch (Exception e) {
       log("fault " + a + " failed: " + e);
     }
+  }
+
+  /**
+   * The planned slot if its worker is up (READY, not paused), else the next one that is: killing or
+   * pausing a JVM that is still starting tests nothing, and on a loaded machine a restarted worker
+   * can take several seconds to start. Waits up to 20 s for one; null if none came up.
+   */
+  private Slot running(int planned) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (System.currentTimeMillis() < deadline) {
+      for (int i = 0; i < slots.size(); i++) {
+        Slot slot = slots.get((planned + i) % slots.size());
+        slot.lock.lock();
+        try {
+          if (slot.pausedPid == -1 && slot.process.isAlive() && slot.ready()) {
+            return slot;
+          }
+        } finally {
+          slot.lock.unlock();
+        }
+      }
+      Thread.sleep(100);
+    }
+    log("no worker up for 20s: fault skipped");
+    return null;
   }
 
   private void kill(Slot slot) throws IOException, InterruptedException {
@@ -300,13 +349,19 @@ final class ChaosRun implements AutoCloseable {
 
   // ---- tasks ---------------------------------------------------------------------------------
 
-  /** One task's planned work: handler sleep, and whether attempt 1 fails on purpose. */
+  /**
+   * One task's planned work: handler sleep (84 % 2-20 ms, 12 % 50-200 ms, 3.5 % 0.4-1.5 s, 0.5 % 3-6 s,
+   * past the lease), and whether attempt 1 fails on purpose (2 %, to exercise retries).
+   */
   record Work(String id, long millis, boolean failFirst) {
     static List<Work> draw(int n, Random r) {
       List<Work> out = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
         double x = r.nextDouble();
-        long ms = x < 0.85 ? 2 + r.nextInt(19) : x < 0.97 ? 50 + r.nextInt(151) : 400 + r.nextInt(1101);
+        long ms = x < 0.84 ? 2 + r.nextInt(19)
+            : x < 0.96 ? 50 + r.nextInt(151)
+            : x < 0.995 ? 400 + r.nextInt(1101)
+            : 3_000 + r.nextInt(3_001); // longer than the lease: kept alive by heartbeats
         out.add(new Work(String.format("t%07d", i), ms, r.nextDouble() < 0.02));
       }
       return out;
@@ -443,11 +498,6 @@ final class ChaosRun implements AutoCloseable {
   static void log(String msg) {
     System.out.println("[chaos " + java.time.LocalTime.now().withNano(0) + "] " + msg);
     System.out.flush();
-  }
-
-  private static String javaBinary() {
-    return ProcessHandle.current().info().command()
-        .orElse(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
   }
 
   private static void deleteRecursively(Path p) {

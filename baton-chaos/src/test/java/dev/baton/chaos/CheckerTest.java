@@ -48,7 +48,7 @@ class CheckerTest {
   }
 
   private ChaosReport check() {
-    return Checker.check(new Checker.Params("test", new LinkedHashMap<>(), CONCURRENCY, 1_000_000), accepted,
+    return Checker.check(new Checker.Params("test", new LinkedHashMap<>(), CONCURRENCY, 2_000, 1_000_000), accepted,
         records, events, 0, faults);
   }
 
@@ -136,11 +136,25 @@ class CheckerTest {
   }
 
   @Test
-  void aDuplicateWithNoFaultToBlameIsUnexplainedAndListedAsAnAnomaly() {
-    ran("a", 100, 120, 1, 1, "w1-g1");
-    ran("a", 130, 150, 1, 2, "w2-g1");
+  void aWorkerPausedAfterStartingATaskButBeforeItsHandlerRanIsBlamedOnThePause() {
+    faults.add(new FaultEvent(Kind.PAUSE, "w1-g1", 10_000, 13_500)); // the task was started at 9_990
+    start(13_600, "a", 1, -1, "w1-g1"); // the handler runs after SIGCONT, no longer the holder
+    finish(13_620, "a", 1, -1, "w1-g1", Outcome.OK);
+    ran("a", 40_000, 40_020, 1, 2, "w2-g1"); // requeued behind a backlog
     succeeded("a", "w2-g1", 2, 1);
-    faults.add(new FaultEvent(Kind.KILL, "w2-g1", 50, 50)); // another worker: no excuse for w1-g1
+
+    ChaosReport r = check();
+
+    assertThat(r.duplicates()).singleElement().extracting(ChaosReport.Duplicate::cause).isEqualTo("pause");
+  }
+
+  @Test
+  void aDuplicateWithNoFaultToBlameIsUnexplainedAndListedAsAnAnomaly() {
+    ran("a", 10_100, 10_120, 1, 1, "w1-g1");
+    ran("a", 10_130, 10_150, 1, 2, "w2-g1");
+    succeeded("a", "w2-g1", 2, 1);
+    faults.add(new FaultEvent(Kind.KILL, "w2-g1", 10_050, 10_050)); // another worker: no excuse for w1-g1
+    faults.add(new FaultEvent(Kind.PAUSE, "w1-g1", 5_000, 7_000)); // over before this task was started
 
     ChaosReport r = check();
 

@@ -39,7 +39,7 @@ final class RecordReader {
         for (String id : chunk) {
           futures.add(async.hgetall(k.task(queue, id)));
         }
-        LettuceFutures.awaitAll(Duration.ofSeconds(60), futures.toArray(new RedisFuture[0]));
+        LettuceFutures.awaitAll(Duration.ofSeconds(60), futures.toArray(new RedisFuture<?>[0]));
         for (int i = 0; i < chunk.size(); i++) {
           Map<String, String> f = futures.get(i).get();
           if (f != null && !f.isEmpty()) {
