@@ -250,22 +250,25 @@ public final class Checker {
   }
 
   /**
-   * The fault to blame for a duplicate: of the faults that hit the earlier execution's worker (or
-   * Redis) between its start and the later execution's start, the one that began first; a cut
-   * (which by itself should cause no duplicate) only when there is nothing else. The window opens a
-   * lease plus a second before the handler's start event: the task is started (and its lease
-   * begins) before the handler runs, and a worker paused in between loses the task before its
-   * handler starts.
+   * The fault to blame for a duplicate: of the faults that hit either execution's worker (or Redis)
+   * between the first one's start and the second one's start, the one that began first; a cut
+   * (which by itself should cause no duplicate) only when there is nothing else.
+   *
+   * <p>Either worker, because the zombie is not always the one that started first: a worker frozen
+   * right after its start script ran gets the reply after the thaw and only then runs the handler,
+   * after the task was taken over and perhaps finished elsewhere. The window opens a lease plus a
+   * second before the first handler's start event for the same reason: the lease begins when the
+   * task is started, before the handler runs.
    */
   static String blame(Execution earlier, Execution later, List<FaultEvent> faults, long lease) {
-    long from = earlier.startMillis() - lease - 1_000;
-    long to = Math.max(later.startMillis(), from);
+    long from = Math.min(earlier.startMillis(), later.startMillis()) - lease - 1_000;
+    long to = Math.max(later.startMillis(), earlier.startMillis());
     FaultEvent first = null;
     FaultEvent cut = null;
     for (FaultEvent f : faults) {
       boolean inWindow = f.startMillis() <= to && f.endMillis() >= from;
       boolean relevant = switch (f.kind()) {
-        case KILL, PAUSE, FREEZE, CUT -> hits(f, earlier.worker());
+        case KILL, PAUSE, FREEZE, CUT -> hits(f, earlier.worker()) || hits(f, later.worker());
         case REDIS_CRASH -> true;
         case STOP -> false;
       };
@@ -363,13 +366,17 @@ public final class Checker {
     }
   }
 
-  /** A later delivery started before this execution had even finished: its write must have been refused. */
+  /**
+   * A later delivery started before this execution had even finished: its write must have been
+   * refused. An execution whose delivery is unknown is never the later one: its handler found the
+   * record held by someone else (or could not read it), so it proves nothing about the order.
+   */
   private static void superseded(Execution source, List<Execution> execs, String what, List<String> problems) {
     for (Execution other : execs) {
-      if (other == source) {
+      if (other == source || other.delivery() < 0) {
         continue;
       }
-      boolean later = source.delivery() >= 0 && other.delivery() >= 0
+      boolean later = source.delivery() >= 0
           ? other.delivery() > source.delivery()
           : other.startMillis() > source.startMillis();
       if (later && other.startMillis() < source.endMillis()) {
@@ -399,10 +406,12 @@ public final class Checker {
             continue;
           }
           Optional<Execution> next = execs.stream()
-              .filter(x -> x.startMillis() >= t && !x.worker().equals(victim.worker()))
+              .filter(x -> x.startMillis() > victim.startMillis() && !x.worker().equals(victim.worker()))
               .min(Comparator.comparingLong(Execution::startMillis));
           if (next.isPresent()) {
-            samples.add(next.get().startMillis() - t);
+            if (next.get().startMillis() >= t) {
+              samples.add(next.get().startMillis() - t);
+            } // else already taken over before this fault (an earlier one hit the same worker)
           } else if (kind == Kind.KILL) {
             anomalies.add(new Finding(victim.taskId(), "in flight on " + victim.worker()
                 + " when it was killed, never ran again: " + describe(execs)));

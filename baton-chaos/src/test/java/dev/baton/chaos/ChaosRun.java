@@ -58,7 +58,7 @@ final class ChaosRun implements AutoCloseable {
     Process process;
     String consumer;
     long pausedPid = -1;
-    boolean ready;
+    long readyAt = -1;
 
     Slot(String name, ChaosProxy proxy) {
       this.name = name;
@@ -67,15 +67,27 @@ final class ChaosRun implements AutoCloseable {
 
     /** The current incarnation printed READY: it fetches tasks. */
     boolean ready() {
-      if (!ready) {
+      if (readyAt < 0) {
         try {
           Path out = dir.resolve("worker-" + consumer + ".log");
-          ready = Files.exists(out) && Files.readString(out).contains(" READY ");
-        } catch (IOException e) {
+          if (Files.exists(out)) {
+            for (String line : Files.readAllLines(out)) {
+              String[] f = line.split(" ");
+              if (f.length > 2 && f[1].equals("READY")) {
+                readyAt = Long.parseLong(f[0]);
+              }
+            }
+          }
+        } catch (IOException | NumberFormatException e) {
           return false;
         }
       }
-      return ready;
+      return readyAt >= 0;
+    }
+
+    /** Ready for at least a second: it has had time to take tasks. */
+    boolean working() {
+      return ready() && System.currentTimeMillis() - readyAt >= 1_000;
     }
   }
 
@@ -115,10 +127,10 @@ final class ChaosRun implements AutoCloseable {
     for (Thread t : injectors) {
       t.join();
     }
-    producer.join(Duration.ofSeconds(s.seconds() + 120L).toMillis());
-    stopEnqueue.set(true);
-    producer.join();
-    log("fault window over after " + (System.currentTimeMillis() - t0) / 1000 + "s; " + faults.size()
+    int inWindow = accepted.size();
+    long windowMillis = System.currentTimeMillis() - t0;
+    producer.join(); // past the window when the workers fell behind: the rest flows without faults
+    log("fault window over after " + windowMillis / 1000 + "s with " + inWindow + " tasks enqueued; " + faults.size()
         + " faults injected; " + accepted.size() + " tasks accepted; draining");
     heal();
     drain(accepted.size());
@@ -137,6 +149,7 @@ final class ChaosRun implements AutoCloseable {
     all.sort(Comparator.comparingLong(FaultEvent::startMillis));
     var settings = s.display();
     settings.put("duration", (runEnd - t0) / 1000 + "s");
+    settings.put("enqueued within the fault window", Integer.toString(inWindow));
     return Checker.check(new Checker.Params(s.name(), settings, s.concurrency(), s.leaseMs(), runEnd), acceptedIds,
         records,
         events, torn, all);
@@ -147,7 +160,7 @@ final class ChaosRun implements AutoCloseable {
   private void spawn(Slot slot) throws IOException {
     slot.generation++;
     slot.consumer = slot.name + "-g" + slot.generation;
-    slot.ready = false;
+    slot.readyAt = -1;
     List<String> cmd = jvm.command(List.of(
         "--redis", slot.proxy.uri(), "--prefix", PREFIX, "--queue", QUEUE, "--consumer", slot.consumer,
         "--history", dir.resolve("history-" + slot.consumer + ".log").toString(),
@@ -214,9 +227,9 @@ final class ChaosRun implements AutoCloseable {
   }
 
   /**
-   * The planned slot if its worker is up (READY, not paused), else the next one that is: killing or
-   * pausing a JVM that is still starting tests nothing, and on a loaded machine a restarted worker
-   * can take several seconds to start. Waits up to 20 s for one; null if none came up.
+   * The planned slot if its worker is up (READY for a second, not paused), else the next one that
+   * is: killing or pausing a JVM that is still starting tests nothing, and on a loaded machine a
+   * restarted worker can take several seconds to start. Waits up to 20 s for one; null if none.
    */
   private Slot running(int planned) throws InterruptedException {
     long deadline = System.currentTimeMillis() + 20_000;
@@ -225,7 +238,7 @@ final class ChaosRun implements AutoCloseable {
         Slot slot = slots.get((planned + i) % slots.size());
         slot.lock.lock();
         try {
-          if (slot.pausedPid == -1 && slot.process.isAlive() && slot.ready()) {
+          if (slot.pausedPid == -1 && slot.process.isAlive() && slot.working()) {
             return slot;
           }
         } finally {
@@ -374,16 +387,23 @@ final class ChaosRun implements AutoCloseable {
   }
 
   /**
-   * Enqueues in batches of 50 at a steady rate, so the last batch goes out at 80 % of the window.
-   * A batch that fails (Redis down) is retried with the same ids until it is acknowledged: enqueue
-   * is idempotent on the id. A task counts as accepted once an enqueue of it returned.
+   * Enqueues in batches of 50 at a steady rate, so the last batch goes out at 80 % of the window,
+   * but holds back while more than 4 x workers x concurrency tasks wait in the stream: a task taken
+   * over from a dead worker goes to the back of the stream, so a long backlog would measure the
+   * backlog, not the recovery (on a loaded machine the workers can fall far behind). A batch that
+   * fails (Redis down) is retried with the same ids until it is acknowledged: enqueue is idempotent
+   * on the id. A task counts as accepted once an enqueue of it returned.
    */
   private void enqueueAll(List<Work> work, long t0, List<String> accepted) {
     int batch = 50;
     long spread = s.seconds() * 800L;
+    long backlogCap = Math.max(100, 4L * s.workers() * s.concurrency());
     for (int from = 0; from < work.size() && !stopEnqueue.get(); from += batch) {
       List<Work> chunk = work.subList(from, Math.min(work.size(), from + batch));
       sleepUntil(t0 + spread * from / Math.max(1, work.size()));
+      while (!stopEnqueue.get() && backlog() > backlogCap) {
+        sleep(100);
+      }
       while (!stopEnqueue.get()) {
         try {
           List<EnqueueResult> results = client.dispatcher().enqueueAll(chunk.stream().map(Work::request).toList());
@@ -394,6 +414,15 @@ final class ChaosRun implements AutoCloseable {
           sleep(200); // unknown outcome: the same ids again
         }
       }
+    }
+  }
+
+  /** Tasks waiting in the stream; 0 when Redis cannot be asked (the enqueue then finds out). */
+  private long backlog() {
+    try {
+      return client.inspector().stats(QUEUE).queued();
+    } catch (RuntimeException e) {
+      return 0;
     }
   }
 

@@ -54,7 +54,7 @@ record ChaosSettings(
         Integer.getInteger("chaos.tasks", 5_000),
         Integer.getInteger("chaos.workers", 3),
         Integer.getInteger("chaos.concurrency", 8),
-        Integer.getInteger("chaos.seconds", 60),
+        Integer.getInteger("chaos.seconds", 90),
         Integer.getInteger("chaos.kills", 20),
         Integer.getInteger("chaos.pauses", 3),
         Integer.getInteger("chaos.freezes", 3),

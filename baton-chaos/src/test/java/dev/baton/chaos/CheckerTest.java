@@ -149,11 +149,41 @@ class CheckerTest {
   }
 
   @Test
+  void aWorkerFrozenBetweenStartingATaskAndRunningItsHandlerIsBlamedThoughItsHandlerRanSecond() {
+    faults.add(new FaultEvent(Kind.FREEZE, "w3", 2_600, 7_000)); // the start reply waits in the proxy
+    ran("a", 5_150, 5_160, 1, 2, "w1-g4"); // taken over and finished meanwhile
+    ran("a", 7_040, 7_050, 1, -1, "w3-g6"); // the frozen worker runs the handler after the thaw
+    succeeded("a", "w1-g4", 2, 1);
+
+    ChaosReport r = check();
+
+    assertThat(r.duplicates()).singleElement().satisfies(d -> {
+      assertThat(d.cause()).isEqualTo("freeze");
+      assertThat(d.execution().worker()).isEqualTo("w3-g6");
+    });
+    assertThat(r.staleWrites()).isEmpty();
+  }
+
+  @Test
+  void aKillVictimAlreadyTakenOverBeforeTheKillGivesNoRedeliverySample() {
+    start(100, "a", 1, 1, "w1-g1");
+    faults.add(new FaultEvent(Kind.PAUSE, "w1-g1", 150, 4_000));
+    ran("a", 2_400, 2_450, 1, 2, "w2-g1");
+    faults.add(new FaultEvent(Kind.KILL, "w1-g1", 5_000, 5_000)); // killed after it was taken over
+    succeeded("a", "w2-g1", 2, 1);
+
+    ChaosReport r = check();
+
+    assertThat(r.redelivery().get(Kind.KILL)).isEqualTo(Latency.NONE);
+    assertThat(r.anomalies()).isEmpty();
+  }
+
+  @Test
   void aDuplicateWithNoFaultToBlameIsUnexplainedAndListedAsAnAnomaly() {
     ran("a", 10_100, 10_120, 1, 1, "w1-g1");
     ran("a", 10_130, 10_150, 1, 2, "w2-g1");
     succeeded("a", "w2-g1", 2, 1);
-    faults.add(new FaultEvent(Kind.KILL, "w2-g1", 10_050, 10_050)); // another worker: no excuse for w1-g1
+    faults.add(new FaultEvent(Kind.KILL, "w3-g1", 10_050, 10_050)); // a third worker: no excuse
     faults.add(new FaultEvent(Kind.PAUSE, "w1-g1", 5_000, 7_000)); // over before this task was started
 
     ChaosReport r = check();
