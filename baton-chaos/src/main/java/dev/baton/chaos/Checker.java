@@ -134,7 +134,7 @@ public final class Checker {
 
     Map<Kind, Latency> redelivery = new EnumMap<>(Kind.class);
     for (Kind k : List.of(Kind.KILL, Kind.PAUSE, Kind.FREEZE)) {
-      redelivery.put(k, redelivery(k, faults, byTask, anomalies));
+      redelivery.put(k, redelivery(k, faults, byTask, records, anomalies));
     }
     Map<Kind, Latency> holderStop = new EnumMap<>(Kind.class);
     for (Kind k : List.of(Kind.PAUSE, Kind.FREEZE)) {
@@ -390,7 +390,7 @@ public final class Checker {
   // ---- latencies -----------------------------------------------------------------------------
 
   private static Latency redelivery(Kind kind, List<FaultEvent> faults, Map<String, List<Execution>> byTask,
-      List<Finding> anomalies) {
+      Map<String, TaskRecord> records, List<Finding> anomalies) {
     List<Long> samples = new ArrayList<>();
     for (FaultEvent f : faults) {
       if (f.kind() != kind) {
@@ -413,8 +413,10 @@ public final class Checker {
               samples.add(next.get().startMillis() - t);
             } // else already taken over before this fault (an earlier one hit the same worker)
           } else if (kind == Kind.KILL) {
+            TaskRecord r = records.get(victim.taskId());
+            String end = r == null ? "no record" : r.state() + (r.deadReason() == null ? "" : " (" + r.deadReason() + ")");
             anomalies.add(new Finding(victim.taskId(), "in flight on " + victim.worker()
-                + " when it was killed, never ran again: " + describe(execs)));
+                + " when it was killed, never ran again; ended " + end + "; executions: " + describe(execs)));
           }
         }
       }
