@@ -3,7 +3,6 @@ package dev.baton.chaos;
 import dev.baton.chaos.ChaosReport.Duplicate;
 import dev.baton.chaos.ChaosReport.Finding;
 import dev.baton.chaos.FaultEvent.Kind;
-import dev.baton.chaos.HistoryEvent.Outcome;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -13,8 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Computes a run's figures from the worker histories, the faults injected and the final task
@@ -42,8 +39,6 @@ import tools.jackson.databind.json.JsonMapper;
  * (kills + pauses + freezes) × concurrency + executions in flight at Redis crashes.
  */
 public final class Checker {
-  private static final JsonMapper JSON = JsonMapper.builder().build();
-
   /**
    * @param title the run's name
    * @param settings shown with the table
@@ -91,7 +86,7 @@ public final class Checker {
           }
         }
       }
-      staleWrites(r, byTask.getOrDefault(id, List.of()), stale);
+      StaleWrites.check(r, byTask.getOrDefault(id, List.of()), stale);
     }
 
     List<Duplicate> duplicates = new ArrayList<>();
@@ -295,96 +290,6 @@ public final class Checker {
    */
   static boolean hits(FaultEvent f, String worker) {
     return !f.worker().isEmpty() && (worker.equals(f.worker()) || worker.startsWith(f.worker() + "-"));
-  }
-
-  // ---- stale writes --------------------------------------------------------------------------
-
-  private static void staleWrites(TaskRecord r, List<Execution> execs, List<Finding> out) {
-    List<String> problems = new ArrayList<>();
-    if (r.state().equals("succeeded")) {
-      resultProblems(r, execs, problems);
-    }
-    for (TaskRecord.Attempt a : r.history()) {
-      if (a.succeeded()) {
-        continue;
-      }
-      Optional<Execution> e = execs.stream()
-          .filter(x -> x.worker().equals(a.worker()) && x.attempt() == a.attempt()
-              && x.outcome() == Outcome.ERROR && x.endMillis() <= a.finishedMillis())
-          .max(Comparator.comparingLong(Execution::endMillis));
-      if (e.isEmpty()) {
-        problems.add("failure of attempt " + a.attempt() + " by " + a.worker() + " recorded, but no such execution"
-            + " failed");
-      } else {
-        superseded(e.get(), execs, "failure", problems);
-      }
-    }
-    if (!problems.isEmpty()) {
-      out.add(new Finding(r.id(), String.join("; ", problems) + " (record: state " + r.state() + ", dlv "
-          + r.deliveries() + ", att " + r.attempts() + ", r " + r.resultJson() + "; executions: " + describe(execs)
-          + ")"));
-    }
-  }
-
-  private static void resultProblems(TaskRecord r, List<Execution> execs, List<String> problems) {
-    String w;
-    long d;
-    int a;
-    try {
-      JsonNode n = JSON.readTree(r.resultJson());
-      w = n.path("w").asString();
-      d = n.path("d").asLong(-1);
-      a = n.path("a").asInt(-1);
-    } catch (RuntimeException e) {
-      problems.add("result is not a chaos handler's result");
-      return;
-    }
-    if (w == null || w.isEmpty()) {
-      problems.add("result names no worker");
-      return;
-    }
-    if (d >= 0 && d != r.deliveries()) {
-      problems.add("result comes from delivery " + d + " but the record is at delivery " + r.deliveries());
-    }
-    long delivery = d;
-    Optional<Execution> source = execs.stream()
-        .filter(x -> x.worker().equals(w) && x.attempt() == a && x.delivery() == delivery && x.finishedOk())
-        .max(Comparator.comparingLong(Execution::endMillis));
-    if (source.isEmpty()) {
-      problems.add("result of " + w + " delivery " + d + " attempt " + a + " matches no execution that finished ok");
-    } else {
-      superseded(source.get(), execs, "result", problems);
-    }
-    if (r.history().isEmpty()) {
-      problems.add("succeeded with no attempt record");
-    } else {
-      TaskRecord.Attempt last = r.history().get(r.history().size() - 1);
-      if (!last.succeeded() || !last.worker().equals(w) || last.attempt() != a) {
-        problems.add("the last attempt record (" + last.worker() + " attempt " + last.attempt()
-            + (last.succeeded() ? " ok" : " failed") + ") is not the result's");
-      }
-    }
-  }
-
-  /**
-   * A later delivery started before this execution had even finished: its write must have been
-   * refused. An execution whose delivery is unknown is never the later one: its handler found the
-   * record held by someone else (or could not read it), so it proves nothing about the order.
-   */
-  private static void superseded(Execution source, List<Execution> execs, String what, List<String> problems) {
-    for (Execution other : execs) {
-      if (other == source || other.delivery() < 0) {
-        continue;
-      }
-      boolean later = source.delivery() >= 0
-          ? other.delivery() > source.delivery()
-          : other.startMillis() > source.startMillis();
-      if (later && other.startMillis() < source.endMillis()) {
-        problems.add(what + " of " + source.describe() + " was stored although " + other.describe()
-            + " had started before it finished");
-        return;
-      }
-    }
   }
 
   // ---- latencies -----------------------------------------------------------------------------
