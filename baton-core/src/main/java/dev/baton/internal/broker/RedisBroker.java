@@ -239,6 +239,7 @@ public final class RedisBroker implements AutoCloseable {
     for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
       if (c instanceof RedisConnectionException
           || c instanceof RedisCommandTimeoutException
+          || c instanceof io.lettuce.core.RedisLoadingException
           || c instanceof java.io.IOException
           || c instanceof java.nio.channels.ClosedChannelException) {
         return true;
