@@ -17,12 +17,12 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
 /**
- * A {@code redis-server} owned by one benchmark run: a free loopback port, a temporary directory,
- * no persistence ({@code --save "" --appendonly no}), so disk writes never enter the figures.
+ * A {@code redis-server} owned by one benchmark or demo run: a free loopback port, a temporary directory,
+ * no persistence ({@code --save "" --appendonly no}), so disk writes never enter benchmark figures.
  * {@link #close()} stops it and deletes the directory; it is safe to call twice and from a
  * shutdown hook.
  */
-final class PrivateRedisServer implements AutoCloseable {
+public final class PrivateRedisServer implements AutoCloseable {
   private static final long START_TIMEOUT_MILLIS = 10_000;
 
   private final Process process;
@@ -38,7 +38,7 @@ final class PrivateRedisServer implements AutoCloseable {
   }
 
   /** Where to look for {@code redis-server}: every PATH entry, then /usr/sbin and /usr/bin. */
-  static List<Path> defaultSearchPath() {
+  public static List<Path> defaultSearchPath() {
     Set<Path> dirs = new LinkedHashSet<>();
     String path = System.getenv("PATH");
     if (path != null) {
@@ -54,7 +54,7 @@ final class PrivateRedisServer implements AutoCloseable {
   }
 
   /** The first executable {@code redis-server} in {@code dirs}, or null. */
-  static Path findBinary(List<Path> dirs) {
+  public static Path findBinary(List<Path> dirs) {
     for (Path d : dirs) {
       Path f = d.resolve("redis-server");
       if (Files.isRegularFile(f) && Files.isExecutable(f)) {
@@ -65,10 +65,10 @@ final class PrivateRedisServer implements AutoCloseable {
   }
 
   /** Starts {@code binary} on a free loopback port and waits until it answers PING. */
-  static PrivateRedisServer start(Path binary) throws IOException {
+  public static PrivateRedisServer start(Path binary) throws IOException {
     IOException last = null;
     for (int tryNo = 0; tryNo < 3; tryNo++) { // another process may take the free port first
-      Path dir = Files.createTempDirectory("baton-bench-redis-");
+      Path dir = Files.createTempDirectory("baton-redis-");
       int port = freePort();
       Process p = new ProcessBuilder(binary.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
           "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--daemonize", "no",
@@ -127,7 +127,7 @@ final class PrivateRedisServer implements AutoCloseable {
     }
   }
 
-  String uri() {
+  public String uri() {
     return "redis://127.0.0.1:" + port;
   }
 

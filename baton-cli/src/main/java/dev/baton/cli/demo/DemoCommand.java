@@ -10,6 +10,7 @@ import dev.baton.TaskInfo;
 import dev.baton.TaskRequest;
 import dev.baton.TaskState;
 import dev.baton.Worker;
+import dev.baton.bench.PrivateRedisServer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -91,7 +92,7 @@ public final class DemoCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   /** Where to look for redis-server; tests replace it. */
-  List<Path> redisSearchPath = PrivateRedis.defaultSearchPath();
+  List<Path> redisSearchPath = PrivateRedisServer.defaultSearchPath();
 
   @Override
   public Integer call() {
@@ -108,7 +109,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    Path bin = privateRedis ? PrivateRedis.findBinary(redisSearchPath) : null;
+    Path bin = privateRedis ? PrivateRedisServer.findBinary(redisSearchPath) : null;
     if (privateRedis && bin == null) {
       err.println("baton demo needs Redis: install redis-server (apt-get install redis-server), "
           + "or point it at one with REDIS_URL=redis://host:6379 or --redis URL");
@@ -125,18 +126,18 @@ public final class DemoCommand implements Callable<Integer> {
       out.flush();
       String uri = redisUrl;
       if (privateRedis) {
-        PrivateRedis redis;
+        PrivateRedisServer redis;
         try {
-          redis = PrivateRedis.start(bin);
+          redis = PrivateRedisServer.start(bin);
         } catch (IOException e) {
           err.println("baton demo: could not start " + bin + ": " + e.getMessage());
           err.flush();
           return 3;
         }
-        Thread hook = new Thread(redis::stop, "baton-demo-stop-redis");
+        Thread hook = new Thread(redis::close, "baton-demo-stop-redis");
         Runtime.getRuntime().addShutdownHook(hook); // Ctrl-C: never leave the server behind
         cleanup.push(() -> {
-          redis.stop();
+          redis.close();
           removeShutdownHook(hook);
         });
         uri = redis.uri();
@@ -306,7 +307,7 @@ public final class DemoCommand implements Callable<Integer> {
     try {
       Runtime.getRuntime().removeShutdownHook(hook);
     } catch (IllegalStateException e) {
-      // the JVM is shutting down: the hook runs anyway, and stop() is idempotent
+      // the JVM is shutting down: the hook runs anyway, and close() is idempotent
     }
   }
 
