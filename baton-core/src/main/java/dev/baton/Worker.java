@@ -46,8 +46,9 @@ public final class Worker implements AutoCloseable {
   public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
   public static final Duration DEFAULT_PROMOTE_INTERVAL = Duration.ofMillis(200);
   public static final Duration DEFAULT_RECOVER_INTERVAL = Duration.ofSeconds(1);
-  /** Consumers idle this long with no pending entry are deleted from their group. */
+  /** Consumers idle this long with no pending entry are deleted from their group (default). */
   public static final Duration CONSUMER_IDLE_LIMIT = Duration.ofHours(1);
+  private static final Duration JANITOR_PERIOD = Duration.ofSeconds(30);
 
   private final BatonClient client;
   private final WorkerRuntime runtime;
@@ -77,8 +78,12 @@ public final class Worker implements AutoCloseable {
     b.handlers.forEach((type, reg) -> processors.add(new Processor(runtime, type, reg.options, reg.handler)));
     Promoter p = new Promoter(client.broker(), queues, b.promoteInterval);
     this.promoter = new LoopRunner("baton-promoter", p::runOnce);
-    Janitor j = new Janitor(client.broker(), queues, config.deadLetterCap(), Duration.ofSeconds(30), b.consumerName,
-        CONSUMER_IDLE_LIMIT);
+    // a short idle limit needs a janitor that looks often enough to honour it
+    Duration janitorPeriod = b.consumerIdleLimit.dividedBy(4);
+    janitorPeriod = janitorPeriod.compareTo(JANITOR_PERIOD) > 0 ? JANITOR_PERIOD
+        : janitorPeriod.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : janitorPeriod;
+    Janitor j = new Janitor(client.broker(), queues, config.deadLetterCap(), janitorPeriod, b.consumerName,
+        b.consumerIdleLimit);
     this.janitor = new LoopRunner("baton-janitor", j::runOnce);
     Heartbeater h = new Heartbeater(client.broker(), b.consumerName, processors);
     // a failed round is retried within one heartbeat interval: backing off longer would let leases run out
@@ -196,6 +201,7 @@ public final class Worker implements AutoCloseable {
     private Duration promoteInterval = DEFAULT_PROMOTE_INTERVAL;
     private Duration outcomeRetryWindow = Duration.ofSeconds(60);
     private Duration recoverInterval = DEFAULT_RECOVER_INTERVAL;
+    private Duration consumerIdleLimit = CONSUMER_IDLE_LIMIT;
     private InstantSource clock;
     private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
 
@@ -253,6 +259,20 @@ public final class Worker implements AutoCloseable {
         throw new IllegalArgumentException("recover interval must be in [1ms, 60s], got " + interval);
       }
       this.recoverInterval = interval;
+      return this;
+    }
+
+    /**
+     * How long a consumer of a gone worker (idle, holding no entry) stays in its group before any
+     * worker's janitor deletes it (default 1 h). A consumer holding entries is never deleted: its
+     * tasks are recovered first. Deleting a live but idle consumer is harmless: its next read
+     * creates it again.
+     */
+    public Builder consumerIdleLimit(Duration limit) {
+      if (limit == null || limit.toMillis() < 1000 || limit.toDays() > 30) {
+        throw new IllegalArgumentException("consumer idle limit must be in [1s, 30d], got " + limit);
+      }
+      this.consumerIdleLimit = limit;
       return this;
     }
 

@@ -9,13 +9,15 @@ import dev.baton.Worker;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A worker process for fault-injection tests: serves one agent type with a handler that runs for
  * ten minutes, so its tasks are mid-run when the test kills, pauses or cuts it off.
  *
  * <p>Arguments: redis URI, key prefix, agent type, concurrency, and optionally the lease in ms
- * (default {@link HandlerOptions#DEFAULT_LEASE}) and a handler mode:
+ * (default {@link HandlerOptions#DEFAULT_LEASE}), a handler mode, and the consumer idle limit in ms
+ * (default {@link Worker#CONSUMER_IDLE_LIMIT}):
  *
  * <ul>
  *   <li>{@code sleep} (default): sleeps ten minutes and returns; a cancellation interrupts it and
@@ -24,6 +26,7 @@ import java.util.concurrent.CountDownLatch;
  *       cancelled it prints {@code CANCELLED <task id> <reason>} and then, like a handler that
  *       ignores cancellation, returns a result anyway and prints {@code RETURNED <task id>}: the
  *       worker must not write that result.
+ *   <li>{@code quick}: works 20 to 80 ms and returns {@code "done"}: tasks flow steadily.
  * </ul>
  *
  * <p>On stdout it prints {@code CONSUMER <name>} and {@code READY} once it fetches, then {@code
@@ -33,9 +36,9 @@ public final class WorkerMain {
   private WorkerMain() {}
 
   public static void main(String[] args) throws InterruptedException {
-    if (args.length < 4 || args.length > 6) {
-      System.err.println(
-          "usage: WorkerMain <redis-uri> <key-prefix> <agent-type> <concurrency> [lease-ms] [sleep|zombie]");
+    if (args.length < 4 || args.length > 7) {
+      System.err.println("usage: WorkerMain <redis-uri> <key-prefix> <agent-type> <concurrency> [lease-ms] "
+          + "[sleep|zombie|quick] [consumer-idle-ms]");
       System.exit(2);
     }
     BatonClient baton = BatonClient.connect(BatonConfig.builder().redisUri(args[0]).keyPrefix(args[1]).build());
@@ -47,13 +50,18 @@ public final class WorkerMain {
     TaskHandler handler = switch (mode) {
       case "sleep" -> WorkerMain::sleep;
       case "zombie" -> WorkerMain::zombie;
+      case "quick" -> WorkerMain::quick;
       default -> {
         System.err.println("unknown handler mode: " + mode);
         System.exit(2);
         yield null;
       }
     };
-    Worker worker = Worker.builder(baton).handle(args[2], options, handler).build().start();
+    Worker.Builder builder = Worker.builder(baton).handle(args[2], options, handler);
+    if (args.length >= 7) {
+      builder.consumerIdleLimit(Duration.ofMillis(Long.parseLong(args[6])));
+    }
+    Worker worker = builder.build().start();
     System.out.println("CONSUMER " + worker.consumerName());
     System.out.println("READY");
     System.out.flush();
@@ -64,6 +72,11 @@ public final class WorkerMain {
     marker("RUNNING " + ctx.taskId());
     Thread.sleep(Duration.ofMinutes(10));
     return "woke up";
+  }
+
+  private static Object quick(TaskContext ctx) throws InterruptedException {
+    Thread.sleep(20 + ThreadLocalRandom.current().nextInt(60));
+    return "done";
   }
 
   private static Object zombie(TaskContext ctx) {
