@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
 import dev.baton.internal.broker.Script;
+import dev.baton.internal.server.Promoter;
 import dev.baton.internal.server.Recoverer;
 import dev.baton.testing.RedisExtension;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XClaimArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
@@ -68,6 +70,11 @@ class RecoveryScriptsIT {
 
   private void recover(int maxDeliveries) {
     new Recoverer(broker, List.of(new Recoverer.Target(Q, TINY_LEASE, maxDeliveries)), Duration.ZERO).runOnce();
+  }
+
+  private void promoteDue() throws InterruptedException {
+    awaitIdle();
+    new Promoter(broker, List.of(Q), Duration.ZERO).runOnce();
   }
 
   private long requeued() {
@@ -152,6 +159,7 @@ class RecoveryScriptsIT {
     setUp();
     String poison = baton.dispatcher().enqueue(TaskRequest.builder(Q).maxAttempts(3).build()).id();
     for (int delivery = 1; delivery <= 5; delivery++) {
+      promoteDue(); // from the second takeover on, a suspect waits in the delayed set (up to 1 ms here)
       assertThat(startAs("crasher-" + delivery, 1)).containsKey(poison);
       awaitIdle();
       recover(5);
@@ -163,6 +171,53 @@ class RecoveryScriptsIT {
     assertThat(raw.zscore(k.dead(Q), poison)).isNotNull();
     assertThat(raw.xlen(k.stream(Q))).isZero();
     assertThat(raw.xpending(k.stream(Q), Keys.GROUP).getCount()).isZero();
+  }
+
+  /**
+   * Tasks taken over together sit side by side and are fetched together again: if one of them is a
+   * poison task, its neighbours die with it each time. From the second takeover on, suspects wait
+   * in the delayed set for spread-out times within the lease, so they are fetched apart.
+   */
+  @Test
+  void suspectsTakenOverTogetherASecondTimeAreSpreadApartInTheDelayedSet() throws Exception {
+    setUp();
+    Duration lease = Duration.ofSeconds(10);
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      ids.add(baton.dispatcher().enqueue(TaskRequest.builder(Q).build()).id());
+    }
+    Recoverer recoverer = new Recoverer(broker, List.of(new Recoverer.Target(Q, lease, 5)), Duration.ZERO);
+    for (int takeover = 1; takeover <= 2; takeover++) {
+      Map<String, String[]> held = startAs("crasher-" + takeover, 4);
+      assertThat(held.keySet()).containsExactlyInAnyOrderElementsOf(ids);
+      // the holder "died" 20 s ago: XCLAIM ... IDLE sets the entries' idle time past the 10 s lease
+      for (String[] h : held.values()) {
+        raw.xclaim(k.stream(Q), Consumer.from(Keys.GROUP, "crasher-" + takeover), XClaimArgs.Builder.justid()
+            .idle(Duration.ofSeconds(20)), h[0]);
+      }
+      long before = raw.time().stream().findFirst().map(Long::parseLong).orElseThrow() * 1000;
+      recoverer.runOnce();
+      if (takeover == 1) {
+        // a first takeover puts them straight back in the stream
+        assertThat(raw.xlen(k.stream(Q))).isEqualTo(4);
+        assertThat(raw.zcard(k.delayed(Q))).isZero();
+        continue;
+      }
+      assertThat(raw.xlen(k.stream(Q))).isZero();
+      List<Double> due = new ArrayList<>();
+      for (String id : ids) {
+        assertThat(raw.hget(k.task(Q, id), "st")).isEqualTo("scheduled");
+        assertThat(raw.hget(k.task(Q, id), "nol")).isEqualTo("2");
+        assertThat(raw.hget(k.task(Q, id), "att")).isEqualTo("0");
+        Double score = raw.zscore(k.delayed(Q), id);
+        assertThat(score).isBetween((double) before, before + lease.toMillis() + 1000.0);
+        due.add(score);
+      }
+      due.sort(Double::compare);
+      for (int i = 1; i < due.size(); i++) {
+        assertThat(due.get(i) - due.get(i - 1)).as("gap between suspects' due times, ms").isGreaterThan(1000.0);
+      }
+    }
   }
 
   @Test

@@ -15,23 +15,32 @@ For each entry:
     its unfinished attempt is not counted, and 'nol' (deliveries without an
     outcome) grows by one; when 'nol' reaches the limit the task is
     dead-lettered as a poison task: 'max deliveries exceeded'.
+  - a suspect (its deliveries ended without an outcome twice or more) is not
+    put straight back: it waits in the delayed set ('scheduled') for a spread
+    of up to lease x (nol - 1). Tasks taken over together sit side by side in
+    the stream and are fetched together again; if one of them kills its worker
+    (a poison task), its neighbours would die with it every time and reach the
+    limit too. Spreading suspects apart lets the innocent ones finish.
 
 KEYS[1]   stream  P:{Q}:stream   STREAM
 KEYS[2]   dead    P:{Q}:dead     ZSET
 KEYS[3]   stats   P:{Q}:stats    HASH
-KEYS[3+i] task    P:{Q}:task:<id_i>, or P:{Q}:task:entry-<entryId_i> when the id is ''
+KEYS[4]   delayed P:{Q}:delayed  ZSET  member id, score due time (ms)
+KEYS[4+i] task    P:{Q}:task:<id_i>, or P:{Q}:task:entry-<entryId_i> when the id is ''
 
 ARGV[1]      consumer group
 ARGV[2]      lease, ms
 ARGV[3]      max deliveries without an outcome (poison limit)
 ARGV[4]      channel for terminal events
-ARGV[4+2i-1] entry id i
-ARGV[4+2i]   task id i ('' when unknown)
+ARGV[5]      spread seed: a random fraction in [0, 1) from the caller
+ARGV[5+2i-1] entry id i
+ARGV[5+2i]   task id i ('' when unknown)
 
 Returns {requeued, deadLettered, cleaned}.
 ]]
-local stream, dead, stats = KEYS[1], KEYS[2], KEYS[3]
+local stream, dead, stats, delayed = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local group, lease, maxDeliveries, channel = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local seed = tonumber(ARGV[5]) or 0
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -44,9 +53,9 @@ local function tombstone(taskKey, id, eid, why)
   redis.call('HINCRBY', stats, 'dead', 1)
 end
 
-for i = 1, #KEYS - 3 do
-  local taskKey = KEYS[3 + i]
-  local eid, id = ARGV[4 + 2 * i - 1], ARGV[4 + 2 * i]
+for i = 1, #KEYS - 4 do
+  local taskKey = KEYS[4 + i]
+  local eid, id = ARGV[5 + 2 * i - 1], ARGV[5 + 2 * i]
   local p = redis.call('XPENDING', stream, group, eid, eid, 1)
   if #p == 1 and tonumber(p[1][3]) >= lease then
     redis.call('XACK', stream, group, eid)
@@ -74,6 +83,16 @@ for i = 1, #KEYS - 3 do
           redis.call('HINCRBY', stats, 'dead', 1)
           redis.call('PUBLISH', channel, id)
           deadLettered = deadLettered + 1
+        elseif rec[1] == 'running' and nol >= 2 then
+          -- golden-ratio steps from the seed: suspects of one call land far apart
+          local frac = (seed + i * 0.6180339887) % 1
+          local due = now + math.floor(frac * lease * (nol - 1))
+          redis.call('HSET', taskKey, 'st', 'scheduled', 'sa', due, 'nol', nol,
+            'att', math.max(0, (tonumber(rec[3]) or 1) - 1))
+          redis.call('HDEL', taskKey, 'own', 'eid')
+          redis.call('ZADD', delayed, due, id)
+          redis.call('HINCRBY', stats, 'recovered', 1)
+          requeued = requeued + 1
         else
           local newEid = redis.call('XADD', stream, '*', 't', id)
           redis.call('HSET', taskKey, 'st', 'queued', 'eid', newEid)

@@ -24,7 +24,7 @@ public enum Script {
   DEAD_ENTRY("dead-entry", 4, false, ScriptOutputType.INTEGER),
   RENEW("renew", 1, true, ScriptOutputType.MULTI),
   STALE("stale", 1, false, ScriptOutputType.MULTI),
-  RECOVER("recover", 3, true, ScriptOutputType.MULTI),
+  RECOVER("recover", 4, true, ScriptOutputType.MULTI),
   RELEASE("release", 1, true, ScriptOutputType.INTEGER),
   PRUNE_CONSUMERS("prune-consumers", 1, false, ScriptOutputType.INTEGER);
 

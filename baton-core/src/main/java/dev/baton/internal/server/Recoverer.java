@@ -6,6 +6,7 @@ import dev.baton.internal.broker.Script;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,9 +52,9 @@ public final class Recoverer {
       if (stale.isEmpty()) {
         break;
       }
-      List<String> keys = new ArrayList<>(List.of(k.stream(q), k.dead(q), k.stats(q)));
+      List<String> keys = new ArrayList<>(List.of(k.stream(q), k.dead(q), k.stats(q), k.delayed(q)));
       List<String> args = new ArrayList<>(List.of(Keys.GROUP, lease, Integer.toString(target.maxDeliveries()),
-          k.finishedChannel(q)));
+          k.finishedChannel(q), Double.toString(ThreadLocalRandom.current().nextDouble())));
       for (int i = 0; i + 1 < stale.size(); i += 2) {
         String eid = stale.get(i);
         String id = stale.get(i + 1);
