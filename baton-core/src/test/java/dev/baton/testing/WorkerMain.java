@@ -27,12 +27,17 @@ import java.util.concurrent.ThreadLocalRandom;
  *       ignores cancellation, returns a result anyway and prints {@code RETURNED <task id>}: the
  *       worker must not write that result.
  *   <li>{@code quick}: works 20 to 80 ms and returns {@code "done"}: tasks flow steadily.
+ *   <li>{@code poison}: as {@code quick}, except for a payload {@code {"poison":true}}: then it
+ *       prints {@code POISON <task id>} and halts the JVM with exit code {@value #POISON_EXIT}, like
+ *       a task that crashes its worker (a native crash, an out-of-memory kill).
  * </ul>
  *
  * <p>On stdout it prints {@code CONSUMER <name>} and {@code READY} once it fetches, then {@code
  * RUNNING <task id>} as each handler starts.
  */
 public final class WorkerMain {
+  public static final int POISON_EXIT = 70;
+
   private WorkerMain() {}
 
   public static void main(String[] args) throws InterruptedException {
@@ -51,6 +56,7 @@ public final class WorkerMain {
       case "sleep" -> WorkerMain::sleep;
       case "zombie" -> WorkerMain::zombie;
       case "quick" -> WorkerMain::quick;
+      case "poison" -> WorkerMain::poison;
       default -> {
         System.err.println("unknown handler mode: " + mode);
         System.exit(2);
@@ -72,6 +78,14 @@ public final class WorkerMain {
     marker("RUNNING " + ctx.taskId());
     Thread.sleep(Duration.ofMinutes(10));
     return "woke up";
+  }
+
+  private static Object poison(TaskContext ctx) throws InterruptedException {
+    if (ctx.payloadJson().contains("\"poison\":true")) {
+      marker("POISON " + ctx.taskId());
+      Runtime.getRuntime().halt(POISON_EXIT);
+    }
+    return quick(ctx);
   }
 
   private static Object quick(TaskContext ctx) throws InterruptedException {
