@@ -12,6 +12,8 @@ import java.util.Map;
  * @param counts every figure of the result table, in display order
  * @param faults faults injected by kind
  * @param redelivery time from a fault hitting a worker to its tasks running again elsewhere, by fault kind
+ * @param redeliveryRedisUp the same less the time Redis was down in between: what the lease and the
+ *     recoverer account for (F1's bound: lease + recoverer period + 5 s)
  * @param holderStop for executions that ran at the same time as their successor because of a pause
  *     or a freeze: time from the end of the fault (SIGCONT, thaw) to the old holder's handler
  *     ending; negative when it stopped by itself before the fault ended
@@ -29,6 +31,7 @@ public record ChaosReport(
     Map<String, Long> counts,
     Map<FaultEvent.Kind, Integer> faults,
     Map<FaultEvent.Kind, Latency> redelivery,
+    Map<FaultEvent.Kind, Latency> redeliveryRedisUp,
     Map<FaultEvent.Kind, Latency> holderStop,
     List<Duplicate> duplicates,
     List<Finding> lost,
@@ -95,6 +98,8 @@ public record ChaosReport(
     s.append("| faults injected | ").append(faults).append(" |\n");
     redelivery.forEach((k, v) -> s.append("| redelivery after ").append(k.name().toLowerCase()).append(" | ")
         .append(v.describe()).append(" |\n"));
+    redeliveryRedisUp.forEach((k, v) -> s.append("| redelivery after ").append(k.name().toLowerCase())
+        .append(", Redis downtime excluded | ").append(v.describe()).append(" |\n"));
     holderStop.forEach((k, v) -> s.append("| old holder stopped after ").append(k.name().toLowerCase())
         .append(" ended | ").append(v.describe()).append(" |\n"));
     s.append('\n');

@@ -128,8 +128,11 @@ public final class Checker {
         + faultCounts.getOrDefault(Kind.FREEZE, 0)) * p.concurrency() + inFlightAtRedis;
 
     Map<Kind, Latency> redelivery = new EnumMap<>(Kind.class);
+    Map<Kind, Latency> redeliveryRedisUp = new EnumMap<>(Kind.class);
     for (Kind k : List.of(Kind.KILL, Kind.PAUSE, Kind.FREEZE)) {
-      redelivery.put(k, redelivery(k, faults, byTask, records, anomalies));
+      List<Long> upSamples = new ArrayList<>();
+      redelivery.put(k, redelivery(k, faults, byTask, records, anomalies, upSamples));
+      redeliveryRedisUp.put(k, Latency.of(upSamples));
     }
     Map<Kind, Latency> holderStop = new EnumMap<>(Kind.class);
     for (Kind k : List.of(Kind.PAUSE, Kind.FREEZE)) {
@@ -166,7 +169,8 @@ public final class Checker {
       failures.add("duplicated executions = " + duplicates.size() + " > allowed " + allowance
           + " ((kills + pauses + freezes) x concurrency " + p.concurrency() + " + in flight at Redis crashes)");
     }
-    return new ChaosReport(p.title(), p.settings(), counts, faultCounts, redelivery, holderStop, duplicates, lost,
+    return new ChaosReport(p.title(), p.settings(), counts, faultCounts, redelivery, redeliveryRedisUp, holderStop,
+        duplicates, lost,
         stuck, stale, dead, anomalies, failures);
   }
 
@@ -294,8 +298,12 @@ public final class Checker {
 
   // ---- latencies -----------------------------------------------------------------------------
 
+  /**
+   * The redelivery latency of one fault kind; {@code redisUpSamples} receives the same samples less
+   * the time Redis was down in between (nothing can be taken over while Redis is down).
+   */
   private static Latency redelivery(Kind kind, List<FaultEvent> faults, Map<String, List<Execution>> byTask,
-      Map<String, TaskRecord> records, List<Finding> anomalies) {
+      Map<String, TaskRecord> records, List<Finding> anomalies, List<Long> redisUpSamples) {
     List<Long> samples = new ArrayList<>();
     for (FaultEvent f : faults) {
       if (f.kind() != kind) {
@@ -316,6 +324,7 @@ public final class Checker {
           if (next.isPresent()) {
             if (next.get().startMillis() >= t) {
               samples.add(next.get().startMillis() - t);
+              redisUpSamples.add(next.get().startMillis() - t - redisDownBetween(faults, t, next.get().startMillis()));
             } // else already taken over before this fault (an earlier one hit the same worker)
           } else if (kind == Kind.KILL) {
             TaskRecord r = records.get(victim.taskId());
@@ -327,6 +336,17 @@ public final class Checker {
       }
     }
     return Latency.of(samples);
+  }
+
+  /** Milliseconds of [from, to] during which Redis was down (crashed and not answering yet). */
+  static long redisDownBetween(List<FaultEvent> faults, long from, long to) {
+    long down = 0;
+    for (FaultEvent f : faults) {
+      if (f.isRedis()) {
+        down += Math.max(0, Math.min(to, f.endMillis()) - Math.max(from, f.startMillis()));
+      }
+    }
+    return down;
   }
 
   private static Latency holderStop(Kind kind, List<Duplicate> duplicates, List<FaultEvent> faults) {

@@ -88,6 +88,22 @@ class CheckerTest {
   }
 
   @Test
+  void redeliveryWithRedisDowntimeExcludedLeavesOutTheOutageInBetween() {
+    start(100, "a", 1, 1, "w1-g1"); // no finish: w1-g1 is killed at 200
+    faults.add(new FaultEvent(Kind.KILL, "w1-g1", 200, 200));
+    faults.add(new FaultEvent(Kind.REDIS_CRASH, "", 1_000, 7_000)); // Redis down 6 s right after the kill
+    faults.add(new FaultEvent(Kind.REDIS_CRASH, "", 20_000, 21_000)); // after the takeover: not counted
+    ran("a", 9_450, 9_470, 1, 2, "w2-g1");
+    succeeded("a", "w2-g1", 2, 1);
+
+    ChaosReport r = check();
+
+    assertThat(r.redelivery().get(Kind.KILL)).isEqualTo(new Latency(1, 9_250, 9_250, 9_250));
+    assertThat(r.redeliveryRedisUp().get(Kind.KILL)).isEqualTo(new Latency(1, 3_250, 3_250, 3_250));
+    assertThat(r.toMarkdown()).contains("| redelivery after kill, Redis downtime excluded | p50 3250 ms");
+  }
+
+  @Test
   void aTaskFinishedOkTwiceIsADuplicateBlamedOnTheKillInBetween() {
     ran("a", 100, 150, 1, 1, "w1-g1"); // finished, killed before its outcome write
     faults.add(new FaultEvent(Kind.KILL, "w1-g1", 160, 160));
