@@ -30,6 +30,14 @@ public final class Keys {
     return base(queue) + "task:" + id;
   }
 
+  /**
+   * SCAN pattern matching every task record of {@code queue}. Prefixes and agent types cannot hold
+   * glob characters (see their validation), so nothing needs escaping.
+   */
+  public String taskPattern(String queue) {
+    return base(queue) + "task:*";
+  }
+
   public String delayed(String queue) {
     return base(queue) + "delayed";
   }

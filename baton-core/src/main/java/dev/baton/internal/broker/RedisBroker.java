@@ -5,12 +5,15 @@ import dev.baton.BatonException;
 import dev.baton.RedisUnavailableException;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.Consumer;
+import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.UnblockType;
@@ -145,6 +148,16 @@ public final class RedisBroker implements AutoCloseable {
     }
     return await(async.zrangebyscore(keys.dead(queue), Range.unbounded(), Limit.create(0, Math.min(excess, limit)))
         .toCompletableFuture());
+  }
+
+  /** One page of a SCAN over a queue's task records; {@code cursor} is "0" once the pass is over. */
+  public record ScanPage(String cursor, List<String> keys) {}
+
+  /** The next page of task record keys of {@code queue}, starting at {@code cursor} ("0": the start). */
+  public ScanPage scanTaskKeys(String queue, String cursor, int count) {
+    KeyScanCursor<String> page = await(async.scan(ScanCursor.of(cursor),
+        ScanArgs.Builder.matches(keys.taskPattern(queue)).limit(count)).toCompletableFuture());
+    return new ScanPage(page.isFinished() ? "0" : page.getCursor(), page.getKeys());
   }
 
   /** Creates the stream and its consumer group at the start, if missing; a no-op otherwise. */

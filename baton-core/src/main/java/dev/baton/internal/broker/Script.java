@@ -26,7 +26,8 @@ public enum Script {
   STALE("stale", 1, false, ScriptOutputType.MULTI),
   RECOVER("recover", 4, true, ScriptOutputType.MULTI),
   RELEASE("release", 1, true, ScriptOutputType.INTEGER),
-  PRUNE_CONSUMERS("prune-consumers", 1, false, ScriptOutputType.INTEGER);
+  PRUNE_CONSUMERS("prune-consumers", 1, false, ScriptOutputType.INTEGER),
+  AUDIT("audit", 3, true, ScriptOutputType.INTEGER);
 
   private final String file;
   private final int keys;

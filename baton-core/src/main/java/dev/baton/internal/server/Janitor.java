@@ -5,19 +5,26 @@ import dev.baton.internal.broker.RedisBroker;
 import dev.baton.internal.broker.Script;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Periodic cleanup: keeps each dead-letter queue under its cap by purging the oldest dead letters,
- * and deletes consumers that hold nothing and have been idle for long (workers that are gone).
- * Finished task records expire by themselves (retention) and finished stream entries are deleted by
- * the outcome scripts.
+ * deletes consumers that hold nothing and have been idle for long (workers that are gone), and
+ * audits a page of task records per round: a task whose stream entry was deleted outside Baton (a
+ * raw trim) is dead-lettered with the reason instead of waiting forever. The audit walks the task
+ * records with a SCAN cursor kept between rounds, {@link #AUDIT_PAGE} keys per round, so its cost
+ * per round stays flat however many tasks there are. Finished task records expire by themselves
+ * (retention) and finished stream entries are deleted by the outcome scripts.
  */
 public final class Janitor {
   private static final Logger log = LoggerFactory.getLogger(Janitor.class);
   static final int BATCH = 500;
+  /** Task keys looked at per agent type and round (SCAN COUNT); one audit script per page. */
+  static final int AUDIT_PAGE = 1_000;
 
   private final RedisBroker broker;
   private final List<String> queues;
@@ -25,6 +32,7 @@ public final class Janitor {
   private final Duration period;
   private final String self;
   private final Duration consumerIdleLimit;
+  private final Map<String, String> auditCursors = new HashMap<>();
 
   public Janitor(RedisBroker broker, List<String> queues, long deadLetterCap, Duration period, String self,
       Duration consumerIdleLimit) {
@@ -51,7 +59,31 @@ public final class Janitor {
       if (pruned > 0) {
         log.info("deleted {} idle consumer(s) of {} that held no task", pruned, queue);
       }
+      audit(queue);
     }
     return period;
+  }
+
+  /** Audits the next page of {@code queue}'s task records; returns how many were dead-lettered. */
+  public long audit(String queue) {
+    Keys k = broker.keys();
+    RedisBroker.ScanPage page = broker.scanTaskKeys(queue, auditCursors.getOrDefault(queue, "0"), AUDIT_PAGE);
+    auditCursors.put(queue, page.cursor());
+    if (page.keys().isEmpty()) {
+      return 0;
+    }
+    List<String> keys = new ArrayList<>(List.of(k.stream(queue), k.dead(queue), k.stats(queue)));
+    keys.addAll(page.keys());
+    long lost = broker.<Long>runSync(Script.AUDIT, keys.toArray(String[]::new), Keys.GROUP, k.finishedChannel(queue));
+    if (lost > 0) {
+      log.error("{} task(s) of {} lost their stream entry to a deletion outside Baton (raw XTRIM/XDEL, MAXLEN, "
+          + "eviction?); they were dead-lettered and can be replayed", lost, queue);
+    }
+    return lost;
+  }
+
+  /** True when the last audit round of {@code queue} ended a full pass over its task records. */
+  public boolean auditPassEnded(String queue) {
+    return "0".equals(auditCursors.getOrDefault(queue, "0"));
   }
 }
