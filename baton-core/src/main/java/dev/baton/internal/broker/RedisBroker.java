@@ -99,6 +99,11 @@ public final class RedisBroker implements AutoCloseable {
     return await(async.hgetall(key).toCompletableFuture());
   }
 
+  /** Throws {@link RedisUnavailableException} unless Redis answers. */
+  public void ping() {
+    await(async.ping().toCompletableFuture());
+  }
+
   /** The dataset's epoch marker, created with {@code candidate} when missing. */
   public String epoch(String candidate) {
     await(async.set(keys.epoch(), candidate, io.lettuce.core.SetArgs.Builder.nx()).toCompletableFuture());

@@ -1,5 +1,6 @@
 package dev.baton.internal.server;
 
+import dev.baton.RedisUnavailableException;
 import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
 import dev.baton.internal.broker.Script;
@@ -15,10 +16,21 @@ import org.slf4j.LoggerFactory;
  * on their stream for any worker, or dead-letters them once they have been delivered too often
  * without an outcome. Lease expiry is the entry's idle time in the pending list, measured by Redis,
  * so worker clocks never have to agree. Any number of recoverers may run at once.
+ *
+ * <p>After an outage it waits {@link #OUTAGE_GRACE} from the moment Redis answers again before
+ * taking anything over: every lease ran out during a long outage, and the workers that finished
+ * tasks meanwhile are still retrying their outcome writes (every 2 s at most). Taking those tasks
+ * over first would run them again for nothing. An outage shows as a call that failed (Redis
+ * unreachable for longer than the command timeout) or as a call answered late: the client holds
+ * commands while it reconnects and sends them once Redis is back.
  */
 public final class Recoverer {
   private static final Logger log = LoggerFactory.getLogger(Recoverer.class);
   static final int BATCH = 100;
+  /** Longer than the outcome writer's longest pause between retries (2 s), plus a reconnect. */
+  public static final Duration OUTAGE_GRACE = Duration.ofSeconds(3);
+  /** A look for stale entries answered later than this was held back by a reconnect. */
+  static final Duration LATE_ANSWER = Duration.ofSeconds(1);
 
   /** What the recoverer needs to know about one agent type. */
   public record Target(String agentType, Duration lease, int maxDeliveries) {}
@@ -26,6 +38,8 @@ public final class Recoverer {
   private final RedisBroker broker;
   private final List<Target> targets;
   private final Duration period;
+  private boolean inOutage;
+  private long backSinceNanos = System.nanoTime() - OUTAGE_GRACE.toNanos();
 
   public Recoverer(RedisBroker broker, List<Target> targets, Duration period) {
     this.broker = broker;
@@ -34,8 +48,23 @@ public final class Recoverer {
   }
 
   public Duration runOnce() {
-    for (Target t : targets) {
-      recover(t);
+    try {
+      if (inOutage) {
+        broker.ping();
+        inOutage = false;
+        backSinceNanos = System.nanoTime();
+        log.info("Redis is back: recovery resumes in {} ms, once outcomes written meanwhile have landed",
+            OUTAGE_GRACE.toMillis());
+      }
+      if (System.nanoTime() - backSinceNanos < OUTAGE_GRACE.toNanos()) {
+        return period;
+      }
+      for (Target t : targets) {
+        recover(t);
+      }
+    } catch (RedisUnavailableException e) {
+      inOutage = true;
+      throw e;
     }
     return period;
   }
@@ -47,8 +76,16 @@ public final class Recoverer {
     String lease = Long.toString(target.lease().toMillis());
     long[] total = new long[3];
     while (true) {
+      long asked = System.nanoTime();
       List<String> stale = broker.runSync(Script.STALE, new String[] {k.stream(q)}, Keys.GROUP, lease,
           Integer.toString(BATCH));
+      if (System.nanoTime() - asked > LATE_ANSWER.toNanos()) {
+        backSinceNanos = System.nanoTime();
+        log.info("Redis answered after {} ms (back from an outage?): recovery resumes in {} ms, once outcomes "
+            + "written meanwhile have landed", Duration.ofNanos(System.nanoTime() - asked).toMillis(),
+            OUTAGE_GRACE.toMillis());
+        break;
+      }
       if (stale.isEmpty()) {
         break;
       }
