@@ -62,6 +62,16 @@ public final class RateLimiter {
       String limit, String key, String id, long units, boolean granted, Instant at, Duration retryAfter,
       long windowUnits) {}
 
+  /**
+   * The outcome of {@link #reconcile}.
+   *
+   * @param applied false if the reservation had already left the window (its units no longer
+   *     count against anyone) or was reconciled before; nothing was changed then
+   * @param difference units charged (positive) or refunded (negative); 0 when not applied
+   * @param at Redis time of the reconciliation
+   */
+  public record Reconciliation(boolean applied, long difference, Instant at) {}
+
   RateLimiter(RedisBroker broker, String name, RateLimit limit, InstantSource clock, LongSupplier testNowMillis) {
     this.broker = broker;
     this.name = LimitNames.name(name);
@@ -124,13 +134,12 @@ public final class RateLimiter {
    * over the budget by this difference; later reservations then wait). Safe to call again: a
    * reservation is reconciled at most once.
    *
-   * @return true if applied; false if the reservation had already left the window (its units no
-   *     longer count against anyone) or was reconciled before
+   * @return whether it was applied, and the units charged or refunded
    * @throws IllegalArgumentException when the reservation was refused, belongs to another limit, or
    *     {@code actualUnits} is negative
    * @throws RedisUnavailableException when Redis cannot be reached
    */
-  public boolean reconcile(Reservation reservation, long actualUnits) {
+  public Reconciliation reconcile(Reservation reservation, long actualUnits) {
     Objects.requireNonNull(reservation, "reservation");
     if (!reservation.granted()) {
       throw new IllegalArgumentException("cannot reconcile a refused reservation");
@@ -147,7 +156,7 @@ public final class RateLimiter {
     List<Long> r = broker.runSync(Script.RATE_RECONCILE,
         new String[] {k.rateLog(name, reservation.key()), k.rateSum(name, reservation.key())},
         reservation.id(), Long.toString(reservation.units()), Long.toString(actualUnits));
-    return r.get(0) == 1;
+    return new Reconciliation(r.get(0) == 1, r.get(1), Instant.ofEpochMilli(r.get(2)));
   }
 
   /** Units in the current window of {@code key}. */

@@ -89,7 +89,9 @@ class RateLimiterIT {
     RateLimiter.Reservation big = limiter.reserve(900);
     assertThat(limiter.reserve(200).granted()).isFalse();
 
-    assertThat(limiter.reconcile(big, 300)).isTrue();
+    RateLimiter.Reconciliation refund = limiter.reconcile(big, 300);
+    assertThat(refund.applied()).isTrue();
+    assertThat(refund.difference()).isEqualTo(-600);
 
     assertThat(limiter.usage("default").used()).isEqualTo(300);
     assertThat(limiter.reserve(700).granted()).isTrue();
@@ -101,7 +103,9 @@ class RateLimiterIT {
     RateLimiter.Reservation r = limiter.reserve(500);
     now.addAndGet(2_000);
 
-    assertThat(limiter.reconcile(r, 1_200)).isTrue();
+    RateLimiter.Reconciliation charge = limiter.reconcile(r, 1_200);
+    assertThat(charge.applied()).isTrue();
+    assertThat(charge.difference()).isEqualTo(700);
 
     assertThat(limiter.usage("default").used()).isEqualTo(1_200);
     RateLimiter.Reservation next = limiter.reserve(1);
@@ -115,8 +119,8 @@ class RateLimiterIT {
   void aReservationIsReconciledOnceAndZeroRemovesItsEntry() {
     RateLimiter.Reservation r = limiter.reserve(400);
 
-    assertThat(limiter.reconcile(r, 0)).isTrue();
-    assertThat(limiter.reconcile(r, 900)).isFalse();
+    assertThat(limiter.reconcile(r, 0).applied()).isTrue();
+    assertThat(limiter.reconcile(r, 900).applied()).isFalse();
 
     assertThat(limiter.usage("default").used()).isZero();
     assertThat(raw.exists(k.rateLog(NAME, "default"), k.rateSum(NAME, "default"))).isZero();
@@ -128,7 +132,7 @@ class RateLimiterIT {
     now.addAndGet(10_000);
     limiter.reserve(1000); // trims r
 
-    assertThat(limiter.reconcile(r, 900)).isFalse();
+    assertThat(limiter.reconcile(r, 900).applied()).isFalse();
     assertThat(limiter.usage("default").used()).isEqualTo(1000);
   }
 
