@@ -30,8 +30,9 @@ import java.util.concurrent.CountDownLatch;
  *       each thread reserves 10-150 units, "calls" for 5-40 ms, then reconciles 50-130 % of its
  *       estimate; a refused thread sleeps its retry-after. Writes one line per granted call to
  *       {@code out}: {@code grantedAt estimate actual reconciledAt applied}.
- *   <li>{@code permits <uri> <prefix> <name> <permits> <lease-ms> <threads> <run-ms> <seed> <out>}:
- *       each thread acquires a permit, holds it 20-80 ms (renewing it once midway) and releases it.
+ *   <li>{@code permits <uri> <prefix> <name> <permits> <lease-ms> <threads> <max-run-ms> <seed> <out>
+ *       <stop-file>}: until {@code stop-file} exists (or {@code max-run-ms} passed), each thread
+ *       acquires a permit, holds it 20-80 ms (renewing it once midway) and releases it.
  *       Writes one line per hold: {@code grantedAt heldUntil released}, where {@code heldUntil} is
  *       the Redis time read just before the release.
  *   <li>{@code hog <uri> <prefix> <name> <permits> <lease-ms> <threads>}: each thread acquires one
@@ -43,6 +44,8 @@ import java.util.concurrent.CountDownLatch;
  * out}.
  */
 public final class LimitsMain {
+  private static volatile boolean stopped;
+
   private LimitsMain() {}
 
   public static void main(String[] args) throws Exception {
@@ -71,6 +74,13 @@ public final class LimitsMain {
         ConcurrencyLimiter limiter = baton.concurrencyLimiter(name, limit);
         long end = System.nanoTime() + Duration.ofMillis(Long.parseLong(args[7])).toNanos();
         long seed = Long.parseLong(args[8]);
+        Path stop = Path.of(args[10]);
+        Thread.ofPlatform().daemon().start(() -> {
+          while (!Files.exists(stop)) {
+            sleep(50);
+          }
+          stopped = true;
+        });
         RedisClient rc = RedisClient.create(args[1]);
         StatefulRedisConnection<String, String> conn = rc.connect();
         marker("READY");
@@ -119,7 +129,7 @@ public final class LimitsMain {
   private static void permitLoop(
       ConcurrencyLimiter limiter, RedisCommands<String, String> redis, Random rnd, long end, Queue<String> lines) {
     long lease = limiter.limit().lease().toMillis();
-    while (System.nanoTime() < end) {
+    while (!stopped && System.nanoTime() < end) {
       ConcurrencyLimiter.Permit p = limiter.acquire();
       if (!p.granted()) {
         sleep(p.retryAfter().toMillis() + rnd.nextInt(5));
