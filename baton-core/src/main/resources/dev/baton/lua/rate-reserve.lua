@@ -61,7 +61,17 @@ end
 
 -- trim the entries that left the window: scored <= now - interval
 local horizon = now - interval
-local used = tonumber(redis.call('GET', sum) or '0')
+local stored = redis.call('GET', sum)
+local used = 0
+if stored then
+  used = tonumber(stored)
+elseif redis.call('ZCARD', log) > 0 then
+  -- the sum is gone but the log is not (deleted or evicted by hand): add the log up once
+  for _, m in ipairs(redis.call('ZRANGE', log, 0, -1)) do
+    used = used + unitsOf(m)
+  end
+  redis.call('SET', sum, int(used), 'PX', ttl)
+end
 local old = redis.call('ZRANGEBYSCORE', log, '-inf', int(horizon))
 if #old > 0 then
   for i = 1, #old do
