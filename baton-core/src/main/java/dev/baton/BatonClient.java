@@ -54,6 +54,8 @@ public final class BatonClient implements AutoCloseable {
    * A handle on the fleet-wide rate limit {@code name} (e.g. {@code llm:gpt-4o}: 1-100 of
    * {@code [A-Za-z0-9._:/@-]}). Every process that uses the same name, with the same key prefix,
    * shares its budget; give them all the same {@code limit}. Cheap: holds no connection of its own.
+   * Records the name and settings for {@link Inspector#limitUsage()}; if Redis is unreachable, that
+   * is retried on the handle's next call instead of failing here.
    *
    * @throws IllegalArgumentException when the name is invalid
    */

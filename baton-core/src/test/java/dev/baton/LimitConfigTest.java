@@ -36,6 +36,19 @@ class LimitConfigTest {
   }
 
   @Test
+  void everyKeyOfOneLimitIsInOneClusterSlot() {
+    dev.baton.internal.broker.Keys k = new dev.baton.internal.broker.Keys("baton");
+    for (String name : java.util.List.of("llm:gpt-4o", "search-api", "a/b@c")) {
+      int slot = io.lettuce.core.cluster.SlotHash.getSlot(k.rateKeys(name));
+      for (String key : java.util.List.of("default", "tenant:42", "x|y", "[]()")) {
+        assertThat(java.util.List.of(k.rateLog(name, key), k.rateSum(name, key), k.permits(name, key),
+                k.permitKeys(name), k.limitConfig(name)))
+            .allSatisfy(key2 -> assertThat(io.lettuce.core.cluster.SlotHash.getSlot(key2)).isEqualTo(slot));
+      }
+    }
+  }
+
+  @Test
   void namesAndKeysAreBoundedAndCannotHoldBraces() {
     assertThat(LimitNames.name("llm:gpt-4o")).isEqualTo("llm:gpt-4o");
     assertThat(LimitNames.key("tenant:42/eu@x")).isEqualTo("tenant:42/eu@x");
