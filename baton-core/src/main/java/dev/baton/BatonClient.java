@@ -50,6 +50,29 @@ public final class BatonClient implements AutoCloseable {
     return inspector;
   }
 
+  /**
+   * A handle on the fleet-wide rate limit {@code name} (e.g. {@code llm:gpt-4o}: 1-100 of
+   * {@code [A-Za-z0-9._:/@-]}). Every process that uses the same name, with the same key prefix,
+   * shares its budget; give them all the same {@code limit}. Cheap: holds no connection of its own.
+   * Records the name and settings for {@link Inspector#limitUsage()}; if Redis is unreachable, that
+   * is retried on the handle's next call instead of failing here.
+   *
+   * @throws IllegalArgumentException when the name is invalid
+   */
+  public RateLimiter rateLimiter(String name, RateLimit limit) {
+    return new RateLimiter(broker, name, limit, clock, null);
+  }
+
+  /**
+   * A handle on the fleet-wide concurrency limit {@code name}; see {@link #rateLimiter} for names.
+   * A rate limit and a concurrency limit may share a name (one dependency, two limits).
+   *
+   * @throws IllegalArgumentException when the name is invalid
+   */
+  public ConcurrencyLimiter concurrencyLimiter(String name, ConcurrencyLimit limit) {
+    return new ConcurrencyLimiter(broker, name, limit, clock, null);
+  }
+
   public BatonConfig config() {
     return config;
   }

@@ -158,4 +158,40 @@ public final class Inspector {
     }
     return n;
   }
+
+  /** Names of the rate and concurrency limits registered by any process, sorted. */
+  public List<String> limitNames() {
+    return broker.limitNames();
+  }
+
+  /**
+   * How full every registered limit is: one entry per limit and key in use (rate-limit keys used
+   * within the last interval, concurrency keys with a lease not yet run out; at most 1,000 keys per
+   * limit), with the budget or permit count the limit was last registered with. Rate entries first,
+   * then concurrency, per limit name in sorted order.
+   */
+  public List<LimitUsage> limitUsage() {
+    List<LimitUsage> out = new ArrayList<>();
+    Keys k = broker.keys();
+    for (String name : broker.limitNames()) {
+      Map<String, String> conf = broker.hgetall(k.limitConfig(name));
+      String budget = conf.get("rate.budget");
+      String interval = conf.get("rate.interval-ms");
+      if (budget != null && interval != null) {
+        List<String> keys = broker.zrange(k.rateKeys(name), RateLimiter.MAX_USAGE_KEYS);
+        if (!keys.isEmpty()) {
+          out.addAll(RateLimiter.usageOf(broker, name, Long.parseLong(budget),
+              java.time.Duration.ofMillis(Long.parseLong(interval)), keys, ""));
+        }
+      }
+      String permits = conf.get("permits.max");
+      if (permits != null) {
+        List<String> keys = broker.zrange(k.permitKeys(name), RateLimiter.MAX_USAGE_KEYS);
+        if (!keys.isEmpty()) {
+          out.addAll(ConcurrencyLimiter.usageOf(broker, name, Long.parseLong(permits), keys, ""));
+        }
+      }
+    }
+    return out;
+  }
 }

@@ -16,6 +16,10 @@
  * }
  * }</pre>
  *
+ * <p>Fleet-wide limits on a dependency, shared through Redis by every process: {@link
+ * dev.baton.BatonClient#rateLimiter} (units per sliding interval, reserved before a call and
+ * reconciled after it) and {@link dev.baton.BatonClient#concurrencyLimiter} (leased permits).
+ *
  * <p>Everything under {@code dev.baton.internal} is implementation with no compatibility promise.
  */
 package dev.baton;

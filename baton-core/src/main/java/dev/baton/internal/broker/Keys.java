@@ -68,4 +68,45 @@ public final class Keys {
   public String queues() {
     return prefix + ":queues";
   }
+
+  // ---- limits: every key of one limit name shares the hash tag {limit:<name>} ----------------
+
+  private String limitBase(String limit) {
+    return prefix + ":{limit:" + limit + "}:";
+  }
+
+  /** Sliding log of a rate limit's reservations for one key. */
+  public String rateLog(String limit, String key) {
+    return limitBase(limit) + "rate:" + key;
+  }
+
+  /** Running sum of the units in {@link #rateLog}. */
+  public String rateSum(String limit, String key) {
+    return limitBase(limit) + "rate-sum:" + key;
+  }
+
+  /** The keys of a rate limit used within the last interval, scored by their last grant. */
+  public String rateKeys(String limit) {
+    return limitBase(limit) + "rate-keys";
+  }
+
+  /** Holders of a concurrency limit's permits for one key, scored by lease expiry. */
+  public String permits(String limit, String key) {
+    return limitBase(limit) + "permits:" + key;
+  }
+
+  /** The keys of a concurrency limit with a lease not yet run out, scored by the latest expiry. */
+  public String permitKeys(String limit) {
+    return limitBase(limit) + "permit-keys";
+  }
+
+  /** The settings a limit was last registered with, for readers that do not hold its config. */
+  public String limitConfig(String limit) {
+    return limitBase(limit) + "config";
+  }
+
+  /** Set of limit names ever registered; an index for listing only, like {@link #queues()}. */
+  public String limits() {
+    return prefix + ":limits";
+  }
 }

@@ -121,6 +121,29 @@ public final class RedisBroker implements AutoCloseable {
     return all;
   }
 
+  /**
+   * Records a limit's name in the index of limits and its settings in its config hash, for readers
+   * that do not hold its config (inspector, CLI). Not part of any limit's state: no script reads them.
+   */
+  public void registerLimit(String name, Map<String, String> settings) {
+    CompletableFuture<Long> added = async.sadd(keys.limits(), name).toCompletableFuture();
+    CompletableFuture<Long> set = async.hset(keys.limitConfig(name), settings).toCompletableFuture();
+    await(added);
+    await(set);
+  }
+
+  /** Registered limit names, sorted. */
+  public List<String> limitNames() {
+    List<String> all = new ArrayList<>(await(async.smembers(keys.limits()).toCompletableFuture()));
+    all.sort(null);
+    return all;
+  }
+
+  /** Members of a sorted set, lowest score first, at most {@code limit}. */
+  public List<String> zrange(String key, int limit) {
+    return await(async.zrange(key, 0, limit - 1).toCompletableFuture());
+  }
+
   /** Of {@code queues}, the ones holding a record for task {@code id}. One round trip. */
   public List<String> queuesHolding(String id, List<String> queues) {
     List<CompletableFuture<Long>> checks = new ArrayList<>();

@@ -27,7 +27,14 @@ public enum Script {
   RECOVER("recover", 4, true, ScriptOutputType.MULTI),
   RELEASE("release", 1, true, ScriptOutputType.INTEGER),
   PRUNE_CONSUMERS("prune-consumers", 1, false, ScriptOutputType.INTEGER),
-  AUDIT("audit", 3, true, ScriptOutputType.INTEGER);
+  AUDIT("audit", 3, true, ScriptOutputType.INTEGER),
+  RATE_RESERVE("rate-reserve", 3, false, ScriptOutputType.MULTI),
+  RATE_RECONCILE("rate-reconcile", 2, false, ScriptOutputType.MULTI),
+  RATE_USAGE("rate-usage", 2, true, ScriptOutputType.MULTI),
+  PERMIT_ACQUIRE("permit-acquire", 2, false, ScriptOutputType.MULTI),
+  PERMIT_RENEW("permit-renew", 2, false, ScriptOutputType.MULTI),
+  PERMIT_RELEASE("permit-release", 1, false, ScriptOutputType.INTEGER),
+  PERMIT_USAGE("permit-usage", 1, true, ScriptOutputType.MULTI);
 
   private final String file;
   private final int keys;

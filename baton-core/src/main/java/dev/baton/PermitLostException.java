@@ -1,0 +1,14 @@
+package dev.baton;
+
+/**
+ * A permit could not be renewed because it is no longer held: it was released, or its lease ran out
+ * (on the Redis clock) and its slot may already belong to another caller. The call it protected is
+ * running outside the limit; stop it or acquire a new permit.
+ */
+public final class PermitLostException extends BatonException {
+  private static final long serialVersionUID = 1L;
+
+  public PermitLostException(String message) {
+    super(message);
+  }
+}

@@ -1,0 +1,65 @@
+--[[
+permit-acquire: take a leased permit of a fleet-wide concurrency limit, or say
+when to retry.
+
+Holders are a sorted set of permit tokens scored by lease expiry on the Redis
+clock. Expired holders (a worker killed with kill -9, or one that stopped
+renewing) are removed first, so their permits come back to the next caller.
+
+KEYS[1]  holders  P:{limit:<name>}:permits:<key>  ZSET  member permit token, score lease expiry (ms)
+KEYS[2]  index    P:{limit:<name>}:permit-keys    ZSET  member key, score latest lease expiry (ms)
+
+ARGV[1]  permit token (chosen by the caller; makes a re-sent call a no-op)
+ARGV[2]  permits (the limit)
+ARGV[3]  lease (ms)
+ARGV[4]  retry interval (ms): the longest retry-after of a refusal, since a holder
+         may release at any moment
+ARGV[5]  the limit key, as stored in the index
+ARGV[6]  now (ms) for tests; '' in production, meaning Redis TIME
+
+Returns:
+  {1, expiresAt, inUse, reclaimed, now}    granted; inUse counts this permit;
+                                           reclaimed = expired holders removed now
+  {0, retryAfterMs, inUse, reclaimed, now} refused; retryAfterMs >= 1 is the sooner of
+                                           the earliest lease expiry and the retry interval
+
+The holders key expires 1 s after its last lease, the index 1 s after its latest.
+]]
+local holders, index = KEYS[1], KEYS[2]
+local token, permits, lease, retryInterval, key =
+  ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+
+local now
+if ARGV[6] ~= '' then
+  now = tonumber(ARGV[6])
+else
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function int(x) return string.format('%d', x) end
+
+-- a lease that ends at or before now is over
+local reclaimed = redis.call('ZREMRANGEBYSCORE', holders, '-inf', int(now))
+local inUse = redis.call('ZCARD', holders)
+
+-- a re-sent call whose first copy was granted
+local previous = redis.call('ZSCORE', holders, token)
+if previous then
+  return {1, tonumber(previous), inUse, reclaimed, now}
+end
+
+if inUse < permits then
+  local expiresAt = now + lease
+  redis.call('ZADD', holders, int(expiresAt), token)
+  local last = redis.call('ZRANGE', holders, -1, -1, 'WITHSCORES')
+  redis.call('PEXPIRE', holders, int(tonumber(last[2]) - now + 1000))
+  redis.call('ZADD', index, 'GT', int(expiresAt), key)
+  redis.call('ZREMRANGEBYSCORE', index, '-inf', int(now))
+  local latest = redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')
+  redis.call('PEXPIRE', index, int(tonumber(latest[2]) - now + 1000))
+  return {1, expiresAt, inUse + 1, reclaimed, now}
+end
+
+local first = redis.call('ZRANGE', holders, 0, 0, 'WITHSCORES')
+local retryAfter = math.min(tonumber(first[2]) - now, retryInterval)
+return {0, math.max(1, retryAfter), inUse, reclaimed, now}

@@ -1,0 +1,34 @@
+--[[
+permit-release: give a permit back. Fenced by the permit token: releasing twice,
+or after the lease ran out, frees nobody else's permit.
+
+KEYS[1]  holders  P:{limit:<name>}:permits:<key>  ZSET  member permit token, score lease expiry (ms)
+
+ARGV[1]  permit token
+ARGV[2]  now (ms) for tests; '' in production, meaning Redis TIME
+
+Returns:
+   1  released
+   0  not held: released before (or a re-sent release), or already reclaimed
+  -1  its lease had run out before this release (removed now; the caller ran
+      unprotected for a while)
+]]
+local holders, token = KEYS[1], ARGV[1]
+
+local now
+if ARGV[2] ~= '' then
+  now = tonumber(ARGV[2])
+else
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local score = redis.call('ZSCORE', holders, token)
+if not score then
+  return 0
+end
+redis.call('ZREM', holders, token)
+if tonumber(score) <= now then
+  return -1
+end
+return 1

@@ -1,0 +1,50 @@
+--[[
+rate-reconcile: replace a granted reservation's estimate with the units it
+really used, refunding or charging the difference in the window it was granted
+in (the entry keeps its score). A charge can push that window over the budget
+by the difference; later reservations then wait until it is back under.
+
+KEYS[1]  log  P:{limit:<name>}:rate:<key>      ZSET  member "<id>|<units>", score granted at (ms)
+KEYS[2]  sum  P:{limit:<name>}:rate-sum:<key>  STRING  units of all entries in the log
+
+ARGV[1]  reservation id
+ARGV[2]  units reserved (the estimate, as granted)
+ARGV[3]  units really used, a decimal integer >= 0 (0 removes the entry)
+
+Returns:
+  {1, difference, now}  applied; difference = used - reserved (> 0 charged, < 0 refunded)
+  {0, 0, now}           nothing to do: the entry left the window already (its units no
+                        longer count anywhere), or this reservation was reconciled before
+                        (so a re-sent call changes nothing)
+now is the Redis time (ms) of the call, for the caller's records; the logic needs
+no clock: an entry past the window but not yet trimmed is trimmed later with its
+new units, which keeps the sum right.
+]]
+local log, sum = KEYS[1], KEYS[2]
+local id, reservedArg, actualArg = ARGV[1], ARGV[2], ARGV[3]
+local reserved, actual = tonumber(reservedArg), tonumber(actualArg)
+
+local function int(x) return string.format('%d', x) end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+
+local member = id .. '|' .. reservedArg
+local score = redis.call('ZSCORE', log, member)
+if not score then
+  return {0, 0, now}
+end
+local difference = actual - reserved
+if difference == 0 then
+  return {1, 0, now}
+end
+redis.call('ZREM', log, member)
+if actual > 0 then
+  redis.call('ZADD', log, score, id .. '|' .. actualArg)
+end
+if redis.call('ZCARD', log) == 0 then
+  redis.call('DEL', sum)
+else
+  local used = tonumber(redis.call('GET', sum) or '0') + difference
+  redis.call('SET', sum, int(math.max(used, 0)), 'KEEPTTL')
+end
+return {1, difference, now}
