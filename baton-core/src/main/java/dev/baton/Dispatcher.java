@@ -116,7 +116,8 @@ public final class Dispatcher {
       WireFormat.headers(r.headers()),
       r.retryPolicy() == null ? "" : r.retryPolicy().toWire(),
       Long.toString(config.retention().toMillis()),
-      Keys.GROUP
+      Keys.GROUP,
+      Long.toString(r.maxWait() == null ? 0 : r.maxWait().toMillis())
     };
     return new Prepared(r, keys, args);
   }
@@ -143,7 +144,8 @@ public final class Dispatcher {
   public TaskState cancel(String agentType, String id) {
     Keys k = broker.keys();
     List<Object> reply = broker.runSync(Script.CANCEL,
-        new String[] {k.task(agentType, id), k.stream(agentType), k.delayed(agentType), k.stats(agentType)},
+        new String[] {k.task(agentType, id), k.stream(agentType), k.delayed(agentType), k.stats(agentType),
+            k.parked(agentType), k.parking(agentType)},
         Keys.GROUP, Long.toString(config.retention().toMillis()), k.finishedChannel(agentType), id);
     long code = (Long) reply.get(0);
     if (code == -2) {

@@ -42,7 +42,8 @@ final class TaskExecution implements Runnable {
     this.writer = writer;
     this.onExit = onExit;
     this.context = new ExecutionContext(task.id(), task.agentType(), task.attempt(), task.maxAttempts(),
-        task.payloadJson(), task.headers(), task.startedAt().plusMillis(task.timeoutMillis()), rt.codec());
+        task.payloadJson(), task.headers(), task.startedAt().plusMillis(task.timeoutMillis()), rt.codec(),
+        rt.breakers());
   }
 
   StartedTask task() {
