@@ -96,7 +96,7 @@ if outcome == 'ignore' then
   return {0, st, gen}
 end
 local calls, failures, slows = 0, 0, 0
-redis.call('HSET', breaker, 'wt', windowType, 'wsz', windowSize)
+redis.call('HSET', breaker, 'st', st, 'gen', gen, 'wt', windowType, 'wsz', windowSize)
 if windowType == 'count' then
   local code = (failed and 'f' or 'o') .. (slow and 's' or '')
   redis.call('RPUSH', window, code)
@@ -110,7 +110,7 @@ if windowType == 'count' then
     if string.sub(old, 2, 2) == 's' then redis.call('HINCRBY', breaker, 'ws', -1) end
   end
   local c = redis.call('HMGET', breaker, 'wc', 'wf', 'ws')
-  calls, failures, slows = tonumber(c[1]), tonumber(c[2]), tonumber(c[3])
+  calls, failures, slows = tonumber(c[1] or '0'), tonumber(c[2] or '0'), tonumber(c[3] or '0')
 else
   local sec = math.floor(now / 1000)
   redis.call('HINCRBY', window, 'c' .. sec, 1)
