@@ -82,11 +82,11 @@ for i = 9, #ARGV do
         allowance = allowance - 1
         released = released + 1
       else
-        local until = now + holdMs
-        if mode == 'release' then until = waveStart + interval end
-        if maxWait > 0 then until = math.min(until, tonumber(f[3]) + maxWait) end
-        redis.call('ZADD', parked, until, id)
-        redis.call('HSET', taskKey, 'sa', until)
+        local holdUntil = now + holdMs
+        if mode == 'release' then holdUntil = waveStart + interval end
+        if maxWait > 0 then holdUntil = math.min(holdUntil, tonumber(f[3]) + maxWait) end
+        redis.call('ZADD', parked, holdUntil, id)
+        redis.call('HSET', taskKey, 'sa', holdUntil)
         held = held + 1
       end
     end

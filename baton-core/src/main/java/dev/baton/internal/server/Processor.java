@@ -1,6 +1,7 @@
 package dev.baton.internal.server;
 
 import dev.baton.BreakerState;
+import dev.baton.DependencyUnavailableException;
 import dev.baton.HandlerOptions;
 import dev.baton.TaskHandler;
 import dev.baton.internal.breaker.DistributedBreaker;
@@ -126,7 +127,7 @@ public final class Processor {
 
   private void launch(StartedTask task) {
     TaskExecution[] self = new TaskExecution[1];
-    self[0] = new TaskExecution(rt, task, handler, writer, () -> finished(self[0]));
+    self[0] = new TaskExecution(rt, task, handler, writer, () -> finished(self[0]), this::refusal);
     inFlight.add(self[0]);
     try {
       rt.handlers().execute(self[0]);
@@ -135,6 +136,21 @@ public final class Processor {
       permits.release();
       log.error("cannot run task {}: {}; it is recovered when its lease runs out", task.id(), e.toString());
     }
+  }
+
+  /**
+   * A refusal when a declared dependency's breaker is open now: a read that was blocked when the
+   * breaker opened can still deliver entries, and those must not start either.
+   */
+  private Throwable refusal() {
+    for (String dep : options.dependencies()) {
+      DistributedBreaker.View v = rt.breakers().view(dep);
+      if (v.blocks()) {
+        return DependencyUnavailableException.refused(dep, "circuit breaker of '" + dep + "' is open (retry in "
+            + v.openRemainingMillis() + "ms); not started");
+      }
+    }
+    return null;
   }
 
   private void finished(TaskExecution execution) {
