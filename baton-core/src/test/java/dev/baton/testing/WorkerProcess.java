@@ -36,10 +36,15 @@ public final class WorkerProcess implements AutoCloseable {
 
   /** Starts {@code WorkerMain} with {@code args} on the same JDK and class path as the test. */
   public static WorkerProcess start(String... args) throws IOException {
+    return startMain(WorkerMain.class, args);
+  }
+
+  /** Starts {@code main} (a class with a main method on the test class path) with {@code args}. */
+  public static WorkerProcess startMain(Class<?> main, String... args) throws IOException {
     Path dir = Files.createDirectories(Path.of("target", "worker-logs"));
     Path stderr = Files.createTempFile(dir, "worker-", ".log");
     List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-XX:TieredStopAtLevel=1",
-        "-cp", System.getProperty("java.class.path"), WorkerMain.class.getName()));
+        "-cp", System.getProperty("java.class.path"), main.getName()));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectError(stderr.toFile()).start();
     return new WorkerProcess(p, stderr);
