@@ -91,6 +91,23 @@ public final class Inspector {
     return all;
   }
 
+  /**
+   * The latest transitions of a dependency's breaker (up to about 1,000 are kept), oldest first.
+   */
+  public List<BreakerTransition> breakerTransitions(String dependency) {
+    List<BreakerTransition> out = new ArrayList<>();
+    for (Map<String, String> e : broker.streamBodies(broker.keys().breakerEvents(dependency))) {
+      try {
+        out.add(new BreakerTransition(dependency, BreakerState.fromWire(e.get("from")),
+            BreakerState.fromWire(e.get("to")), Long.parseLong(e.get("gen")),
+            java.time.Instant.ofEpochMilli(Long.parseLong(e.get("at"))), e.getOrDefault("reason", "")));
+      } catch (RuntimeException malformed) {
+        // an entry not written by the breaker scripts: not a transition
+      }
+    }
+    return out;
+  }
+
   /** One dependency's breaker; a breaker never written reads as closed. */
   public BreakerInfo breaker(String dependency) {
     return breaker(dependency, agentTypes());

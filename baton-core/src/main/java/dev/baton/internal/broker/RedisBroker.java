@@ -159,6 +159,16 @@ public final class RedisBroker implements AutoCloseable {
     return out;
   }
 
+  /** The bodies of every entry of a stream, oldest first (for capped event streams). */
+  public List<Map<String, String>> streamBodies(String key) {
+    List<StreamMessage<String, String>> all = await(async.xrange(key, Range.create("-", "+")).toCompletableFuture());
+    List<Map<String, String>> out = new ArrayList<>();
+    for (StreamMessage<String, String> m : all) {
+      out.add(m.getBody());
+    }
+    return out;
+  }
+
   /** Redis server time, ms since the epoch. */
   public long serverTimeMillis() {
     List<String> t = await(async.time().toCompletableFuture());
