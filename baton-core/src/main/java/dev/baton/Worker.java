@@ -1,5 +1,6 @@
 package dev.baton;
 
+import dev.baton.internal.breaker.Breakers;
 import dev.baton.internal.server.DatasetWatch;
 import dev.baton.internal.server.Heartbeater;
 import dev.baton.internal.server.Janitor;
@@ -8,7 +9,6 @@ import dev.baton.internal.server.Processor;
 import dev.baton.internal.server.Promoter;
 import dev.baton.internal.server.Recoverer;
 import dev.baton.internal.server.Releaser;
-import dev.baton.internal.breaker.Breakers;
 import dev.baton.internal.server.WorkerRuntime;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -38,6 +38,11 @@ import org.slf4j.LoggerFactory;
  * <p>Running tasks hold a lease that a heartbeat renews; every worker also runs a recoverer that
  * hands tasks whose lease ran out (their worker died, hung or was cut off) to another worker, and
  * fences the old holder off: its writes are refused and its handler is cancelled.
+ *
+ * <p>Dependencies registered with {@link Builder#dependency(DependencyConfig)} get a circuit breaker
+ * shared through Redis; while one is open, the agent types that declare it start no task, and
+ * tasks that found it unavailable are parked without consuming an attempt and released in waves
+ * (see docs/resilience.md).
  *
  * <p>{@link #shutdown(Duration)} stops fetching, lets running tasks finish within the grace period,
  * then interrupts the rest without recording an outcome and releases them at once to other
@@ -150,8 +155,8 @@ public final class Worker implements AutoCloseable {
   }
 
   /**
-   * Stops the worker. Order: stop fetching (no new task starts); stop the recoverer, promoter and
-   * janitor; wait up to {@code grace} for running tasks while the heartbeater keeps their leases;
+   * Stops the worker. Order: stop fetching (no new task starts); stop the recoverer, promoter,
+   * releaser and janitor; wait up to {@code grace} for running tasks while the heartbeater keeps their leases;
    * then interrupt the rest without writing their outcome and release them at once to other
    * workers (not counted as attempts); last, stop the heartbeater and close the readers.
    *

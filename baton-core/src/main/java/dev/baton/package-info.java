@@ -16,6 +16,10 @@
  * }
  * }</pre>
  *
+ * <p>A dependency that handlers call (an LLM, a search API) can be protected by a circuit breaker
+ * shared by every worker: {@link dev.baton.DependencyConfig}, {@link dev.baton.BreakerConfig}, {@link
+ * dev.baton.TaskContext#dependency(String)}.
+ *
  * <p>Everything under {@code dev.baton.internal} is implementation with no compatibility promise.
  */
 package dev.baton;

@@ -45,7 +45,16 @@ public final class DependencyHandle implements Dependency {
       throw e; // the dependency is up; it asks us to slow down
     } finally {
       boolean slow = System.nanoTime() - start >= breaker.config().slowCallDuration().toNanos();
-      breaker.record(permit, counted, failed, slow);
+      // an interrupted caller (deadline, shutdown) must still record, or a probe slot stays taken
+      // until its lease ends; the interrupt is restored after
+      boolean interrupted = Thread.interrupted();
+      try {
+        breaker.record(permit, counted, failed, slow);
+      } finally {
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+      }
     }
   }
 
