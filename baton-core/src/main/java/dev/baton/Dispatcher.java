@@ -130,7 +130,7 @@ public final class Dispatcher {
   }
 
   /**
-   * Cancels a task that has not started (scheduled, queued or retrying): it ends {@link
+   * Cancels a task that has not started (scheduled, queued, retrying or parked): it ends {@link
    * TaskState#CANCELLED} and no worker runs it.
    *
    * @return {@link TaskState#CANCELLED}, or the task's state when it could not be cancelled
