@@ -116,7 +116,8 @@ public final class Dispatcher {
       WireFormat.headers(r.headers()),
       r.retryPolicy() == null ? "" : r.retryPolicy().toWire(),
       Long.toString(config.retention().toMillis()),
-      Keys.GROUP
+      Keys.GROUP,
+      Long.toString(r.maxWait() == null ? 0 : r.maxWait().toMillis())
     };
     return new Prepared(r, keys, args);
   }
@@ -129,7 +130,7 @@ public final class Dispatcher {
   }
 
   /**
-   * Cancels a task that has not started (scheduled, queued or retrying): it ends {@link
+   * Cancels a task that has not started (scheduled, queued, retrying or parked): it ends {@link
    * TaskState#CANCELLED} and no worker runs it.
    *
    * @return {@link TaskState#CANCELLED}, or the task's state when it could not be cancelled
@@ -143,7 +144,8 @@ public final class Dispatcher {
   public TaskState cancel(String agentType, String id) {
     Keys k = broker.keys();
     List<Object> reply = broker.runSync(Script.CANCEL,
-        new String[] {k.task(agentType, id), k.stream(agentType), k.delayed(agentType), k.stats(agentType)},
+        new String[] {k.task(agentType, id), k.stream(agentType), k.delayed(agentType), k.stats(agentType),
+            k.parked(agentType), k.parking(agentType)},
         Keys.GROUP, Long.toString(config.retention().toMillis()), k.finishedChannel(agentType), id);
     long code = (Long) reply.get(0);
     if (code == -2) {

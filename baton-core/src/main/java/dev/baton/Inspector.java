@@ -62,11 +62,12 @@ public final class Inspector {
   public QueueStats stats(String agentType) {
     Keys k = broker.keys();
     List<Object> r = broker.runSync(Script.STATS,
-        new String[] {k.stream(agentType), k.delayed(agentType), k.dead(agentType), k.stats(agentType)}, Keys.GROUP);
+        new String[] {k.stream(agentType), k.delayed(agentType), k.dead(agentType), k.stats(agentType),
+            k.parked(agentType)}, Keys.GROUP);
     long length = (Long) r.get(0);
     long pending = (Long) r.get(1);
     long succeeded = 0, cancelled = 0, enqueued = 0, retried = 0;
-    for (int i = 4; i + 1 < r.size(); i += 2) {
+    for (int i = 5; i + 1 < r.size(); i += 2) {
       long v = Long.parseLong((String) r.get(i + 1));
       switch ((String) r.get(i)) {
         case "succeeded" -> succeeded = v;
@@ -77,7 +78,54 @@ public final class Inspector {
       }
     }
     return new QueueStats(agentType, Math.max(0, length - pending), pending, (Long) r.get(2), (Long) r.get(3),
-        succeeded, cancelled, enqueued, retried);
+        succeeded, cancelled, enqueued, retried, (Long) r.get(4));
+  }
+
+  /** Every dependency a worker registered, with its breaker's state, sorted by name. */
+  public List<BreakerInfo> breakers() {
+    List<BreakerInfo> all = new ArrayList<>();
+    List<String> queues = agentTypes();
+    for (String dep : broker.dependencies()) {
+      all.add(breaker(dep, queues));
+    }
+    return all;
+  }
+
+  /**
+   * The latest transitions of a dependency's breaker (up to about 1,000 are kept), oldest first.
+   */
+  public List<BreakerTransition> breakerTransitions(String dependency) {
+    List<BreakerTransition> out = new ArrayList<>();
+    for (Map<String, String> e : broker.streamBodies(broker.keys().breakerEvents(dependency))) {
+      try {
+        out.add(new BreakerTransition(dependency, BreakerState.fromWire(e.get("from")),
+            BreakerState.fromWire(e.get("to")), Long.parseLong(e.get("gen")),
+            java.time.Instant.ofEpochMilli(Long.parseLong(e.get("at"))), e.getOrDefault("reason", "")));
+      } catch (RuntimeException malformed) {
+        // an entry not written by the breaker scripts: not a transition
+      }
+    }
+    return out;
+  }
+
+  /** One dependency's breaker; a breaker never written reads as closed. */
+  public BreakerInfo breaker(String dependency) {
+    return breaker(dependency, agentTypes());
+  }
+
+  private BreakerInfo breaker(String dep, List<String> queues) {
+    Keys k = broker.keys();
+    List<Object> r = broker.runSync(Script.BREAKER_STATE,
+        new String[] {k.breaker(dep), k.breakerProbes(dep), k.breakerWindow(dep)});
+    long calls = (Long) r.get(4);
+    long parked = 0;
+    for (String q : queues) {
+      parked += broker.parkedCount(q, dep);
+    }
+    return new BreakerInfo(dep, BreakerState.fromWire((String) r.get(0)), (Long) r.get(1),
+        java.time.Instant.ofEpochMilli((Long) r.get(2)), java.time.Duration.ofMillis((Long) r.get(3)), calls,
+        calls == 0 ? 0 : (Long) r.get(5) * 100.0 / calls, calls == 0 ? 0 : (Long) r.get(6) * 100.0 / calls,
+        (Long) r.get(7), (Long) r.get(8), parked);
   }
 
   /** Stats of every agent type. */

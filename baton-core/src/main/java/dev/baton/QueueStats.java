@@ -12,6 +12,7 @@ package dev.baton;
  * @param cancelled tasks cancelled since the queue was created
  * @param enqueued tasks created since the queue was created
  * @param retried failed attempts that were scheduled for retry
+ * @param parked tasks parked now, waiting for a dependency
  */
 public record QueueStats(
     String agentType,
@@ -22,4 +23,5 @@ public record QueueStats(
     long succeeded,
     long cancelled,
     long enqueued,
-    long retried) {}
+    long retried,
+    long parked) {}

@@ -39,4 +39,12 @@ public interface TaskContext {
 
   /** Throws {@link java.util.concurrent.CancellationException} if {@link #isCancelled()}. */
   void throwIfCancelled();
+
+  /**
+   * A handle on a dependency registered on the worker, whose {@link Dependency#call} goes through
+   * the dependency's circuit breaker.
+   *
+   * @throws IllegalArgumentException when the worker has no such dependency
+   */
+  Dependency dependency(String name);
 }

@@ -6,7 +6,10 @@ package dev.baton;
  * <p>Return the result: an object the {@link JsonCodec} encodes, a {@link RawJson}, or {@code null}
  * (stored as JSON {@code null}). Throw to fail the attempt: it is retried with backoff while attempts
  * remain, unless the exception is (or is caused by) a {@link NonRetryableException}, which
- * dead-letters the task at once. The handler is interrupted when the task's deadline passes or the
+ * dead-letters the task at once. A {@link DependencyUnavailableException} or {@link
+ * RateLimitedException} (anywhere in the cause chain, before any {@code NonRetryableException})
+ * parks the task instead, without consuming an attempt, until its dependency is back. The handler
+ * is interrupted when the task's deadline passes or the
  * worker shuts down; it should let {@link InterruptedException} propagate.
  */
 @FunctionalInterface

@@ -23,6 +23,8 @@ import java.util.Map;
  * @param history every attempt's record, oldest first
  * @param deadReason why it was dead-lettered, null unless dead
  * @param headers headers set at enqueue
+ * @param waitingFor the dependency a parked task waits for, null unless parked
+ * @param parkedReason why it is parked, null unless parked
  */
 public record TaskInfo(
     String id,
@@ -40,4 +42,6 @@ public record TaskInfo(
     TaskError lastError,
     List<TaskError> history,
     String deadReason,
-    Map<String, String> headers) {}
+    Map<String, String> headers,
+    String waitingFor,
+    String parkedReason) {}

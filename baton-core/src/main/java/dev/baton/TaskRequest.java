@@ -34,6 +34,7 @@ public final class TaskRequest {
   private final String dedupKey;
   private final Map<String, String> headers;
   private final RetryPolicy retryPolicy;
+  private final Duration maxWait;
 
   private TaskRequest(Builder b) {
     this.agentType = b.agentType;
@@ -46,6 +47,7 @@ public final class TaskRequest {
     this.dedupKey = b.dedupKey;
     this.headers = Map.copyOf(b.headers);
     this.retryPolicy = b.retryPolicy;
+    this.maxWait = b.maxWait;
   }
 
   /** @throws InvalidTaskException when {@code agentType} does not match {@link #AGENT_TYPE} */
@@ -97,6 +99,11 @@ public final class TaskRequest {
     return retryPolicy;
   }
 
+  /** Null: no limit on how long the task may wait (parked) for its dependencies. */
+  public Duration maxWait() {
+    return maxWait;
+  }
+
   /** Validating builder. Each setter may be called once. */
   public static final class Builder {
     private final String agentType;
@@ -110,6 +117,7 @@ public final class TaskRequest {
     private String dedupKey;
     private final Map<String, String> headers = new LinkedHashMap<>();
     private RetryPolicy retryPolicy;
+    private Duration maxWait;
 
     private Builder(String agentType) {
       if (agentType == null || !AGENT_TYPE.matcher(agentType).matches()) {
@@ -204,6 +212,22 @@ public final class TaskRequest {
 
     public Builder retryPolicy(RetryPolicy retryPolicy) {
       this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
+      return this;
+    }
+
+    /**
+     * The task's deadline for waiting on its dependencies, counted from enqueue: a task still
+     * parked (its dependency's breaker open, or rate-limited) this long after it was enqueued is
+     * dead-lettered with the reason instead of waiting on. Default: no limit.
+     */
+    public Builder maxWait(Duration maxWait) {
+      if (this.maxWait != null) {
+        throw new InvalidTaskException("maxWait", "set twice");
+      }
+      if (maxWait == null || maxWait.toMillis() < 1 || maxWait.compareTo(MAX_DELAY) > 0) {
+        throw new InvalidTaskException("maxWait", "must be in [1ms, 365d], got " + maxWait);
+      }
+      this.maxWait = maxWait;
       return this;
     }
 

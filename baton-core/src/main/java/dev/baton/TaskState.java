@@ -10,6 +10,9 @@ import java.util.Locale;
  *     |                 |                     |--error, attempts left--> retrying --due--> queued
  *     |                 |                     '--non-retryable or attempts exhausted--> dead --replay--> queued
  *     '--cancel--> cancelled <--cancel--------'  (retrying can be cancelled too)
+ *
+ * running --dependency unavailable, breaker open or rate-limited--> parked --released--> queued
+ *   (the attempt is given back)            parked --max wait passed--> dead;  parked --cancel--> cancelled
  * </pre>
  */
 public enum TaskState {
@@ -19,7 +22,9 @@ public enum TaskState {
   RETRYING,
   SUCCEEDED,
   DEAD,
-  CANCELLED;
+  CANCELLED,
+  /** Waiting, out of the stream, for a dependency (breaker open, down, or rate-limited). */
+  PARKED;
 
   /** The name stored in Redis, e.g. {@code "queued"}. */
   public String wireName() {

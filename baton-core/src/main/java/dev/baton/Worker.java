@@ -1,5 +1,6 @@
 package dev.baton;
 
+import dev.baton.internal.breaker.Breakers;
 import dev.baton.internal.server.DatasetWatch;
 import dev.baton.internal.server.Heartbeater;
 import dev.baton.internal.server.Janitor;
@@ -7,6 +8,7 @@ import dev.baton.internal.server.LoopRunner;
 import dev.baton.internal.server.Processor;
 import dev.baton.internal.server.Promoter;
 import dev.baton.internal.server.Recoverer;
+import dev.baton.internal.server.Releaser;
 import dev.baton.internal.server.WorkerRuntime;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -37,6 +39,11 @@ import org.slf4j.LoggerFactory;
  * hands tasks whose lease ran out (their worker died, hung or was cut off) to another worker, and
  * fences the old holder off: its writes are refused and its handler is cancelled.
  *
+ * <p>Dependencies registered with {@link Builder#dependency(DependencyConfig)} get a circuit breaker
+ * shared through Redis; while one is open, the agent types that declare it start no task, and
+ * tasks that found it unavailable are parked without consuming an attempt and released in waves
+ * (see docs/resilience.md).
+ *
  * <p>{@link #shutdown(Duration)} stops fetching, lets running tasks finish within the grace period,
  * then interrupts the rest without recording an outcome and releases them at once to other
  * workers: never lost, never marked done.
@@ -46,6 +53,9 @@ public final class Worker implements AutoCloseable {
   public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
   public static final Duration DEFAULT_PROMOTE_INTERVAL = Duration.ofMillis(200);
   public static final Duration DEFAULT_RECOVER_INTERVAL = Duration.ofSeconds(1);
+  /** How often parked tasks are looked at, and how long each release wave lasts before doubling. */
+  public static final Duration DEFAULT_RELEASE_INTERVAL = Duration.ofMillis(200);
+  public static final Duration DEFAULT_RELEASE_WAVE = Duration.ofSeconds(1);
   /** Consumers idle this long with no pending entry are deleted from their group (default). */
   public static final Duration CONSUMER_IDLE_LIMIT = Duration.ofHours(1);
   private static final Duration JANITOR_PERIOD = Duration.ofSeconds(30);
@@ -57,6 +67,8 @@ public final class Worker implements AutoCloseable {
   private final LoopRunner janitor;
   private final LoopRunner heartbeater;
   private final LoopRunner recoverer;
+  private final LoopRunner releaser;
+  private final Breakers breakers;
   private final DatasetWatch datasetWatch;
   private final LoopRunner datasetWatchLoop;
   private final Duration shutdownGrace;
@@ -72,8 +84,9 @@ public final class Worker implements AutoCloseable {
     this.timers = Executors.newSingleThreadScheduledExecutor(
         r -> Thread.ofPlatform().daemon(true).name("baton-deadlines").unstarted(r));
     BatonConfig config = client.config();
+    this.breakers = new Breakers(b.dependencies.values(), client.broker(), b.clock);
     this.runtime = new WorkerRuntime(client.broker(), client.codec(), b.clock, b.consumerName, handlers, timers,
-        b.random, config.retention().toMillis(), config.maxPayloadBytes(), b.outcomeRetryWindow);
+        b.random, config.retention().toMillis(), config.maxPayloadBytes(), b.outcomeRetryWindow, breakers);
     List<String> queues = new ArrayList<>(b.handlers.keySet());
     b.handlers.forEach((type, reg) -> processors.add(new Processor(runtime, type, reg.options, reg.handler)));
     Promoter p = new Promoter(client.broker(), queues, b.promoteInterval);
@@ -93,6 +106,8 @@ public final class Worker implements AutoCloseable {
         targets.add(new Recoverer.Target(type, reg.options.lease(), reg.options.maxDeliveries())));
     Recoverer r = new Recoverer(client.broker(), targets, b.recoverInterval);
     this.recoverer = new LoopRunner("baton-recoverer", r::runOnce);
+    Releaser rel = new Releaser(client.broker(), breakers, queues, DEFAULT_RELEASE_INTERVAL, b.releaseWave);
+    this.releaser = new LoopRunner("baton-releaser", rel::runOnce);
     this.datasetWatch = new DatasetWatch(client.broker(), Duration.ofSeconds(5));
     this.datasetWatchLoop = new LoopRunner("baton-dataset-watch", datasetWatch::runOnce);
   }
@@ -117,6 +132,9 @@ public final class Worker implements AutoCloseable {
     }
     started = true;
     datasetWatch.start();
+    for (var d : breakers.all()) {
+      client.broker().registerDependency(d.name());
+    }
     for (Processor p : processors) {
       client.broker().registerQueue(p.agentType());
       p.start();
@@ -125,6 +143,7 @@ public final class Worker implements AutoCloseable {
     recoverer.start();
     datasetWatchLoop.start();
     promoter.start();
+    releaser.start();
     janitor.start();
     log.info("worker {} serving {}", consumerName(), agentTypes());
     return this;
@@ -141,8 +160,8 @@ public final class Worker implements AutoCloseable {
   }
 
   /**
-   * Stops the worker. Order: stop fetching (no new task starts); stop the recoverer, promoter and
-   * janitor; wait up to {@code grace} for running tasks while the heartbeater keeps their leases;
+   * Stops the worker. Order: stop fetching (no new task starts); stop the recoverer, promoter,
+   * releaser and janitor; wait up to {@code grace} for running tasks while the heartbeater keeps their leases;
    * then interrupt the rest without writing their outcome and release them at once to other
    * workers (not counted as attempts); last, stop the heartbeater and close the readers.
    *
@@ -157,6 +176,7 @@ public final class Worker implements AutoCloseable {
     recoverer.stop(Duration.ofSeconds(5));
     datasetWatchLoop.stop(Duration.ofSeconds(5));
     promoter.stop(Duration.ofSeconds(5));
+    releaser.stop(Duration.ofSeconds(5));
     janitor.stop(Duration.ofSeconds(5));
     long deadline = System.nanoTime() + grace.toNanos();
     boolean clean = true;
@@ -196,6 +216,8 @@ public final class Worker implements AutoCloseable {
   public static final class Builder {
     private final BatonClient client;
     private final Map<String, Registration> handlers = new LinkedHashMap<>();
+    private final Map<String, DependencyConfig> dependencies = new LinkedHashMap<>();
+    private Duration releaseWave = DEFAULT_RELEASE_WAVE;
     private String consumerName = defaultConsumerName();
     private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
     private Duration promoteInterval = DEFAULT_PROMOTE_INTERVAL;
@@ -225,6 +247,31 @@ public final class Worker implements AutoCloseable {
 
     public Builder handle(String agentType, TaskHandler handler) {
       return handle(agentType, HandlerOptions.DEFAULT, handler);
+    }
+
+    /**
+     * Registers a dependency that handlers may call through {@link TaskContext#dependency(String)}
+     * and declare in {@link HandlerOptions#dependencies()}; each name once.
+     */
+    public Builder dependency(DependencyConfig dependency) {
+      Objects.requireNonNull(dependency, "dependency");
+      if (dependencies.containsKey(dependency.name())) {
+        throw new IllegalArgumentException("dependency '" + dependency.name() + "' registered twice");
+      }
+      dependencies.put(dependency.name(), dependency);
+      return this;
+    }
+
+    /**
+     * How long each wave of parked tasks released after a breaker recovers lasts before the next,
+     * twice as large, starts (default 1 s). The first wave is the breaker's permitted probes.
+     */
+    public Builder releaseWave(Duration interval) {
+      if (interval == null || interval.toMillis() < 10 || interval.toMinutes() > 10) {
+        throw new IllegalArgumentException("release wave must be in [10ms, 10min], got " + interval);
+      }
+      this.releaseWave = interval;
+      return this;
     }
 
     /** Must be unique per process incarnation; the default is host-pid-random. */
@@ -301,6 +348,14 @@ public final class Worker implements AutoCloseable {
       if (handlers.isEmpty()) {
         throw new IllegalStateException("a worker needs at least one handler");
       }
+      handlers.forEach((type, reg) -> {
+        for (String dep : reg.options.dependencies()) {
+          if (!dependencies.containsKey(dep)) {
+            throw new IllegalStateException("agent type '" + type + "' declares dependency '" + dep
+                + "', which is not registered (Worker.Builder.dependency)");
+          }
+        }
+      });
       return new Worker(this);
     }
 

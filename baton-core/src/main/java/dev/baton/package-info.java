@@ -16,6 +16,10 @@
  * }
  * }</pre>
  *
+ * <p>A dependency that handlers call (an LLM, a search API) can be protected by a circuit breaker
+ * shared by every worker: {@link dev.baton.DependencyConfig}, {@link dev.baton.BreakerConfig}, {@link
+ * dev.baton.TaskContext#dependency(String)}.
+ *
  * <p>Fleet-wide limits on a dependency, shared through Redis by every process: {@link
  * dev.baton.BatonClient#rateLimiter} (units per sliding interval, reserved before a call and
  * reconciled after it) and {@link dev.baton.BatonClient#concurrencyLimiter} (leased permits).

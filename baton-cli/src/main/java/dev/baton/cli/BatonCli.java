@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
       WorkerCommand.class,
       StatusCommand.class,
       StatsCommand.class,
+      BreakersCommand.class,
       DlqCommand.class,
       CancelCommand.class,
       dev.baton.cli.demo.DemoCommand.class,

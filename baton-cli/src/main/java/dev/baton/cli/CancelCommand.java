@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
     name = "cancel",
     mixinStandardHelpOptions = true,
     description = {
-      "Cancels a task that has not started (scheduled, queued or retrying) and prints its resulting state.",
+      "Cancels a task that has not started (scheduled, queued, retrying or parked) and prints its resulting state.",
       "Exits 1 if the task cannot be cancelled in its state (running, succeeded, dead), 4 if there is no such task."
     })
 final class CancelCommand implements Callable<Integer> {

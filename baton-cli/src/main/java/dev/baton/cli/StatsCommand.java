@@ -22,7 +22,9 @@ import picocli.CommandLine.Spec;
       "Shows task counts per agent type.",
       "Columns: queued (waiting for a worker), running, delayed (scheduled or waiting to retry), "
           + "succeeded (since the queue was created) and dead (in the dead-letter queue now).",
-      "--json adds cancelled, retried and enqueued."
+      "Then, when workers registered dependencies, their circuit breakers (as baton breakers).",
+      "--json adds cancelled, retried and enqueued, and the breakers: "
+          + "{\"queues\": [...], \"breakers\": [...]}."
     })
 final class StatsCommand implements Callable<Integer> {
   @Mixin GlobalOptions globals;
@@ -35,8 +37,10 @@ final class StatsCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     List<QueueStats> stats;
+    List<dev.baton.BreakerInfo> breakers;
     try (BatonClient client = globals.connect()) {
       stats = client.inspector().stats();
+      breakers = client.inspector().breakers();
     }
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
@@ -49,19 +53,27 @@ final class StatsCommand implements Callable<Integer> {
         m.put("delayed", s.delayed());
         m.put("succeeded", s.succeeded());
         m.put("dead", s.dead());
+        m.put("parked", s.parked());
         m.put("cancelled", s.cancelled());
         m.put("retried", s.retried());
         m.put("enqueued", s.enqueued());
         rows.add(m);
       }
-      Json.print(out, rows);
+      Map<String, Object> all = new LinkedHashMap<>();
+      all.put("queues", rows);
+      all.put("breakers", BreakersCommand.toMaps(breakers));
+      Json.print(out, all);
       return ExitCodes.OK;
     }
-    Table t = new Table("AGENT TYPE", "QUEUED", "RUNNING", "DELAYED", "SUCCEEDED", "DEAD");
+    Table t = new Table("AGENT TYPE", "QUEUED", "RUNNING", "DELAYED", "PARKED", "SUCCEEDED", "DEAD");
     for (QueueStats s : stats) {
-      t.row(s.agentType(), s.queued(), s.running(), s.delayed(), s.succeeded(), s.dead());
+      t.row(s.agentType(), s.queued(), s.running(), s.delayed(), s.parked(), s.succeeded(), s.dead());
     }
     t.print(out);
+    if (!breakers.isEmpty()) {
+      out.println();
+      BreakersCommand.print(out, breakers);
+    }
     return ExitCodes.OK;
   }
 }

@@ -33,6 +33,8 @@ final class TaskView {
     m.put("result", Json.tree(t.resultJson()));
     m.put("lastError", t.lastError() == null ? null : attempt(t.lastError()));
     m.put("deadReason", t.deadReason());
+    m.put("waitingFor", t.waitingFor());
+    m.put("parkedReason", t.parkedReason());
     List<Map<String, Object>> history = new ArrayList<>();
     t.history().forEach(a -> history.add(attempt(a)));
     m.put("history", history);
@@ -73,6 +75,9 @@ final class TaskView {
     }
     if (t.deadReason() != null) {
       line(out, "dead reason", t.deadReason());
+    }
+    if (t.waitingFor() != null) {
+      line(out, "waiting for", t.waitingFor() + " (" + t.parkedReason() + ")");
     }
     if (t.resultJson() != null) {
       line(out, "result", t.resultJson());

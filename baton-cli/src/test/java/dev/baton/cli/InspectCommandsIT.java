@@ -97,9 +97,9 @@ class InspectCommandsIT {
     Cli.Result stats = cli.run("stats");
     assertThat(stats.exitCode()).as(stats.err()).isZero();
     assertThat(stats.lines()).containsExactly(
-        "AGENT TYPE  QUEUED  RUNNING  DELAYED  SUCCEEDED  DEAD",
-        "strict           0        0        0          0     3");
-    JsonNode statsJson = JSON.readTree(cli.run("stats", "--json").out());
+        "AGENT TYPE  QUEUED  RUNNING  DELAYED  PARKED  SUCCEEDED  DEAD",
+        "strict           0        0        0       0          0     3");
+    JsonNode statsJson = JSON.readTree(cli.run("stats", "--json").out()).get("queues");
     assertThat(statsJson.size()).isEqualTo(1);
     assertThat(statsJson.get(0).get("agentType").asString()).isEqualTo("strict");
     assertThat(statsJson.get(0).get("dead").asLong()).isEqualTo(3);
@@ -206,11 +206,54 @@ class InspectCommandsIT {
   }
 
   @Test
+  void breakersShowsAnOpenBreakerAndTheTasksParkedOnIt() throws Exception {
+    BatonClient client = redis.client();
+    redis.closeAfter(Worker.builder(client)
+        .dependency(dev.baton.DependencyConfig.of("llm:gpt-4o", dev.baton.BreakerConfig.builder().countWindow(2)
+            .minimumCalls(2).waitInOpen(Duration.ofMinutes(5)).build()))
+        .handle("chat", HandlerOptions.withConcurrency(2).dependencies("llm:gpt-4o"),
+            ctx -> ctx.dependency("llm:gpt-4o").call(() -> {
+              throw new dev.baton.DependencyUnavailableException("llm:gpt-4o", "529 overloaded");
+            }))
+        .build()
+        .start());
+    enqueue("chat", "{\"n\":1}");
+    enqueue("chat", "{\"n\":2}");
+    org.awaitility.Awaitility.await().atMost(WAIT)
+        .until(() -> client.inspector().breaker("llm:gpt-4o").parked() == 2);
+
+    Cli.Result text = cli.run("breakers");
+    assertThat(text.exitCode()).as(text.err()).isZero();
+    assertThat(text.lines().get(0))
+        .isEqualTo("DEPENDENCY  STATE  CALLS  FAILURE%  SLOW%  PROBES  PARKED  OPEN FOR");
+    assertThat(text.lines().get(1)).matches("llm:gpt-4o  open +0 +0\\.0 +0\\.0 +0 +2 +\\d+\\.\\ds");
+    JsonNode json = JSON.readTree(cli.run("breakers", "--json").out());
+    assertThat(json.get(0).get("dependency").asString()).isEqualTo("llm:gpt-4o");
+    assertThat(json.get(0).get("state").asString()).isEqualTo("open");
+    assertThat(json.get(0).get("parked").asLong()).isEqualTo(2);
+    assertThat(json.get(0).get("openRemainingMs").asLong()).isPositive();
+
+    Cli.Result stats = cli.run("stats");
+    assertThat(stats.lines()).contains("chat             0        0        0       2          0     0");
+    assertThat(stats.out()).contains("llm:gpt-4o  open");
+    JsonNode statsJson = JSON.readTree(cli.run("stats", "--json").out());
+    assertThat(statsJson.get("queues").get(0).get("parked").asLong()).isEqualTo(2);
+    assertThat(statsJson.get("breakers").get(0).get("state").asString()).isEqualTo("open");
+
+    Cli.Result status = cli.run("status", client.inspector().task("chat",
+        redis.raw().zrange(redis.prefix() + ":{chat}:parked", 0, 0).get(0)).orElseThrow().id());
+    assertThat(status.out()).contains("state:       parked").contains("waiting for: llm:gpt-4o")
+        .contains("attempts:    0/3");
+  }
+
+  @Test
   void statsOfAnEmptyDeploymentIsJustTheHeader() {
     Cli.Result r = cli.run("stats");
     assertThat(r.exitCode()).as(r.err()).isZero();
-    assertThat(r.lines()).containsExactly("AGENT TYPE  QUEUED  RUNNING  DELAYED  SUCCEEDED  DEAD");
-    assertThat(cli.run("stats", "--json").out().strip()).isEqualTo("[ ]");
+    assertThat(r.lines()).containsExactly("AGENT TYPE  QUEUED  RUNNING  DELAYED  PARKED  SUCCEEDED  DEAD");
+    JsonNode json = JSON.readTree(cli.run("stats", "--json").out());
+    assertThat(json.get("queues").size()).isZero();
+    assertThat(json.get("breakers").size()).isZero();
   }
 
   @Test

@@ -1,10 +1,12 @@
 --[[
-cancel: end a task that has not started. A cancelled task is never run.
+cancel: end a task that has not started (or is parked). A cancelled task is never run.
 
 KEYS[1] task     P:{Q}:task:<id>  HASH
 KEYS[2] stream   P:{Q}:stream     STREAM
 KEYS[3] delayed  P:{Q}:delayed    ZSET
 KEYS[4] stats    P:{Q}:stats      HASH
+KEYS[5] parked   P:{Q}:parked     ZSET
+KEYS[6] parking  P:{Q}:parking    HASH  n:<dep> parked count per dependency
 
 ARGV[1] consumer group
 ARGV[2] retention of the finished record, ms
@@ -17,13 +19,13 @@ cancelled state and acknowledges it without running it.
 
 Returns {1, 'cancelled'}; {0, state} not cancellable in that state; {-2} not found.
 ]]
-local taskKey, stream, delayed, stats = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local taskKey, stream, delayed, stats, parked, parking = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local group, retention, channel, id = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 
-local cur = redis.call('HMGET', taskKey, 'st', 'eid')
+local cur = redis.call('HMGET', taskKey, 'st', 'eid', 'dep')
 local st, eid = cur[1], cur[2]
 if not st then return {-2} end
-if st ~= 'scheduled' and st ~= 'retrying' and st ~= 'queued' then
+if st ~= 'scheduled' and st ~= 'retrying' and st ~= 'queued' and st ~= 'parked' then
   return {0, st}
 end
 local t = redis.call('TIME')
@@ -32,6 +34,8 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if st == 'queued' and eid then
   local pending = redis.call('XPENDING', stream, group, eid, eid, 1)
   if #pending == 0 then redis.call('XDEL', stream, eid) end
+elseif st == 'parked' then
+  if redis.call('ZREM', parked, id) == 1 then redis.call('HINCRBY', parking, 'n:' .. cur[3], -1) end
 else
   redis.call('ZREM', delayed, id)
 end

@@ -23,6 +23,8 @@ ARGV[9]  headers (JSON object text, '' = none)
 ARGV[10] backoff override "baseMs,multiplier,capMs" ('' = none)
 ARGV[11] dedup window ms
 ARGV[12] consumer group name
+ARGV[13] max wait ms for dependencies (optional; absent, '' or 0 = none): stored as mw; a
+         task parked past ct + mw is dead-lettered (see park.lua, unpark.lua)
 
 Returns {code, id, state}
   code 1 created, 0 the id already exists (its current state is returned),
@@ -73,6 +75,8 @@ else
 end
 if headers ~= '' then redis.call('HSET', taskKey, 'h', headers) end
 if backoff ~= '' then redis.call('HSET', taskKey, 'bo', backoff) end
+local maxWait = tonumber(ARGV[13] or '')
+if maxWait and maxWait > 0 then redis.call('HSET', taskKey, 'mw', maxWait) end
 if dedup ~= '' then
   redis.call('HSET', taskKey, 'dk', dedup)
   redis.call('SET', dedupKey, id, 'PX', math.max(1, tonumber(dedupWindow) + math.max(0, due - now)))

@@ -40,7 +40,7 @@ public final class WorkerProcess implements AutoCloseable {
     return startMain(WorkerMain.class, args);
   }
 
-  /** Starts another test main class with {@code args} on the same JDK and class path as the test. */
+  /** Starts {@code main} (a class with a main method on the test class path) with {@code args}. */
   public static WorkerProcess startMain(Class<?> main, String... args) throws IOException {
     Path dir = Files.createDirectories(Path.of("target", "worker-logs"));
     Path stderr = Files.createTempFile(dir, "worker-", ".log");

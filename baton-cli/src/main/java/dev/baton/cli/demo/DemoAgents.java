@@ -1,6 +1,9 @@
 package dev.baton.cli.demo;
 
 import dev.baton.BatonClient;
+import dev.baton.BreakerConfig;
+import dev.baton.DependencyConfig;
+import dev.baton.DependencyUnavailableException;
 import dev.baton.Dispatcher;
 import dev.baton.HandlerOptions;
 import dev.baton.NonRetryableException;
@@ -41,6 +44,15 @@ final class DemoAgents implements AutoCloseable {
   static final String PLANNER = "planner";
   static final String RESEARCHER = "researcher";
   static final String WRITER = "writer";
+  /** The dependency the researchers call, guarded by a circuit breaker. */
+  static final String FACTS_SERVICE = "facts-service";
+  /**
+   * Small numbers so that a short outage opens it: 2 failed calls out of the last 4 open it for
+   * 1.5 s, then one probe decides.
+   */
+  static final BreakerConfig FACTS_BREAKER = BreakerConfig.builder().countWindow(4).minimumCalls(2)
+      .failureRateThreshold(40).waitInOpen(Duration.ofMillis(1500)).permittedProbes(1)
+      .slowCallDuration(Duration.ofSeconds(5)).build();
 
   static final int RESEARCH_ATTEMPTS = 4;
   static final Duration RESEARCH_TIMEOUT = Duration.ofMillis(1500);
@@ -91,9 +103,11 @@ final class DemoAgents implements AutoCloseable {
   /** Adds the three handlers to a worker. */
   Worker.Builder register(Worker.Builder worker, Duration plannerTimeout) {
     return worker
+        .dependency(DependencyConfig.of(FACTS_SERVICE, FACTS_BREAKER))
+        .releaseWave(Duration.ofMillis(300))
         .handle(PLANNER, HandlerOptions.withConcurrency(2).timeout(plannerTimeout), this::plan)
         .handle(RESEARCHER, HandlerOptions.withConcurrency(TOPICS.size()).timeout(RESEARCH_TIMEOUT)
-            .retryPolicy(RESEARCH_BACKOFF), this::research)
+            .retryPolicy(RESEARCH_BACKOFF).dependencies(FACTS_SERVICE), this::research)
         .handle(WRITER, HandlerOptions.withConcurrency(2).timeout(Duration.ofSeconds(5)), this::write);
   }
 
@@ -163,7 +177,15 @@ final class DemoAgents implements AutoCloseable {
     String topic = ctx.payload(Topic.class).topic();
     URI uri = factsUri.resolve("/facts?topic=" + URLEncoder.encode(topic, StandardCharsets.UTF_8));
     HttpRequest request = HttpRequest.newBuilder(uri).timeout(RESEARCH_TIMEOUT.multipliedBy(4)).GET().build();
-    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+    // through the breaker: a 529 means the whole service is down, which parks the task (no attempt
+    // used) and counts against the breaker; other errors are this topic's and are retried as usual
+    HttpResponse<String> response = ctx.dependency(FACTS_SERVICE).call(() -> {
+      HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() == 529) {
+        throw new DependencyUnavailableException(FACTS_SERVICE, "HTTP 529: " + errorText(r.body()));
+      }
+      return r;
+    });
     int status = response.statusCode();
     if (status >= 200 && status < 300) {
       return client.codec().decode(response.body(), Fact.class);

@@ -2,6 +2,10 @@ package dev.baton.cli.demo;
 
 import ch.qos.logback.classic.Level;
 import dev.baton.BatonClient;
+import dev.baton.BreakerConfig;
+import dev.baton.BreakerInfo;
+import dev.baton.BreakerState;
+import dev.baton.BreakerTransition;
 import dev.baton.BatonConfig;
 import dev.baton.BatonException;
 import dev.baton.Inspector;
@@ -77,6 +81,12 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--failure-rate", paramLabel = "P", defaultValue = "0.4",
       description = "Fraction of calls the flaky service fails, 0..1 (default: ${DEFAULT-VALUE})")
   double failureRate;
+
+  @Option(names = "--outage", paramLabel = "DURATION", defaultValue = "3s", converter = DurationConverter.class,
+      description = "How long the facts service is down (529) from its first call; its circuit breaker opens, "
+          + "researcher tasks wait parked without using attempts, and the breaker closes once it is back. "
+          + "0s for no outage (default: ${DEFAULT-VALUE})")
+  Duration outage;
 
   @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "60s", converter = DurationConverter.class,
       description = "Give up when the whole demo takes longer, e.g. 60s, 2m, 1500ms (default: ${DEFAULT-VALUE})")
@@ -168,7 +178,7 @@ public final class DemoCommand implements Callable<Integer> {
       long start, Deque<AutoCloseable> cleanup) {
     long deadline = start + timeout.toNanos();
     FlakyFactsService facts = new FlakyFactsService(seed, failureRate,
-        DemoAgents.RESEARCH_TIMEOUT.plusSeconds(1));
+        DemoAgents.RESEARCH_TIMEOUT.plusSeconds(1), outage);
     cleanup.push(facts);
     try {
       facts.start();
@@ -188,6 +198,15 @@ public final class DemoCommand implements Callable<Integer> {
     ProgressPrinter.line(out, start, "setup", "facts service", String.format(Locale.ROOT,
         "%s/facts?topic=T, seed %d: ~%.0f%% of calls fail (503, 429, too slow); '%s' always fails (500)",
         facts.baseUri(), seed, failureRate * 100, FlakyFactsService.POISONED_TOPIC));
+    if (!outage.isZero()) {
+      BreakerConfig b = DemoAgents.FACTS_BREAKER;
+      ProgressPrinter.line(out, start, "setup", "outage", String.format(Locale.ROOT,
+          "the facts service is down (529) for %s from its first call; breaker '%s' opens when %.0f%% of "
+              + "at least %d of the last %d calls fail, waits %s, then lets %d probe through",
+          ProgressPrinter.formatSeconds(outage.toMillis() / 1e3), DemoAgents.FACTS_SERVICE,
+          b.failureRateThreshold(), b.minimumCalls(), b.windowSize(),
+          ProgressPrinter.formatSeconds(b.waitInOpen().toMillis() / 1e3), b.permittedProbes()));
+    }
     worker.start();
     ProgressPrinter.line(out, start, "setup", "worker", String.format(Locale.ROOT,
         "serves %s; a researcher task has %d attempts, timeout %dms, backoff %dms x%.0f up to %dms",
@@ -195,6 +214,7 @@ public final class DemoCommand implements Callable<Integer> {
         DemoAgents.RESEARCH_BACKOFF.base().toMillis(), DemoAgents.RESEARCH_BACKOFF.multiplier(),
         DemoAgents.RESEARCH_BACKOFF.cap().toMillis()));
     cleanup.push(() -> worker.shutdown(Duration.ofSeconds(2)));
+    progress.watchBreaker(DemoAgents.FACTS_SERVICE);
     progress.start();
     cleanup.push(progress);
 
@@ -255,6 +275,14 @@ public final class DemoCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "  attempts      %d, of which %d failed and were retried%n", attempts, retried);
     out.printf(Locale.ROOT, "  facts service %d calls: %d answered with an error, %d too slowly%n", facts.calls(),
         facts.failures(), facts.slowCalls());
+    if (!outage.isZero()) {
+      List<BreakerTransition> transitions = progress.transitions();
+      long opened = transitions.stream().filter(t -> t.to() == BreakerState.OPEN).count();
+      BreakerInfo now = inspector.breaker(DemoAgents.FACTS_SERVICE);
+      out.printf(Locale.ROOT, "  outage        %d calls answered 529; breaker %s opened %d time(s), now %s; "
+          + "tasks waited parked without using attempts%n", facts.outageCalls(), DemoAgents.FACTS_SERVICE, opened,
+          now.state().wireName());
+    }
     out.println("  dead letters  " + dead.size());
     for (TaskInfo d : dead) {
       out.println("    " + d.agentType() + " task " + d.id() + " dead: " + d.deadReason());
@@ -271,7 +299,12 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     String poisonedId = DemoAgents.researcherId(plannerId, FlakyFactsService.POISONED_TOPIC);
-    boolean asDesigned = failure == null && dead.size() == 1 && dead.get(0).id().equals(poisonedId);
+    boolean breakerAsDesigned = outage.isZero() || breakerClosedAfterOpening(progress.transitions());
+    boolean asDesigned = failure == null && dead.size() == 1 && dead.get(0).id().equals(poisonedId)
+        && breakerAsDesigned;
+    if (failure == null && !breakerAsDesigned) {
+      failure = "the breaker of " + DemoAgents.FACTS_SERVICE + " did not open and close again during the outage";
+    }
     if (asDesigned) {
       out.println("OK: the answer was written, and exactly the poisoned topic ended in the dead-letter queue.");
     } else {
@@ -283,6 +316,12 @@ public final class DemoCommand implements Callable<Integer> {
     }
     out.flush();
     return asDesigned ? 0 : 1;
+  }
+
+  /** The breaker opened at least once and its latest transition closed it. */
+  private static boolean breakerClosedAfterOpening(List<BreakerTransition> transitions) {
+    return transitions.stream().anyMatch(t -> t.to() == BreakerState.OPEN)
+        && transitions.get(transitions.size() - 1).to() == BreakerState.CLOSED;
   }
 
   private static Duration remaining(long deadlineNanos) throws TimeoutException {

@@ -27,6 +27,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Whether a call fails depends only on the seed, the topic and how many calls for that topic came
  * before it, never on how calls for different topics interleave: a run is reproducible.
+ *
+ * <p>It can also go down as a whole: for {@code outage} from its first call, every call is answered
+ * 529 (overloaded), whatever the topic. Calls during the outage do not count toward a topic's
+ * sequence, so the failures after it are those of a run without it.
  */
 final class FlakyFactsService implements AutoCloseable {
   /** The topic whose calls always fail with 500, so that its task ends in the dead-letter queue. */
@@ -39,7 +43,8 @@ final class FlakyFactsService implements AutoCloseable {
     UNAVAILABLE(503),
     RATE_LIMITED(429),
     POISONED(500),
-    UNKNOWN_TOPIC(404);
+    UNKNOWN_TOPIC(404),
+    OVERLOADED(529);
 
     final int status;
 
@@ -58,16 +63,25 @@ final class FlakyFactsService implements AutoCloseable {
   private final AtomicInteger calls = new AtomicInteger();
   private final AtomicInteger failures = new AtomicInteger();
   private final AtomicInteger slowCalls = new AtomicInteger();
+  private final AtomicInteger outageCalls = new AtomicInteger();
+  private final Duration outage;
+  private volatile long outageEndsNanos;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private HttpServer server;
 
   FlakyFactsService(long seed, double failureRate, Duration slowDelay) {
+    this(seed, failureRate, slowDelay, Duration.ZERO);
+  }
+
+  /** @param outage how long the service is down (529) from its first call; zero for never */
+  FlakyFactsService(long seed, double failureRate, Duration slowDelay, Duration outage) {
     if (!(failureRate >= 0 && failureRate <= 1)) {
       throw new IllegalArgumentException("failure rate must be in [0, 1], got " + failureRate);
     }
     this.seed = seed;
     this.failureRate = failureRate;
     this.slowDelay = slowDelay;
+    this.outage = outage;
   }
 
   /** Starts serving on 127.0.0.1 on a free port. */
@@ -113,6 +127,11 @@ final class FlakyFactsService implements AutoCloseable {
     return failures.get();
   }
 
+  /** Calls answered 529 because the service was down. */
+  int outageCalls() {
+    return outageCalls.get();
+  }
+
   /** Calls answered late on purpose so far. */
   int slowCalls() {
     return slowCalls.get();
@@ -126,8 +145,13 @@ final class FlakyFactsService implements AutoCloseable {
         respond(exchange, 400, Map.of("error", "use GET /facts?topic=T"));
         return;
       }
-      int call = callsByTopic.computeIfAbsent(topic, t -> new AtomicInteger()).incrementAndGet();
       calls.incrementAndGet();
+      if (down()) {
+        outageCalls.incrementAndGet();
+        fail(exchange, Behavior.OVERLOADED, "overloaded: the facts service is down, try again later");
+        return;
+      }
+      int call = callsByTopic.computeIfAbsent(topic, t -> new AtomicInteger()).incrementAndGet();
       Behavior b = behavior(topic, call);
       switch (b) {
         case OK -> respond(exchange, 200, Map.of("topic", topic, "fact", FACTS.get(topic)));
@@ -149,6 +173,17 @@ final class FlakyFactsService implements AutoCloseable {
     } catch (IOException e) {
       // the caller gave up (timed out) before the answer: nothing to do
     }
+  }
+
+  /** True during the outage, which starts with the first call. */
+  private synchronized boolean down() {
+    if (outage.isZero()) {
+      return false;
+    }
+    if (outageEndsNanos == 0) {
+      outageEndsNanos = System.nanoTime() + outage.toNanos();
+    }
+    return System.nanoTime() - outageEndsNanos < 0;
   }
 
   private void fail(HttpExchange exchange, Behavior b, String error) throws IOException {

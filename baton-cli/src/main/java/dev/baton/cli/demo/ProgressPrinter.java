@@ -1,5 +1,6 @@
 package dev.baton.cli.demo;
 
+import dev.baton.BreakerTransition;
 import dev.baton.Inspector;
 import dev.baton.TaskError;
 import dev.baton.TaskInfo;
@@ -29,6 +30,8 @@ final class ProgressPrinter implements AutoCloseable {
   private final long startNanos;
   private final List<Tracked> tracked = new CopyOnWriteArrayList<>();
   private final Map<String, TaskInfo> latest = new ConcurrentHashMap<>();
+  private final List<String> breakers = new CopyOnWriteArrayList<>();
+  private final Map<String, Integer> transitionsSeen = new ConcurrentHashMap<>();
   private volatile Thread poller;
   private volatile boolean stopped;
 
@@ -38,6 +41,7 @@ final class ProgressPrinter implements AutoCloseable {
     final String label;
     boolean seen;
     int historySeen;
+    TaskState lastState;
 
     Tracked(String agentType, String id, String label) {
       this.agentType = agentType;
@@ -55,6 +59,20 @@ final class ProgressPrinter implements AutoCloseable {
   /** Reports the events of this task from now on. {@code label} names it in each line (may be empty). */
   void track(String agentType, String id, String label) {
     tracked.add(new Tracked(agentType, id, label));
+  }
+
+  /** Reports the transitions of this dependency's circuit breaker from now on. */
+  void watchBreaker(String dependency) {
+    breakers.add(dependency);
+  }
+
+  /** Transitions of watched breakers printed so far. */
+  List<BreakerTransition> transitions() {
+    List<BreakerTransition> all = new ArrayList<>();
+    for (String b : breakers) {
+      all.addAll(inspector.breakerTransitions(b));
+    }
+    return all;
   }
 
   /** Prints a line now, after the events that happened before it. */
@@ -115,13 +133,40 @@ final class ProgressPrinter implements AutoCloseable {
         events.add(new Event(attempt.finishedAt(), t, describe(attempt, info, i == history.size() - 1)));
       }
       t.historySeen = Math.max(t.historySeen, history.size());
+      if (info.state() == TaskState.PARKED && t.lastState != TaskState.PARKED) {
+        events.add(new Event(Instant.now(), t,
+            "parked: waiting for " + info.waitingFor() + " (" + oneLine(String.valueOf(info.parkedReason()))
+                + "); attempts used " + info.attempts() + "/" + info.maxAttempts()));
+      } else if (t.lastState == TaskState.PARKED && info.state() != TaskState.PARKED) {
+        events.add(new Event(Instant.now(), t, "released from parking -> " + info.state().wireName()));
+      }
+      t.lastState = info.state();
     }
+    for (String b : breakers) {
+      List<BreakerTransition> all = inspector.breakerTransitions(b);
+      int seen = transitionsSeen.getOrDefault(b, 0);
+      for (int i = seen; i < all.size(); i++) {
+        BreakerTransition tr = all.get(i);
+        breakerEvents.add(new Event(tr.at(), null, "breaker " + b + ": " + tr.from().wireName() + " -> "
+            + tr.to().wireName() + " (" + tr.reason() + ")"));
+      }
+      transitionsSeen.put(b, all.size());
+    }
+    events.addAll(breakerEvents);
+    breakerEvents.clear();
     events.sort(Comparator.comparing(Event::at, Comparator.nullsFirst(Comparator.naturalOrder())));
     for (Event e : events) {
-      print(e.task.agentType, e.task.label, e.message);
+      if (e.task == null) {
+        print("breaker", "", e.message);
+      } else {
+        print(e.task.agentType, e.task.label, e.message);
+      }
     }
   }
 
+  private final List<Event> breakerEvents = new ArrayList<>();
+
+  /** What happened, when, to which tracked task (null: a breaker transition). */
   private record Event(Instant at, Tracked task, String message) {}
 
   private static String describe(TaskError attempt, TaskInfo info, boolean newest) {

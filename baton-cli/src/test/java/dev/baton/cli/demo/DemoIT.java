@@ -56,6 +56,14 @@ class DemoIT {
     assertThat(deadLines).hasSize(1);
     assertThat(deadLines.get(0)).matches(" *researcher task plan-[0-9a-f]{8}\\.research\\." + FlakyFactsService.POISONED_TOPIC
         + " dead: attempts exhausted \\(4/4\\): .*HTTP 500.*");
+    // the outage at the start: the breaker opens, researchers wait parked with no attempt used, it closes
+    assertThat(r.out()).contains("breaker facts-service: closed -> open (failure rate")
+        .contains("breaker facts-service: open -> half_open").contains("breaker facts-service: half_open -> closed");
+    assertThat(r.lines()).anyMatch(l -> l.matches(".*researcher +topic=\\S+ +parked: waiting for facts-service "
+        + "\\(DependencyUnavailableException: HTTP 529.*attempts used 0/4"));
+    assertThat(r.lines()).anyMatch(l -> l.matches(".*released from parking.*"));
+    assertThat(r.out()).containsPattern("outage +\\d+ calls answered 529; breaker facts-service opened \\d+ time\\(s\\), "
+        + "now closed");
     assertThat(r.out()).contains("OK: ");
     assertThat(r.took()).isLessThan(Duration.ofSeconds(30));
   }

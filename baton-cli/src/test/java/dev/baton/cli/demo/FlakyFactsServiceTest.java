@@ -34,6 +34,21 @@ class FlakyFactsServiceTest {
   }
 
   @Test
+  void anOutageAnswers529FromTheFirstCallWithoutAdvancingTheTopicsSequence() throws Exception {
+    try (FlakyFactsService service = new FlakyFactsService(1, 0.0, SLOW, Duration.ofMinutes(5)).start();
+        HttpClient http = HttpClient.newHttpClient()) {
+      for (int i = 0; i < 3; i++) {
+        HttpResponse<String> r = get(http, service.baseUri(), "streams");
+        assertThat(r.statusCode()).isEqualTo(529);
+        assertThat(r.body()).contains("overloaded");
+      }
+      assertThat(get(http, service.baseUri(), FlakyFactsService.POISONED_TOPIC).statusCode()).isEqualTo(529);
+      assertThat(service.outageCalls()).isEqualTo(4);
+      assertThat(service.calls()).isEqualTo(4);
+    }
+  }
+
+  @Test
   void failurePatternDependsOnlyOnSeedTopicAndCallNumber() {
     FlakyFactsService a = new FlakyFactsService(42, 0.4, SLOW);
     FlakyFactsService b = new FlakyFactsService(42, 0.4, SLOW);

@@ -54,6 +54,52 @@ public final class Keys {
     return base(queue) + "dedup:" + dedupKey;
   }
 
+  /** Parked tasks: member id, score when to reconsider it (ms, server clock). */
+  public String parked(String queue) {
+    return base(queue) + "parked";
+  }
+
+  /** Per dependency: {@code n:<dep>} parked count and {@code r:<dep>} the release ramp. */
+  public String parking(String queue) {
+    return base(queue) + "parking";
+  }
+
+  // ---- dependencies: every key of one dependency shares the hash tag {dep:<name>} -------------
+
+  private String depBase(String dependency) {
+    return prefix + ":{dep:" + dependency + "}:";
+  }
+
+  /** The breaker's state hash. */
+  public String breaker(String dependency) {
+    return depBase(dependency) + "breaker";
+  }
+
+  /** Half-open probes in flight: member probe id, score lease end (ms, server clock). */
+  public String breakerProbes(String dependency) {
+    return depBase(dependency) + "probes";
+  }
+
+  /** The breaker's sliding window (a list for a count window, a hash of buckets for a time window). */
+  public String breakerWindow(String dependency) {
+    return depBase(dependency) + "window";
+  }
+
+  /** Capped stream of the breaker's transitions. */
+  public String breakerEvents(String dependency) {
+    return depBase(dependency) + "events";
+  }
+
+  /** Pub/Sub channel of the breaker's transitions ({@code from>to:gen}). */
+  public String breakerChannel(String dependency) {
+    return depBase(dependency) + "transitions";
+  }
+
+  /** Set of dependencies any worker registered; an index for listing only. */
+  public String dependencies() {
+    return prefix + ":dependencies";
+  }
+
   /** Pub/Sub channel announcing the ids of tasks that reached a terminal state. */
   public String finishedChannel(String queue) {
     return base(queue) + "finished";

@@ -93,6 +93,30 @@ public final class RedisBroker implements AutoCloseable {
     return await(this.<T>run(script, keyNames, args));
   }
 
+  /**
+   * Runs a script and waits at most {@code timeout} (shorter than the command timeout): for callers
+   * that have a fallback and must not stall while Redis is away.
+   *
+   * @throws RedisUnavailableException when Redis fails or does not answer in time
+   */
+  public <T> T runWithin(Duration timeout, Script script, String[] keyNames, String... args) {
+    CompletableFuture<T> f = run(script, keyNames, args);
+    try {
+      return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RedisUnavailableException("interrupted while waiting for Redis", e);
+    } catch (ExecutionException e) {
+      if (isConnectionFailure(e.getCause())) {
+        throw new RedisUnavailableException("Redis unavailable: " + e.getCause().getMessage(), e.getCause());
+      }
+      throw new BatonException("Redis command failed: " + e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException e) {
+      f.cancel(false);
+      throw new RedisUnavailableException("Redis did not answer within " + timeout, e);
+    }
+  }
+
   // ---- plain commands ------------------------------------------------------------------------
 
   public Map<String, String> hgetall(String key) {
@@ -113,6 +137,56 @@ public final class RedisBroker implements AutoCloseable {
 
   public void registerQueue(String queue) {
     await(async.sadd(keys.queues(), queue).toCompletableFuture());
+  }
+
+  public void registerDependency(String name) {
+    await(async.sadd(keys.dependencies(), name).toCompletableFuture());
+  }
+
+  public List<String> dependencies() {
+    List<String> all = new ArrayList<>(await(async.smembers(keys.dependencies()).toCompletableFuture()));
+    all.sort(null);
+    return all;
+  }
+
+  /** Parked tasks of {@code queue} due for reconsideration, with the dependency each waits for. */
+  public Map<String, String> parkedDue(String queue, int limit) {
+    List<String> ids = await(async.zrangebyscore(keys.parked(queue), Range.create(Double.NEGATIVE_INFINITY,
+        (double) serverTimeMillis()), Limit.create(0, limit)).toCompletableFuture());
+    List<CompletableFuture<String>> deps = new ArrayList<>();
+    for (String id : ids) {
+      deps.add(async.hget(keys.task(queue, id), "dep").toCompletableFuture());
+    }
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < ids.size(); i++) {
+      String dep = await(deps.get(i));
+      if (dep != null) {
+        out.put(ids.get(i), dep);
+      }
+    }
+    return out;
+  }
+
+  /** The bodies of every entry of a stream, oldest first (for capped event streams). */
+  public List<Map<String, String>> streamBodies(String key) {
+    List<StreamMessage<String, String>> all = await(async.xrange(key, Range.create("-", "+")).toCompletableFuture());
+    List<Map<String, String>> out = new ArrayList<>();
+    for (StreamMessage<String, String> m : all) {
+      out.add(m.getBody());
+    }
+    return out;
+  }
+
+  /** Redis server time, ms since the epoch. */
+  public long serverTimeMillis() {
+    List<String> t = await(async.time().toCompletableFuture());
+    return Long.parseLong(t.get(0)) * 1000 + Long.parseLong(t.get(1)) / 1000;
+  }
+
+  /** Tasks of {@code queue} parked on {@code dependency}. */
+  public long parkedCount(String queue, String dependency) {
+    String n = await(async.hget(keys.parking(queue), "n:" + dependency).toCompletableFuture());
+    return n == null ? 0 : Long.parseLong(n);
   }
 
   public List<String> queues() {

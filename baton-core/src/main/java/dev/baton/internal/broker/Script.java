@@ -17,10 +17,10 @@ public enum Script {
   FAIL("fail", 5, false, ScriptOutputType.MULTI),
   DUE("due", 1, false, ScriptOutputType.MULTI),
   PROMOTE("promote", 2, true, ScriptOutputType.INTEGER),
-  CANCEL("cancel", 4, false, ScriptOutputType.MULTI),
+  CANCEL("cancel", 6, false, ScriptOutputType.MULTI),
   REPLAY("replay", 4, false, ScriptOutputType.MULTI),
   PURGE("purge", 1, true, ScriptOutputType.INTEGER),
-  STATS("stats", 4, false, ScriptOutputType.MULTI),
+  STATS("stats", 5, false, ScriptOutputType.MULTI),
   DEAD_ENTRY("dead-entry", 4, false, ScriptOutputType.INTEGER),
   RENEW("renew", 1, true, ScriptOutputType.MULTI),
   STALE("stale", 1, false, ScriptOutputType.MULTI),
@@ -34,7 +34,12 @@ public enum Script {
   PERMIT_ACQUIRE("permit-acquire", 2, false, ScriptOutputType.MULTI),
   PERMIT_RENEW("permit-renew", 2, false, ScriptOutputType.MULTI),
   PERMIT_RELEASE("permit-release", 1, false, ScriptOutputType.INTEGER),
-  PERMIT_USAGE("permit-usage", 1, true, ScriptOutputType.MULTI);
+  PERMIT_USAGE("permit-usage", 1, true, ScriptOutputType.MULTI),
+  PARK("park", 5, false, ScriptOutputType.MULTI),
+  UNPARK("unpark", 5, true, ScriptOutputType.MULTI),
+  BREAKER_ACQUIRE("breaker-acquire", 4, false, ScriptOutputType.MULTI),
+  BREAKER_RECORD("breaker-record", 4, false, ScriptOutputType.MULTI),
+  BREAKER_STATE("breaker-state", 3, false, ScriptOutputType.MULTI);
 
   private final String file;
   private final int keys;

@@ -111,7 +111,9 @@ public final class WireFormat {
         err == null || !err.isObject() ? null : parseAttempt(err),
         List.copyOf(history),
         f.get("why"),
-        headers);
+        headers,
+        f.get("dep"),
+        f.get("pr"));
   }
 
   private static JsonNode readTreeOrNull(String json) {

@@ -1,6 +1,9 @@
 package dev.baton.internal.server;
 
+import dev.baton.Dependency;
 import dev.baton.JsonCodec;
+import dev.baton.internal.breaker.Breakers;
+import dev.baton.internal.breaker.DependencyHandle;
 import dev.baton.NonRetryableException;
 import dev.baton.TaskContext;
 import java.time.Instant;
@@ -17,6 +20,7 @@ final class ExecutionContext implements TaskContext {
   private final Map<String, String> headers;
   private final Instant deadline;
   private final JsonCodec codec;
+  private final Breakers breakers;
   private volatile String cancelReason;
 
   ExecutionContext(
@@ -27,7 +31,8 @@ final class ExecutionContext implements TaskContext {
       String payloadJson,
       Map<String, String> headers,
       Instant deadline,
-      JsonCodec codec) {
+      JsonCodec codec,
+      Breakers breakers) {
     this.taskId = taskId;
     this.agentType = agentType;
     this.attempt = attempt;
@@ -36,6 +41,7 @@ final class ExecutionContext implements TaskContext {
     this.headers = headers;
     this.deadline = deadline;
     this.codec = codec;
+    this.breakers = breakers;
   }
 
   @Override
@@ -93,6 +99,12 @@ final class ExecutionContext implements TaskContext {
     if (reason != null) {
       throw new CancellationException(reason);
     }
+  }
+
+  @Override
+  public Dependency dependency(String name) {
+    return breakers.get(name).map(DependencyHandle::new).orElseThrow(() -> new IllegalArgumentException(
+        "dependency '" + name + "' is not registered on this worker (Worker.Builder.dependency)"));
   }
 
   void cancel(String reason) {

@@ -1,6 +1,8 @@
 package dev.baton.internal.server;
 
+import dev.baton.DependencyUnavailableException;
 import dev.baton.NonRetryableException;
+import dev.baton.RateLimitedException;
 import dev.baton.RetryPolicy;
 import dev.baton.TaskError;
 import dev.baton.internal.broker.Keys;
@@ -47,6 +49,9 @@ final class OutcomeWriter {
       return;
     }
     Throwable error = outcome.error();
+    if (parkIfWaitingForDependency(task, error)) {
+      return;
+    }
     String record = WireFormat.attemptRecord(new TaskError(task.attempt(), rt.consumerName(), task.startedAt(),
         finished, error.getClass().getName(), error.getMessage(), stackExcerpt(error)));
     String mode;
@@ -68,6 +73,55 @@ final class OutcomeWriter {
         new String[] {k.task(q, task.id()), k.stream(q), k.delayed(q), k.dead(q), k.stats(q)},
         Keys.GROUP, task.entryId(), task.deliveryToken(), mode, Long.toString(delayMillis), record, reason,
         k.finishedChannel(q));
+  }
+
+  /** Reconsider a task whose dependency reported itself down this long after (breaker closed). */
+  static final long UNAVAILABLE_DEFER_MILLIS = 1_000;
+  /** The shortest pause before a parked task is reconsidered. */
+  static final long MIN_DEFER_MILLIS = 200;
+
+  /**
+   * Parks the task when its attempt ended because a dependency was unavailable or rate-limited:
+   * no attempt is consumed and it waits out of the stream until the releaser hands it back.
+   */
+  private boolean parkIfWaitingForDependency(StartedTask task, Throwable error) {
+    String dep;
+    String kind;
+    long afterMillis;
+    Throwable cause = waitingCause(error);
+    if (cause instanceof RateLimitedException r) {
+      dep = r.dependency() == null ? "" : r.dependency();
+      kind = "rate";
+      afterMillis = r.retryAfter().toMillis();
+    } else if (cause instanceof DependencyUnavailableException d) {
+      dep = d.dependency() == null ? "" : d.dependency();
+      kind = d.refusedByBreaker() ? "open" : "unavailable";
+      var view = rt.breakers().view(dep);
+      afterMillis = view.blocks() ? view.openRemainingMillis()
+          : d.refusedByBreaker() ? MIN_DEFER_MILLIS : UNAVAILABLE_DEFER_MILLIS;
+    } else {
+      return false;
+    }
+    Keys k = rt.broker().keys();
+    String q = task.agentType();
+    send(task, "park", Script.PARK,
+        new String[] {k.task(q, task.id()), k.stream(q), k.parked(q), k.parking(q), k.stats(q)},
+        Keys.GROUP, task.entryId(), task.deliveryToken(), dep, describe(cause),
+        Long.toString(Math.max(MIN_DEFER_MILLIS, afterMillis)), kind);
+    return true;
+  }
+
+  /** The first dependency-unavailable or rate-limited exception in the cause chain, or null. */
+  static Throwable waitingCause(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof DependencyUnavailableException || c instanceof RateLimitedException) {
+        return c;
+      }
+      if (c instanceof NonRetryableException || c.getCause() == c) {
+        return null;
+      }
+    }
+    return null;
   }
 
   private void send(StartedTask task, String what, Script script, String[] keys, String... args) {

@@ -1,7 +1,10 @@
 package dev.baton.internal.server;
 
+import dev.baton.BreakerState;
+import dev.baton.DependencyUnavailableException;
 import dev.baton.HandlerOptions;
 import dev.baton.TaskHandler;
+import dev.baton.internal.breaker.DistributedBreaker;
 import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
 import dev.baton.internal.broker.RedisBroker.BlockingReader;
@@ -28,6 +31,8 @@ public final class Processor {
   private static final Logger log = LoggerFactory.getLogger(Processor.class);
   static final int MAX_BATCH = 500;
   static final Duration BLOCK = Duration.ofSeconds(1);
+  /** How often a fetch loop held back by an open breaker looks at it again. */
+  static final long BREAKER_RECHECK_MILLIS = 200;
 
   private final WorkerRuntime rt;
   private final String agentType;
@@ -64,15 +69,29 @@ public final class Processor {
     loop.start();
   }
 
-  /** One fetch: waits for a free permit, reads up to the free permits' worth of entries, starts them. */
+  /**
+   * One fetch: waits for a free permit, reads up to the free permits' worth of entries, starts them.
+   * While a declared dependency's breaker is open it reads nothing (entries wait in the stream,
+   * their attempts untouched); while one is probing it reads at most the permitted probes.
+   */
   Duration runOnce() throws InterruptedException {
+    int limit = MAX_BATCH;
+    for (String dep : options.dependencies()) {
+      DistributedBreaker.View v = rt.breakers().view(dep);
+      if (v.blocks()) {
+        return Duration.ofMillis(Math.min(BREAKER_RECHECK_MILLIS, v.openRemainingMillis()));
+      }
+      if (v.state() != BreakerState.CLOSED) {
+        limit = Math.min(limit, rt.breakers().get(dep).map(b -> b.config().permittedProbes()).orElse(MAX_BATCH));
+      }
+    }
     if (!permits.tryAcquire(200, TimeUnit.MILLISECONDS)) {
       return Duration.ZERO;
     }
     int held = 1 + permits.drainPermits();
-    if (held > MAX_BATCH) {
-      permits.release(held - MAX_BATCH);
-      held = MAX_BATCH;
+    if (held > limit) {
+      permits.release(held - limit);
+      held = limit;
     }
     List<StreamMessage<String, String>> entries;
     try {
@@ -108,7 +127,7 @@ public final class Processor {
 
   private void launch(StartedTask task) {
     TaskExecution[] self = new TaskExecution[1];
-    self[0] = new TaskExecution(rt, task, handler, writer, () -> finished(self[0]));
+    self[0] = new TaskExecution(rt, task, handler, writer, () -> finished(self[0]), this::refusal);
     inFlight.add(self[0]);
     try {
       rt.handlers().execute(self[0]);
@@ -117,6 +136,21 @@ public final class Processor {
       permits.release();
       log.error("cannot run task {}: {}; it is recovered when its lease runs out", task.id(), e.toString());
     }
+  }
+
+  /**
+   * A refusal when a declared dependency's breaker is open now: a read that was blocked when the
+   * breaker opened can still deliver entries, and those must not start either.
+   */
+  private Throwable refusal() {
+    for (String dep : options.dependencies()) {
+      DistributedBreaker.View v = rt.breakers().view(dep);
+      if (v.blocks()) {
+        return DependencyUnavailableException.refused(dep, "circuit breaker of '" + dep + "' is open (retry in "
+            + v.openRemainingMillis() + "ms); not started");
+      }
+    }
+    return null;
   }
 
   private void finished(TaskExecution execution) {

@@ -30,19 +30,27 @@ final class TaskExecution implements Runnable {
   private final TaskHandler handler;
   private final OutcomeWriter writer;
   private final Runnable onExit;
+  private final java.util.function.Supplier<Throwable> refusal;
   private final ExecutionContext context;
   private final AtomicReference<Phase> phase = new AtomicReference<>(Phase.RUNNING);
   private volatile Thread thread;
   private volatile long lastRenewedNanos = System.nanoTime();
 
-  TaskExecution(WorkerRuntime rt, StartedTask task, TaskHandler handler, OutcomeWriter writer, Runnable onExit) {
+  /**
+   * @param refusal checked just before the handler would run: non-null (a declared dependency's
+   *     breaker opened since the entry was read) ends the attempt with it, the handler not called
+   */
+  TaskExecution(WorkerRuntime rt, StartedTask task, TaskHandler handler, OutcomeWriter writer, Runnable onExit,
+      java.util.function.Supplier<Throwable> refusal) {
     this.rt = rt;
     this.task = task;
     this.handler = handler;
     this.writer = writer;
     this.onExit = onExit;
+    this.refusal = refusal;
     this.context = new ExecutionContext(task.id(), task.agentType(), task.attempt(), task.maxAttempts(),
-        task.payloadJson(), task.headers(), task.startedAt().plusMillis(task.timeoutMillis()), rt.codec());
+        task.payloadJson(), task.headers(), task.startedAt().plusMillis(task.timeoutMillis()), rt.codec(),
+        rt.breakers());
   }
 
   StartedTask task() {
@@ -56,6 +64,10 @@ final class TaskExecution implements Runnable {
     try {
       Outcome outcome;
       try {
+        Throwable refused = refusal.get();
+        if (refused != null) {
+          throw refused;
+        }
         outcome = Outcome.success(encode(handler.handle(context)));
       } catch (Throwable t) {
         outcome = Outcome.failure(t);

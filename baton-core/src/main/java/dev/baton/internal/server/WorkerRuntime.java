@@ -1,6 +1,7 @@
 package dev.baton.internal.server;
 
 import dev.baton.JsonCodec;
+import dev.baton.internal.breaker.Breakers;
 import dev.baton.internal.broker.RedisBroker;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -15,6 +16,7 @@ import java.util.function.DoubleSupplier;
  * @param handlers runs handlers, one virtual thread per task
  * @param timers fires task deadlines
  * @param random jitter source for backoff, in [0, 1)
+ * @param breakers the breakers of the dependencies this worker registered
  * @param outcomeRetryWindow how long a failed outcome write is retried before the entry is left
  *     pending for recovery
  */
@@ -28,4 +30,5 @@ public record WorkerRuntime(
     DoubleSupplier random,
     long retentionMillis,
     int maxResultBytes,
-    Duration outcomeRetryWindow) {}
+    Duration outcomeRetryWindow,
+    Breakers breakers) {}

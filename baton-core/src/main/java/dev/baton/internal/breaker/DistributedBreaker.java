@@ -1,0 +1,174 @@
+package dev.baton.internal.breaker;
+
+import dev.baton.BreakerConfig;
+import dev.baton.BreakerState;
+import dev.baton.DependencyConfig;
+import dev.baton.internal.broker.Keys;
+import dev.baton.internal.broker.RedisBroker;
+import dev.baton.internal.broker.Script;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One dependency's breaker as this worker uses it: the Redis breaker, shared by every worker,
+ * decides while Redis answers; a {@link LocalBreaker}, fed the same outcomes, decides when it does
+ * not. No method throws because Redis is unreachable. Thread-safe.
+ */
+public final class DistributedBreaker {
+  private static final Logger log = LoggerFactory.getLogger(DistributedBreaker.class);
+  /** After Redis failed, how long this breaker decides locally before asking Redis again. */
+  static final Duration REDIS_RETRY_AFTER = Duration.ofSeconds(1);
+  /** The longest a breaker call waits for Redis before deciding locally. */
+  static final Duration REDIS_WAIT = Duration.ofMillis(500);
+  static final String EVENTS_CAP = "1000";
+  /** How long a state read is reused by the fetch and release loops. */
+  static final long VIEW_TTL_NANOS = Duration.ofMillis(100).toNanos();
+
+  /** Permission to call: from Redis (gen, probe id) or from the local breaker. */
+  public record Permit(boolean allowed, boolean remote, long gen, String probeId, long retryAfterMillis,
+      LocalBreaker.Permit local) {}
+
+  /** The breaker's state as last read; {@code gen} is prefixed L when it comes from the local breaker. */
+  public record View(BreakerState state, String gen, long openRemainingMillis) {
+    public boolean blocks() {
+      return state == BreakerState.OPEN && openRemainingMillis > 0;
+    }
+  }
+
+  private final DependencyConfig dependency;
+  private final BreakerConfig config;
+  private final RedisBroker broker;
+  private final LocalBreaker local;
+  private final String[] keys;
+  private volatile long redisDownUntilNanos;
+  private volatile long lastWarnNanos;
+  private volatile View view;
+  private volatile long viewReadNanos;
+
+  public DistributedBreaker(DependencyConfig dependency, RedisBroker broker, InstantSource clock) {
+    this.dependency = dependency;
+    this.config = dependency.breaker();
+    this.broker = broker;
+    this.local = new LocalBreaker(config, clock);
+    Keys k = broker.keys();
+    String n = dependency.name();
+    this.keys = new String[] {k.breaker(n), k.breakerProbes(n), k.breakerWindow(n), k.breakerEvents(n)};
+  }
+
+  public String name() {
+    return dependency.name();
+  }
+
+  public BreakerConfig config() {
+    return config;
+  }
+
+  LocalBreaker local() {
+    return local;
+  }
+
+  public Permit acquire() {
+    if (redisUp()) {
+      String probeId = UUID.randomUUID().toString();
+      try {
+        List<Object> r = broker.runWithin(REDIS_WAIT, Script.BREAKER_ACQUIRE, keys,
+            Integer.toString(config.permittedProbes()), Long.toString(config.probeLease().toMillis()), probeId,
+            EVENTS_CAP, broker.keys().breakerChannel(name()));
+        long code = (Long) r.get(0);
+        long gen = (Long) r.get(2);
+        BreakerState st = BreakerState.fromWire((String) r.get(1));
+        long retryAfter = (Long) r.get(3);
+        remember(new View(st, Long.toString(gen), st == BreakerState.OPEN ? retryAfter : 0));
+        return new Permit(code != 0, true, gen, code == 2 ? probeId : "", retryAfter, null);
+      } catch (RuntimeException e) {
+        redisFailed(e);
+      }
+    }
+    LocalBreaker.Permit p = local.acquire();
+    return new Permit(p.allowed(), false, p.gen(), "", p.retryAfterMillis(), p);
+  }
+
+  /**
+   * Records a call's outcome. {@code counted} false: the outcome says nothing about the
+   * dependency (a probe's slot is given back).
+   */
+  public void record(Permit permit, boolean counted, boolean failed, boolean slow) {
+    if (!permit.allowed()) {
+      return;
+    }
+    if (!permit.remote()) {
+      local.record(permit.local(), counted, failed, slow);
+      return;
+    }
+    if (counted) {
+      local.shadow(failed, slow);
+    }
+    if (!redisUp()) {
+      return; // Redis went away during the call: a probe's lease frees its slot
+    }
+    try {
+      List<Object> r = broker.runWithin(REDIS_WAIT, Script.BREAKER_RECORD, keys,
+          Long.toString(permit.gen()), permit.probeId(), counted ? (failed ? "failure" : "success") : "ignore",
+          slow ? "1" : "0", config.windowType().name().toLowerCase(java.util.Locale.ROOT),
+          Integer.toString(config.windowSize()), Integer.toString(config.minimumCalls()),
+          Float.toString(config.failureRateThreshold()), Float.toString(config.slowCallRateThreshold()),
+          Integer.toString(config.permittedProbes()), Long.toString(config.waitInOpen().toMillis()), EVENTS_CAP,
+          broker.keys().breakerChannel(name()));
+      BreakerState st = BreakerState.fromWire((String) r.get(1));
+      if (st != BreakerState.CLOSED) {
+        viewReadNanos = 0; // a transition: read the state again rather than guess the open time
+      } else {
+        remember(new View(st, Long.toString((Long) r.get(2)), 0));
+      }
+    } catch (RuntimeException e) {
+      redisFailed(e);
+    }
+  }
+
+  /** The state, read from Redis at most every 100 ms; the local breaker's without Redis. */
+  public View view() {
+    View v = view;
+    if (v != null && System.nanoTime() - viewReadNanos < VIEW_TTL_NANOS) {
+      return v;
+    }
+    if (redisUp()) {
+      try {
+        List<Object> r = broker.runWithin(REDIS_WAIT, Script.BREAKER_STATE, new String[] {keys[0], keys[1], keys[2]});
+        View fresh = new View(BreakerState.fromWire((String) r.get(0)), Long.toString((Long) r.get(1)), (Long) r.get(3));
+        remember(fresh);
+        return fresh;
+      } catch (RuntimeException e) {
+        redisFailed(e);
+      }
+    }
+    return localView();
+  }
+
+  private View localView() {
+    return new View(local.state(), "L" + local.generation(), local.openRemainingMillis());
+  }
+
+  private void remember(View v) {
+    view = v;
+    viewReadNanos = System.nanoTime();
+  }
+
+  private boolean redisUp() {
+    return System.nanoTime() - redisDownUntilNanos >= 0;
+  }
+
+  private void redisFailed(RuntimeException e) {
+    redisDownUntilNanos = System.nanoTime() + REDIS_RETRY_AFTER.toNanos();
+    view = null;
+    long now = System.nanoTime();
+    if (lastWarnNanos == 0 || now - lastWarnNanos > Duration.ofSeconds(10).toNanos()) {
+      lastWarnNanos = now;
+      log.warn("breaker of {}: Redis unreachable ({}); this worker's local breaker decides for now (state {})",
+          name(), e.toString(), local.state());
+    }
+  }
+}

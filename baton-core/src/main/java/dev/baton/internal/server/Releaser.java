@@ -1,0 +1,81 @@
+package dev.baton.internal.server;
+
+import dev.baton.BreakerState;
+import dev.baton.internal.breaker.Breakers;
+import dev.baton.internal.breaker.DistributedBreaker;
+import dev.baton.internal.broker.Keys;
+import dev.baton.internal.broker.RedisBroker;
+import dev.baton.internal.broker.Script;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Hands parked tasks back to their stream once their dependency's breaker no longer blocks, in
+ * waves shared by every worker (the unpark script keeps the ramp in Redis): first as many as the
+ * breaker's permitted probes, then twice as many each interval. Tasks whose own max wait ran out
+ * are dead-lettered with the reason. Any number of releasers may run at once.
+ */
+public final class Releaser {
+  static final int BATCH = 200;
+  /** Hold for tasks whose breaker is open: looked at again after this at the latest. */
+  static final long MAX_HOLD_MILLIS = 1_000;
+
+  private final RedisBroker broker;
+  private final Breakers breakers;
+  private final List<String> queues;
+  private final Duration pause;
+  private final Duration waveInterval;
+
+  public Releaser(RedisBroker broker, Breakers breakers, List<String> queues, Duration pause, Duration waveInterval) {
+    this.broker = broker;
+    this.breakers = breakers;
+    this.queues = List.copyOf(queues);
+    this.pause = pause;
+    this.waveInterval = waveInterval;
+  }
+
+  public Duration runOnce() {
+    for (String queue : queues) {
+      releaseQueue(queue);
+    }
+    return pause;
+  }
+
+  /** One look at a queue's due parked tasks; returns {released, ended, held} summed. */
+  long[] releaseQueue(String queue) {
+    Map<String, String> due = broker.parkedDue(queue, BATCH);
+    Map<String, List<String>> byDep = new LinkedHashMap<>();
+    due.forEach((id, dep) -> byDep.computeIfAbsent(dep, d -> new ArrayList<>()).add(id));
+    long[] sum = new long[3];
+    for (Map.Entry<String, List<String>> e : byDep.entrySet()) {
+      List<Object> r = unpark(queue, e.getKey(), e.getValue());
+      for (int i = 0; i < 3; i++) {
+        sum[i] += (Long) r.get(i);
+      }
+    }
+    return sum;
+  }
+
+  private List<Object> unpark(String queue, String dep, List<String> ids) {
+    DistributedBreaker.View v = breakers.view(dep);
+    int probes = breakers.get(dep).map(b -> b.config().permittedProbes()).orElse(1);
+    String mode = v.blocks() ? "hold" : "release";
+    // while probing, release no more than the probes; once closed, ramp up from there
+    int cap = v.state() == BreakerState.CLOSED ? 0 : probes;
+    long hold = Math.max(100, Math.min(MAX_HOLD_MILLIS, v.openRemainingMillis()));
+    Keys k = broker.keys();
+    List<String> keys = new ArrayList<>(
+        List.of(k.parked(queue), k.stream(queue), k.parking(queue), k.stats(queue), k.dead(queue)));
+    List<String> args = new ArrayList<>(List.of(dep, mode, v.gen(), Integer.toString(probes),
+        Long.toString(waveInterval.toMillis()), Integer.toString(cap), Long.toString(hold),
+        k.finishedChannel(queue)));
+    for (String id : ids) {
+      keys.add(k.task(queue, id));
+      args.add(id);
+    }
+    return broker.runSync(Script.UNPARK, keys.toArray(String[]::new), args.toArray(String[]::new));
+  }
+}

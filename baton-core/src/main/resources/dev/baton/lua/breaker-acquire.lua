@@ -1,0 +1,63 @@
+--[[
+breaker-acquire: ask one dependency's circuit breaker for permission to call it.
+
+State table (the only legal transitions; breaker-record holds the others):
+  closed    -> open       breaker-record: failure or slow-call rate over the threshold
+  open      -> half_open  breaker-acquire (here): the wait in open has passed
+  half_open -> closed     breaker-record: enough probes succeeded
+  half_open -> open       breaker-record: a probe failed or was slow
+Every transition adds 1 to gen, so an outcome recorded under an older gen is ignored.
+
+KEYS[1] breaker  P:{dep:<name>}:breaker  HASH  st, gen, since, until, ok, wc, wf, ws
+KEYS[2] probes   P:{dep:<name>}:probes   ZSET  member probe id, score lease end (ms, server clock)
+KEYS[3] window   P:{dep:<name>}:window   LIST (count window) or HASH (time window)
+KEYS[4] events   P:{dep:<name>}:events   STREAM  one entry per transition
+
+ARGV[1] permitted probes in half_open (fleet-wide)
+ARGV[2] probe lease ms: a probe not recorded within it frees its slot (its worker died)
+ARGV[3] probe id (unique per call)
+ARGV[4] events stream cap (approximate MAXLEN)
+ARGV[5] channel for transitions (PUBLISH "from>to:gen")
+
+Returns {code, state, gen, retryAfterMs}
+  code 1 allowed (closed), 2 allowed as a probe (half_open, lease taken),
+  0 denied: open (retryAfterMs = time left in open) or half_open with every probe slot taken.
+]]
+local breaker, probes, window, events = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local permitted, leaseMs, probeId = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local eventsCap, channel = ARGV[4], ARGV[5]
+
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local cur = redis.call('HMGET', breaker, 'st', 'gen', 'until', 'ok')
+local st, gen = cur[1] or 'closed', tonumber(cur[2] or '0')
+
+if st == 'closed' then
+  return {1, st, gen, 0}
+end
+if st == 'open' then
+  local openUntil = tonumber(cur[3] or '0')
+  if now < openUntil then
+    return {0, st, gen, openUntil - now}
+  end
+  -- open -> half_open: the wait is over; a fresh probe round starts
+  gen = gen + 1
+  redis.call('HSET', breaker, 'st', 'half_open', 'gen', gen, 'since', now, 'ok', 0)
+  redis.call('HDEL', breaker, 'until')
+  redis.call('DEL', probes)
+  redis.call('XADD', events, 'MAXLEN', '~', eventsCap, '*',
+    'from', 'open', 'to', 'half_open', 'gen', gen, 'at', now, 'reason', 'wait in open elapsed')
+  redis.call('PUBLISH', channel, 'open>half_open:' .. gen)
+  st = 'half_open'
+  cur[4] = '0'
+end
+-- half_open: a probe slot is free while in-flight probes plus successes stay under the limit;
+-- leases that ran out give their slot back
+redis.call('ZREMRANGEBYSCORE', probes, '-inf', now)
+local inFlight = redis.call('ZCARD', probes)
+local ok = tonumber(cur[4] or '0')
+if inFlight + ok < permitted then
+  redis.call('ZADD', probes, now + leaseMs, probeId)
+  return {2, st, gen, 0}
+end
+return {0, st, gen, 0}

@@ -1,0 +1,99 @@
+--[[
+unpark: reconsider due parked tasks of one dependency. Each due task is, in order:
+ended (dead) when it waited past its own deadline (ct + mw); released to the stream
+when mode is 'release' and the current wave has room; otherwise held (its reconsider
+time pushed back). Safe with any number of callers at once: a member is acted on only
+while it is in the parked set and due.
+
+Waves are shared by every worker through the ramp state r:<dep> =
+"gen,waveStartMs,waveSize,releasedInWave": the first wave after the breaker's gen
+changed releases `initial` tasks, and each interval doubles the wave (capped by
+`cap` when cap > 0, e.g. to the probe count while half-open).
+
+KEYS[1]   parked   P:{Q}:parked   ZSET  member id, score reconsider time (ms, server clock)
+KEYS[2]   stream   P:{Q}:stream   STREAM
+KEYS[3]   parking  P:{Q}:parking  HASH  n:<dep> parked count, r:<dep> ramp state
+KEYS[4]   stats    P:{Q}:stats    HASH
+KEYS[5]   dead     P:{Q}:dead     ZSET
+KEYS[5+i] task     P:{Q}:task:<id_i>  HASH
+
+ARGV[1]   dependency name
+ARGV[2]   mode: 'release' or 'hold'
+ARGV[3]   breaker gen the caller saw (release)
+ARGV[4]   first wave size (release), >= 1
+ARGV[5]   wave interval ms (release)
+ARGV[6]   wave cap (release), 0 = none
+ARGV[7]   hold ms: how far to push back a task that is not released
+ARGV[8]   channel for terminal events
+ARGV[8+i] task id i (same order as KEYS[5+i])
+
+Returns {released, ended, held}.
+]]
+local parked, stream, parking, stats, dead = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local dep, mode, gen = ARGV[1], ARGV[2], ARGV[3]
+local initial, interval, cap = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local holdMs, channel = tonumber(ARGV[7]), ARGV[8]
+
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local countField, rampField = 'n:' .. dep, 'r:' .. dep
+
+local allowance, waveStart, wave, releasedInWave = 0, now, initial, 0
+if mode == 'release' then
+  local ramp = redis.call('HGET', parking, rampField)
+  local rg, rs, rw, rr
+  if ramp then rg, rs, rw, rr = string.match(ramp, '^([^,]*),(%d+),(%d+),(%d+)$') end
+  if rg == gen then
+    waveStart, wave, releasedInWave = tonumber(rs), tonumber(rw), tonumber(rr)
+    if now >= waveStart + interval then
+      wave, waveStart, releasedInWave = math.min(wave * 2, 1073741824), now, 0
+    end
+  end
+  if cap > 0 then wave = math.min(wave, cap) end
+  allowance = wave - releasedInWave
+end
+
+local released, ended, held = 0, 0, 0
+for i = 9, #ARGV do
+  local id, taskKey = ARGV[i], KEYS[5 + i - 8]
+  local score = redis.call('ZSCORE', parked, id)
+  if score and tonumber(score) <= now then
+    local f = redis.call('HMGET', taskKey, 'st', 'dep', 'ct', 'mw', 'pr')
+    local maxWait = tonumber(f[4] or '0') or 0
+    if f[1] ~= 'parked' then
+      redis.call('ZREM', parked, id) -- not parked any more (cannot happen through Baton's scripts)
+    elseif f[2] == dep then
+      if maxWait > 0 and now >= tonumber(f[3]) + maxWait then
+        redis.call('ZREM', parked, id)
+        redis.call('HINCRBY', parking, countField, -1)
+        redis.call('HSET', taskKey, 'st', 'dead', 'ft', now, 'why',
+          'waited longer than its max wait of ' .. maxWait .. 'ms for dependency ' .. dep .. ': ' .. (f[5] or ''))
+        redis.call('ZADD', dead, now, id)
+        redis.call('HINCRBY', stats, 'dead', 1)
+        redis.call('PUBLISH', channel, id)
+        ended = ended + 1
+      elseif allowance > 0 then
+        redis.call('ZREM', parked, id)
+        redis.call('HINCRBY', parking, countField, -1)
+        local eid = redis.call('XADD', stream, '*', 't', id)
+        redis.call('HSET', taskKey, 'st', 'queued', 'eid', eid, 'sa', now)
+        redis.call('HDEL', taskKey, 'dep', 'pr', 'pk')
+        redis.call('HINCRBY', stats, 'unparked', 1)
+        allowance = allowance - 1
+        released = released + 1
+      else
+        local holdUntil = now + holdMs
+        if mode == 'release' then holdUntil = waveStart + interval end
+        if maxWait > 0 then holdUntil = math.min(holdUntil, tonumber(f[3]) + maxWait) end
+        redis.call('ZADD', parked, holdUntil, id)
+        redis.call('HSET', taskKey, 'sa', holdUntil)
+        held = held + 1
+      end
+    end
+  end
+end
+if mode == 'release' then
+  redis.call('HSET', parking, rampField,
+    gen .. ',' .. waveStart .. ',' .. wave .. ',' .. (releasedInWave + released))
+end
+return {released, ended, held}

@@ -1,0 +1,69 @@
+package dev.baton;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.baton.internal.breaker.DependencyHandle;
+import dev.baton.internal.breaker.DistributedBreaker;
+import dev.baton.internal.broker.RedisBroker;
+import dev.baton.testing.RedisExtension;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * F30: the breaker's Redis is stopped. The worker's local breaker still counts the failures and
+ * trips, and a call through the dependency handle never throws because Redis is unreachable.
+ */
+class BreakerRedisDownIT {
+  @RegisterExtension static final RedisExtension redis = new RedisExtension();
+
+  private static final String DEP = "search-api";
+
+  @Test
+  void withRedisStoppedTheLocalBreakerTripsAndCallsNeverFailBecauseOfRedis() throws Exception {
+    BreakerConfig config = BreakerConfig.builder().countWindow(10).minimumCalls(5)
+        .waitInOpen(Duration.ofSeconds(30)).build();
+    RedisBroker broker = redis.closeAfter(new RedisBroker(redis.config().commandTimeout(Duration.ofSeconds(2)).build()));
+    Dependency dep = new DependencyHandle(new DistributedBreaker(DependencyConfig.of(DEP, config), broker,
+        InstantSource.system()));
+    assertThat((String) dep.call(() -> "up")).isEqualTo("up"); // Redis decides
+
+    redis.server().kill();
+
+    // successful calls go through: no RedisUnavailableException from the breaker
+    for (int i = 0; i < 3; i++) {
+      assertThat((String) dep.call(() -> "still works")).isEqualTo("still works");
+    }
+    // the dependency fails: each failure is the dependency's, never Redis's
+    AtomicInteger reached = new AtomicInteger();
+    for (int i = 0; i < 4; i++) {
+      assertThat(dep.state()).isEqualTo(BreakerState.CLOSED);
+      assertThatThrownBy(() -> dep.call(() -> {
+        reached.incrementAndGet();
+        throw new IOException("connection refused");
+      })).isInstanceOf(DependencyUnavailableException.class)
+          .satisfies(e -> assertThat(((DependencyUnavailableException) e).refusedByBreaker()).isFalse());
+    }
+    // 4 successes then 4 failures: 50 % >= 50 % with at least 5 calls, the local breaker is open
+    assertThat(dep.state()).isEqualTo(BreakerState.OPEN);
+    int before = reached.get();
+    for (int i = 0; i < 5; i++) {
+      assertThatThrownBy(() -> dep.call(() -> {
+        reached.incrementAndGet();
+        return "must not run";
+      })).isInstanceOf(DependencyUnavailableException.class)
+          .satisfies(e -> assertThat(((DependencyUnavailableException) e).refusedByBreaker()).isTrue());
+    }
+    assertThat(reached.get()).as("calls reaching the dependency while the local breaker is open").isEqualTo(before);
+
+    // Redis back: its breaker (never opened, the outage was local knowledge) decides again
+    redis.server().restart();
+    await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+        .until(() -> "back".equals(dep.call(() -> "back")));
+  }
+}
