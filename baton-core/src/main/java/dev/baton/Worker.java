@@ -1,5 +1,6 @@
 package dev.baton;
 
+import dev.baton.internal.server.Completer;
 import dev.baton.internal.server.DatasetWatch;
 import dev.baton.internal.server.Heartbeater;
 import dev.baton.internal.server.Janitor;
@@ -61,6 +62,7 @@ public final class Worker implements AutoCloseable {
   private final Duration shutdownGrace;
   private final ExecutorService handlers;
   private final ScheduledExecutorService timers;
+  private final Completer completer;
   private volatile boolean started;
   private volatile boolean stopped;
 
@@ -71,8 +73,9 @@ public final class Worker implements AutoCloseable {
     this.timers = Executors.newSingleThreadScheduledExecutor(
         r -> Thread.ofPlatform().daemon(true).name("baton-deadlines").unstarted(r));
     BatonConfig config = client.config();
+    this.completer = new Completer(client.broker(), config.retention().toMillis(), b.outcomeRetryWindow);
     this.runtime = new WorkerRuntime(client.broker(), client.codec(), b.clock, b.consumerName, handlers, timers,
-        b.random, config.retention().toMillis(), config.maxPayloadBytes(), b.outcomeRetryWindow);
+        b.random, config.retention().toMillis(), config.maxPayloadBytes(), b.outcomeRetryWindow, completer);
     List<String> queues = new ArrayList<>(b.handlers.keySet());
     b.handlers.forEach((type, reg) -> processors.add(new Processor(runtime, type, reg.options, reg.handler)));
     Promoter p = new Promoter(client.broker(), queues, b.promoteInterval);
@@ -112,6 +115,7 @@ public final class Worker implements AutoCloseable {
     }
     started = true;
     datasetWatch.start();
+    completer.start();
     for (Processor p : processors) {
       client.broker().registerQueue(p.agentType());
       p.start();
@@ -173,6 +177,8 @@ public final class Worker implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    // after the handlers: a success they reported is written before the completer stops
+    completer.stop();
     timers.shutdownNow();
     processors.forEach(Processor::close);
     log.info("worker {} stopped", consumerName());

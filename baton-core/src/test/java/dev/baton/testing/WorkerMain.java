@@ -24,6 +24,8 @@ import java.util.concurrent.CountDownLatch;
  *       cancelled it prints {@code CANCELLED <task id> <reason>} and then, like a handler that
  *       ignores cancellation, returns a result anyway and prints {@code RETURNED <task id>}: the
  *       worker must not write that result.
+ *   <li>{@code brief}: sleeps one second, prints {@code RETURNED <task id>} and returns, so the test
+ *       can cut the worker off while its successes wait to be written.
  * </ul>
  *
  * <p>On stdout it prints {@code CONSUMER <name>} and {@code READY} once it fetches, then {@code
@@ -35,7 +37,7 @@ public final class WorkerMain {
   public static void main(String[] args) throws InterruptedException {
     if (args.length < 4 || args.length > 6) {
       System.err.println(
-          "usage: WorkerMain <redis-uri> <key-prefix> <agent-type> <concurrency> [lease-ms] [sleep|zombie]");
+          "usage: WorkerMain <redis-uri> <key-prefix> <agent-type> <concurrency> [lease-ms] [sleep|zombie|brief]");
       System.exit(2);
     }
     BatonClient baton = BatonClient.connect(BatonConfig.builder().redisUri(args[0]).keyPrefix(args[1]).build());
@@ -47,6 +49,7 @@ public final class WorkerMain {
     TaskHandler handler = switch (mode) {
       case "sleep" -> WorkerMain::sleep;
       case "zombie" -> WorkerMain::zombie;
+      case "brief" -> WorkerMain::brief;
       default -> {
         System.err.println("unknown handler mode: " + mode);
         System.exit(2);
@@ -64,6 +67,13 @@ public final class WorkerMain {
     marker("RUNNING " + ctx.taskId());
     Thread.sleep(Duration.ofMinutes(10));
     return "woke up";
+  }
+
+  private static Object brief(TaskContext ctx) throws InterruptedException {
+    marker("RUNNING " + ctx.taskId());
+    Thread.sleep(Duration.ofSeconds(1));
+    marker("RETURNED " + ctx.taskId());
+    return "brief result";
   }
 
   private static Object zombie(TaskContext ctx) {

@@ -17,6 +17,7 @@ import java.util.function.DoubleSupplier;
  * @param random jitter source for backoff, in [0, 1)
  * @param outcomeRetryWindow how long a failed outcome write is retried before the entry is left
  *     pending for recovery
+ * @param completer writes successful outcomes in batches
  */
 public record WorkerRuntime(
     RedisBroker broker,
@@ -28,4 +29,5 @@ public record WorkerRuntime(
     DoubleSupplier random,
     long retentionMillis,
     int maxResultBytes,
-    Duration outcomeRetryWindow) {}
+    Duration outcomeRetryWindow,
+    Completer completer) {}
