@@ -14,7 +14,7 @@ KEYS[5] stats     P:{Q}:stats         HASH  counters
 
 ARGV[1]  task id
 ARGV[2]  agent type (the queue)
-ARGV[3]  payload (JSON text, validated by the client)
+ARGV[3]  payload (JSON text, validated by the client; stored in pieces, see addPayload)
 ARGV[4]  max attempts (integer >= 1)
 ARGV[5]  timeout ms (0 = the handler's default)
 ARGV[6]  delay ms, relative to server time (0 = none)
@@ -40,6 +40,40 @@ local dedupWindow, group = ARGV[11], ARGV[12]
 local n = (#KEYS - 5) / 2 + 1
 if n ~= math.floor(n) or #ARGV ~= 12 + 10 * (n - 1) then
   return redis.error_reply('ERR enqueue: ' .. #KEYS .. ' keys and ' .. #ARGV .. ' arguments do not describe whole tasks')
+end
+
+-- A payload longer than one piece is stored in pieces of at most PIECE bytes, in fields p, p2,
+-- p3, ... (at most MAX_PIECES), cut at UTF-8 character boundaries: Redis keeps a hash whose
+-- values are all at most 64 bytes (hash-max-listpack-value, by default) as a compact listpack,
+-- and one longer value turns the whole record into a hashtable, about 2.5 times bigger. A
+-- payload that needs more pieces is stored whole in p.
+local PIECE, MAX_PIECES = 64, 8
+local function addPayload(fields, payload)
+  local n = #payload
+  if n <= PIECE or n > PIECE * MAX_PIECES then
+    fields[#fields + 1] = 'p'; fields[#fields + 1] = payload
+    return
+  end
+  local pieces, i = {}, 1
+  while i <= n do
+    local j = math.min(i + PIECE - 1, n)
+    -- never split a character: back off while the next byte continues one (10xxxxxx)
+    while j < n and j > i do
+      local b = string.byte(payload, j + 1)
+      if b < 128 or b >= 192 then break end
+      j = j - 1
+    end
+    pieces[#pieces + 1] = string.sub(payload, i, j)
+    i = j + 1
+  end
+  if #pieces > MAX_PIECES then
+    fields[#fields + 1] = 'p'; fields[#fields + 1] = payload
+    return
+  end
+  for k, piece in ipairs(pieces) do
+    fields[#fields + 1] = k == 1 and 'p' or ('p' .. k)
+    fields[#fields + 1] = piece
+  end
 end
 
 -- where task j's key, dedup key and values are
@@ -91,18 +125,19 @@ for j = 1, n do
     local due = now + delayMs
     if runAt > 0 then due = runAt end
     -- the whole record in one HSET
-    local fields = {'id', id, 'q', queue, 'p', payload, 'st', '', 'att', 0, 'dlv', 0,
+    local fields = {'id', id, 'q', queue, 'st', '', 'att', 0, 'dlv', 0,
       'max', maxAttempts, 'to', timeoutMs, 'ct', now, 'sa', due}
     if due > now then
       state = 'scheduled'
       redis.call('ZADD', delayed, due, id)
     else
       state = 'queued'
-      fields[20] = now
+      fields[18] = now
       fields[#fields + 1] = 'eid'
       fields[#fields + 1] = redis.call('XADD', stream, '*', 't', id)
     end
-    fields[8] = state
+    fields[6] = state
+    addPayload(fields, payload)
     if headers ~= '' then fields[#fields + 1] = 'h'; fields[#fields + 1] = headers end
     if backoff ~= '' then fields[#fields + 1] = 'bo'; fields[#fields + 1] = backoff end
     if dedup ~= '' then fields[#fields + 1] = 'dk'; fields[#fields + 1] = dedup end

@@ -17,7 +17,8 @@ ARGV[3+2i]   task id of entry i
 
 Returns one element per entry:
   {1, fields}  started: the record after the update, as a flat field/value list of the fields a
-               worker needs (id st eid own att dlv max, and q p to h bo when present)
+               worker needs (id st eid own att dlv max, and q p to h bo when present; p
+               is the whole payload, joined from its pieces)
   {0, reason}             skipped and acknowledged (finished, cancelled, stale entry)
   {-1, reason}            dead-lettered here (record missing or malformed, attempts exhausted)
 
@@ -60,7 +61,17 @@ end
 -- the reply for a started task, from its HMGET fields and its counters after the start
 local function runnable(f, att, dlv)
   local r = {'id', f[3], 'st', 'running', 'eid', f[2], 'own', consumer, 'att', att, 'dlv', dlv, 'max', f[5]}
-  local optional = {q = f[8], p = f[9], to = f[10], h = f[11], bo = f[12]}
+  local payload = f[9]
+  if payload and f[13] then
+    -- stored in pieces (see enqueue.lua): p, p2, p3, ... in order
+    local pieces = {payload}
+    for k = 13, 19 do
+      if not f[k] then break end
+      pieces[#pieces + 1] = f[k]
+    end
+    payload = table.concat(pieces)
+  end
+  local optional = {q = f[8], p = payload, to = f[10], h = f[11], bo = f[12]}
   for _, name in ipairs({'q', 'p', 'to', 'h', 'bo'}) do
     if optional[name] then r[#r + 1] = name; r[#r + 1] = optional[name] end
   end
@@ -73,7 +84,8 @@ for i = 1, n do
   local taskKey = KEYS[3 + i]
   local eid, id = ARGV[3 + 2 * i - 1], ARGV[3 + 2 * i]
   -- one read of everything the checks and the reply need
-  local f = redis.call('HMGET', taskKey, 'st', 'eid', 'id', 'att', 'max', 'dlv', 'own', 'q', 'p', 'to', 'h', 'bo')
+  local f = redis.call('HMGET', taskKey, 'st', 'eid', 'id', 'att', 'max', 'dlv', 'own', 'q', 'p', 'to', 'h', 'bo',
+    'p2', 'p3', 'p4', 'p5', 'p6', 'p7', 'p8')
   local rec = {st = f[1], eid = f[2], id = f[3], att = f[4], max = f[5], dlv = f[6], own = f[7]}
   if not rec.st then
     -- an entry whose record is gone: keep a tombstone so it never vanishes silently
