@@ -20,6 +20,7 @@ import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleSupplier;
@@ -70,8 +71,12 @@ public final class Worker implements AutoCloseable {
     this.client = b.client;
     this.shutdownGrace = b.shutdownGrace;
     this.handlers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("baton-task-", 0).factory());
-    this.timers = Executors.newSingleThreadScheduledExecutor(
+    ScheduledThreadPoolExecutor deadlines = new ScheduledThreadPoolExecutor(1,
         r -> Thread.ofPlatform().daemon(true).name("baton-deadlines").unstarted(r));
+    // nearly every deadline is cancelled when its task ends: drop it then, instead of keeping it
+    // queued until it would have fired (minutes later, at thousands of tasks per second)
+    deadlines.setRemoveOnCancelPolicy(true);
+    this.timers = deadlines;
     BatonConfig config = client.config();
     this.completer = new Completer(client.broker(), config.retention().toMillis(), b.outcomeRetryWindow);
     this.runtime = new WorkerRuntime(client.broker(), client.codec(), b.clock, b.consumerName, handlers, timers,
