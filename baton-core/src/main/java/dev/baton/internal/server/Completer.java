@@ -86,7 +86,14 @@ public final class Completer {
       batch.add(first);
     }
     queue.drainTo(batch, Math.max(0, MAX_PER_PASS - batch.size()));
-    List<Pending> failed = write(batch);
+    List<Pending> failed;
+    try {
+      failed = write(batch);
+    } catch (RuntimeException e) {
+      // nothing may leave the pass unsettled: a handler waits for every one of these
+      log.warn("complete of {} task(s) failed unexpectedly, retrying: {}", batch.size(), e.toString(), e);
+      failed = batch.stream().filter(p -> !p.done.isDone()).toList();
+    }
     long now = System.nanoTime();
     for (Pending p : failed) {
       if (now >= p.deadlineNanos) {
@@ -135,9 +142,16 @@ public final class Completer {
         continue;
       }
       for (int i = 0; i < call.size(); i++) {
-        @SuppressWarnings("unchecked")
-        List<Object> r = (List<Object>) reply.get(i);
-        settle(call.get(i), r);
+        Pending p = call.get(i);
+        try {
+          @SuppressWarnings("unchecked")
+          List<Object> r = (List<Object>) reply.get(i);
+          settle(p, r);
+        } catch (RuntimeException e) {
+          // an unreadable reply must not strand a handler: give its task up (the fence makes any
+          // later write of the same attempt harmless) and leave the entry to recovery if unwritten
+          giveUp(p, "unexpected reply " + reply + ": " + e);
+        }
       }
     }
     return failed;
