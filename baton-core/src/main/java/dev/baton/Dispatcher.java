@@ -10,7 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,6 +28,9 @@ import java.util.concurrent.TimeoutException;
  * enqueue writes is written by one script, atomically.
  */
 public final class Dispatcher {
+  /** Most tasks one enqueue script call creates; bounds the script's run time (Redis blocks meanwhile). */
+  static final int ENQUEUE_BATCH = 100;
+
   private final BatonConfig config;
   private final JsonCodec codec;
   private final InstantSource clock;
@@ -56,7 +61,8 @@ public final class Dispatcher {
 
   /**
    * Enqueues many tasks, pipelined: one round trip for the batch. All requests are validated before
-   * anything is written; each task is then created atomically on its own.
+   * anything is written. Tasks of one agent type go to Redis in calls of up to {@value #ENQUEUE_BATCH}
+   * tasks each; each task is still created atomically on its own, as if enqueued alone.
    */
   public List<EnqueueResult> enqueueAll(List<TaskRequest> requests) {
     List<Prepared> prepared = new ArrayList<>(requests.size());
@@ -66,24 +72,58 @@ public final class Dispatcher {
     for (Prepared p : prepared) {
       register(p.request.agentType());
     }
-    List<CompletableFuture<List<Object>>> replies = new ArrayList<>(prepared.size());
-    for (Prepared p : prepared) {
-      replies.add(broker.run(Script.ENQUEUE, p.keys, p.args));
-    }
-    List<EnqueueResult> results = new ArrayList<>(prepared.size());
+    // group by agent type (one script call names keys of one hash tag only), keeping the order
+    Map<String, List<Integer>> byType = new LinkedHashMap<>();
     for (int i = 0; i < prepared.size(); i++) {
-      List<Object> reply = broker.await(replies.get(i));
-      String agentType = prepared.get(i).request.agentType();
-      long code = (Long) reply.get(0);
-      String id = (String) reply.get(1);
-      if (code == 2) {
-        TaskState state = inspector.task(agentType, id).map(TaskInfo::state).orElse(null);
-        results.add(new EnqueueResult(id, agentType, false, state));
-      } else {
-        results.add(new EnqueueResult(id, agentType, code == 1, TaskState.fromWire((String) reply.get(2))));
+      byType.computeIfAbsent(prepared.get(i).request.agentType(), t -> new ArrayList<>()).add(i);
+    }
+    List<List<Integer>> calls = new ArrayList<>();
+    List<CompletableFuture<List<Object>>> replies = new ArrayList<>();
+    for (List<Integer> indexes : byType.values()) {
+      for (int from = 0; from < indexes.size(); from += ENQUEUE_BATCH) {
+        List<Integer> call = indexes.subList(from, Math.min(indexes.size(), from + ENQUEUE_BATCH));
+        calls.add(call);
+        replies.add(send(prepared, call));
       }
     }
-    return results;
+    EnqueueResult[] results = new EnqueueResult[prepared.size()];
+    for (int c = 0; c < calls.size(); c++) {
+      List<Object> reply = broker.await(replies.get(c));
+      List<Integer> call = calls.get(c);
+      for (int j = 0; j < call.size(); j++) {
+        String agentType = prepared.get(call.get(j)).request.agentType();
+        long code = (Long) reply.get(3 * j);
+        String id = (String) reply.get(3 * j + 1);
+        if (code == 2) {
+          TaskState state = inspector.task(agentType, id).map(TaskInfo::state).orElse(null);
+          results[call.get(j)] = new EnqueueResult(id, agentType, false, state);
+        } else {
+          results[call.get(j)] = new EnqueueResult(id, agentType, code == 1,
+              TaskState.fromWire((String) reply.get(3 * j + 2)));
+        }
+      }
+    }
+    return List.of(results);
+  }
+
+  /** One enqueue call for the tasks at {@code call} (all of one agent type); see enqueue.lua. */
+  private CompletableFuture<List<Object>> send(List<Prepared> prepared, List<Integer> call) {
+    Prepared first = prepared.get(call.get(0));
+    if (call.size() == 1) {
+      return broker.run(Script.ENQUEUE, first.keys, first.args);
+    }
+    List<String> keys = new ArrayList<>(5 + 2 * call.size());
+    List<String> args = new ArrayList<>(13 + 11 * call.size());
+    keys.addAll(List.of(first.keys));
+    args.addAll(List.of(first.args));
+    for (int j = 1; j < call.size(); j++) {
+      Prepared p = prepared.get(call.get(j));
+      keys.add(p.keys[0]); // the task
+      keys.add(p.keys[3]); // its dedup key
+      args.addAll(List.of(p.args).subList(0, 10)); // its values; window and group are shared
+      args.add(p.args[12]); // its max wait
+    }
+    return broker.run(Script.ENQUEUE, keys.toArray(String[]::new), args.toArray(String[]::new));
   }
 
   private record Prepared(TaskRequest request, String[] keys, String[] args) {}

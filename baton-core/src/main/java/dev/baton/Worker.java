@@ -1,6 +1,7 @@
 package dev.baton;
 
 import dev.baton.internal.breaker.Breakers;
+import dev.baton.internal.server.Completer;
 import dev.baton.internal.server.DatasetWatch;
 import dev.baton.internal.server.Heartbeater;
 import dev.baton.internal.server.Janitor;
@@ -21,6 +22,7 @@ import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleSupplier;
@@ -74,6 +76,7 @@ public final class Worker implements AutoCloseable {
   private final Duration shutdownGrace;
   private final ExecutorService handlers;
   private final ScheduledExecutorService timers;
+  private final Completer completer;
   private volatile boolean started;
   private volatile boolean stopped;
 
@@ -81,12 +84,17 @@ public final class Worker implements AutoCloseable {
     this.client = b.client;
     this.shutdownGrace = b.shutdownGrace;
     this.handlers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("baton-task-", 0).factory());
-    this.timers = Executors.newSingleThreadScheduledExecutor(
+    ScheduledThreadPoolExecutor deadlines = new ScheduledThreadPoolExecutor(1,
         r -> Thread.ofPlatform().daemon(true).name("baton-deadlines").unstarted(r));
+    // nearly every deadline is cancelled when its task ends: drop it then, instead of keeping it
+    // queued until it would have fired (minutes later, at thousands of tasks per second)
+    deadlines.setRemoveOnCancelPolicy(true);
+    this.timers = deadlines;
     BatonConfig config = client.config();
     this.breakers = new Breakers(b.dependencies.values(), client.broker(), b.clock);
+    this.completer = new Completer(client.broker(), config.retention().toMillis(), b.outcomeRetryWindow);
     this.runtime = new WorkerRuntime(client.broker(), client.codec(), b.clock, b.consumerName, handlers, timers,
-        b.random, config.retention().toMillis(), config.maxPayloadBytes(), b.outcomeRetryWindow, breakers);
+        b.random, config.retention().toMillis(), config.maxPayloadBytes(), b.outcomeRetryWindow, breakers, completer);
     List<String> queues = new ArrayList<>(b.handlers.keySet());
     b.handlers.forEach((type, reg) -> processors.add(new Processor(runtime, type, reg.options, reg.handler)));
     Promoter p = new Promoter(client.broker(), queues, b.promoteInterval);
@@ -135,6 +143,7 @@ public final class Worker implements AutoCloseable {
     for (var d : breakers.all()) {
       client.broker().registerDependency(d.name());
     }
+    completer.start();
     for (Processor p : processors) {
       client.broker().registerQueue(p.agentType());
       p.start();
@@ -198,6 +207,8 @@ public final class Worker implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    // after the handlers: a success they reported is written before the completer stops
+    completer.stop();
     timers.shutdownNow();
     processors.forEach(Processor::close);
     log.info("worker {} stopped", consumerName());

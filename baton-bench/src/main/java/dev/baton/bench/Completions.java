@@ -12,7 +12,7 @@ import java.util.function.Consumer;
 
 /**
  * Counts finished tasks from Baton's Pub/Sub "finished" channels (the completion scripts publish
- * each task id there, in the same atomic step that records the outcome), and remembers when the
+ * the ids of the tasks they finished there, in the same atomic step that records the outcomes), and remembers when the
  * latest one arrived. One subscription serves any number of agent types and worker processes.
  */
 final class Completions implements AutoCloseable {
@@ -27,13 +27,17 @@ final class Completions implements AutoCloseable {
     this.pubsub = redis.client().connectPubSub(StringCodec.UTF8);
     pubsub.addListener(new RedisPubSubAdapter<>() {
       @Override
-      public void message(String channel, String id) {
+      public void message(String channel, String ids) {
         long now = System.nanoTime();
+        // one message names every task one completion call finished, separated by spaces
+        String[] finished = ids.split(" ");
         if (onFinish != null) {
-          onFinish.accept(id);
+          for (String id : finished) {
+            onFinish.accept(id);
+          }
         }
         lastNanos = now;
-        if (count.incrementAndGet() >= target) {
+        if (count.addAndGet(finished.length) >= target) {
           LockSupport.unpark(waiter); // wakes the waiter at once, without it polling
         }
       }

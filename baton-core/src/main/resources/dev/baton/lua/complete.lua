@@ -1,40 +1,63 @@
 --[[
-complete: record a successful attempt, fenced, together with its XACK.
+complete: record the successful attempts of a batch of tasks of one agent type, each fenced on
+its own, together with their XACK.
 
-KEYS[1] task    P:{Q}:task:<id>  HASH
-KEYS[2] stream  P:{Q}:stream     STREAM
-KEYS[3] stats   P:{Q}:stats      HASH
+A worker collects the successes its handlers report while the previous call is in flight and
+sends them in one call (group commit). Each task is checked and written independently: a task
+whose fence fails is left untouched while the others of the batch are recorded.
+
+KEYS[1]   stream  P:{Q}:stream       STREAM
+KEYS[2]   stats   P:{Q}:stats        HASH
+KEYS[2+i] task    P:{Q}:task:<id_i>  HASH, one per task
 
 ARGV[1] consumer group
-ARGV[2] entry id the worker holds
-ARGV[3] delivery number the worker holds (fencing token)
-ARGV[4] result (JSON text)
-ARGV[5] retention of the finished record, ms
-ARGV[6] attempt record (JSON object text) appended to the history
-ARGV[7] channel for terminal events
+ARGV[2] retention of the finished record, ms
+ARGV[3] channel for terminal events
+then four per task i (base b = 3 + 4(i-1)):
+ARGV[b+1] entry id the worker holds
+ARGV[b+2] delivery number the worker holds (fencing token)
+ARGV[b+3] result (JSON text)
+ARGV[b+4] attempt record (JSON object text) appended to the history
 
-Returns {1} recorded; {-1, state} fence rejected (the worker no longer owns this
-attempt: nothing written); {-2} the record is gone.
+Returns one element per task, in order: {1} recorded; {-1, state} fence rejected (the worker no
+longer owns this attempt: nothing written for it); {-2} the record is gone.
+Publishes once on the channel: the ids of the recorded tasks, separated by single spaces.
 ]]
-local taskKey, stream, stats = KEYS[1], KEYS[2], KEYS[3]
-local group, eid, token, result = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local retention, record, channel = ARGV[5], ARGV[6], ARGV[7]
-
-local cur = redis.call('HMGET', taskKey, 'st', 'eid', 'dlv', 'hist', 'id')
-if not cur[1] then return {-2} end
-if cur[1] ~= 'running' or cur[2] ~= eid or cur[3] ~= token then
-  return {-1, cur[1]}
+local stream, stats = KEYS[1], KEYS[2]
+local group, retention, channel = ARGV[1], ARGV[2], ARGV[3]
+local n = #KEYS - 2
+if #ARGV ~= 3 + 4 * n then
+  return redis.error_reply('ERR complete: expected ' .. (3 + 4 * n) .. ' arguments, got ' .. #ARGV)
 end
+
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local hist = cur[4]
-if hist then hist = string.sub(hist, 1, -2) .. ',' .. record .. ']' else hist = '[' .. record .. ']' end
 
-redis.call('XACK', stream, group, eid)
-redis.call('XDEL', stream, eid)
-redis.call('HSET', taskKey, 'st', 'succeeded', 'r', result, 'ft', now, 'hist', hist)
-redis.call('HDEL', taskKey, 'own')
-redis.call('PEXPIRE', taskKey, retention)
-redis.call('HINCRBY', stats, 'succeeded', 1)
-redis.call('PUBLISH', channel, cur[5])
-return {1}
+local out, acked, done = {}, {}, {}
+for i = 1, n do
+  local taskKey, b = KEYS[2 + i], 3 + 4 * (i - 1)
+  local eid, token, result, record = ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4]
+  local cur = redis.call('HMGET', taskKey, 'st', 'eid', 'dlv', 'hist', 'id')
+  if not cur[1] then
+    out[i] = {-2}
+  elseif cur[1] ~= 'running' or cur[2] ~= eid or cur[3] ~= token then
+    out[i] = {-1, cur[1]}
+  else
+    local hist = cur[4]
+    if hist then hist = string.sub(hist, 1, -2) .. ',' .. record .. ']' else hist = '[' .. record .. ']' end
+    redis.call('HSET', taskKey, 'st', 'succeeded', 'r', result, 'ft', now, 'hist', hist)
+    redis.call('HDEL', taskKey, 'own')
+    redis.call('PEXPIRE', taskKey, retention)
+    acked[#acked + 1] = eid
+    done[#done + 1] = cur[5]
+    out[i] = {1}
+  end
+end
+
+if #acked > 0 then
+  redis.call('XACK', stream, group, unpack(acked))
+  redis.call('XDEL', stream, unpack(acked))
+  redis.call('HINCRBY', stats, 'succeeded', #acked)
+  redis.call('PUBLISH', channel, table.concat(done, ' '))
+end
+return out

@@ -1,5 +1,6 @@
 --[[
-enqueue: create one task, atomically, idempotent on the task id.
+enqueue: create one task, or several of one agent type, atomically per task, idempotent on the
+task id.
 
 Writes the task record and either a stream entry (run now) or a delayed-set
 member (run later) in one step, so there is never a stream entry without its
@@ -13,7 +14,7 @@ KEYS[5] stats     P:{Q}:stats         HASH  counters
 
 ARGV[1]  task id
 ARGV[2]  agent type (the queue)
-ARGV[3]  payload (JSON text, validated by the client)
+ARGV[3]  payload (JSON text, validated by the client; stored in pieces, see addPayload)
 ARGV[4]  max attempts (integer >= 1)
 ARGV[5]  timeout ms (0 = the handler's default)
 ARGV[6]  delay ms, relative to server time (0 = none)
@@ -23,63 +24,144 @@ ARGV[9]  headers (JSON object text, '' = none)
 ARGV[10] backoff override "baseMs,multiplier,capMs" ('' = none)
 ARGV[11] dedup window ms
 ARGV[12] consumer group name
-ARGV[13] max wait ms for dependencies (optional; absent, '' or 0 = none): stored as mw; a
-         task parked past ct + mw is dead-lettered (see park.lua, unpark.lua)
+ARGV[13] max wait ms for dependencies ('' or 0 = none; may be left out in a one-task call):
+         stored as mw; a task parked past
+         ct + mw is dead-lettered (see park.lua, unpark.lua)
 
-Returns {code, id, state}
+More tasks of the same agent type in the same call (a bulk enqueue), for j = 2..n:
+KEYS[6+2(j-2)] task of task j, KEYS[7+2(j-2)] its dedup key (same rules as KEYS[1] and KEYS[4]);
+ARGV[14+11(j-2)] .. ARGV[24+11(j-2)]: task j's values in the order of ARGV[1]..ARGV[10], then its
+max wait (as ARGV[13]). ARGV[11] and ARGV[12] apply to every task. Tasks are created in order, each as if alone: a
+second task with the same id or dedup key as an earlier one in the call gets code 0 or 2.
+
+Returns {code, id, state} per task, flattened: {code_1, id_1, state_1, code_2, id_2, ...}
   code 1 created, 0 the id already exists (its current state is returned),
   2 the dedup key is held by another task (its id is returned, state '').
 ]]
-local taskKey, stream, delayed, dedupKey, stats = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local id, queue, payload = ARGV[1], ARGV[2], ARGV[3]
-local maxAttempts, timeoutMs = ARGV[4], ARGV[5]
-local delayMs, runAt = tonumber(ARGV[6]), tonumber(ARGV[7])
-local dedup, headers, backoff = ARGV[8], ARGV[9], ARGV[10]
+local stream, delayed, stats = KEYS[2], KEYS[3], KEYS[5]
 local dedupWindow, group = ARGV[11], ARGV[12]
--- validate numbers before the first write: a script that fails after writing does not roll back
-if not delayMs or not runAt or not tonumber(dedupWindow) then
-  return redis.error_reply('ERR enqueue: delay, run-at and dedup window must be integers')
+local n = (#KEYS - 5) / 2 + 1
+-- a single task may leave out ARGV[13] (no max wait), as before max waits existed
+if n ~= math.floor(n) or (#ARGV ~= 13 + 11 * (n - 1) and not (n == 1 and #ARGV == 12)) then
+  return redis.error_reply('ERR enqueue: ' .. #KEYS .. ' keys and ' .. #ARGV .. ' arguments do not describe whole tasks')
 end
 
-local existing = redis.call('HGET', taskKey, 'st')
-if existing then
-  return {0, id, existing}
+-- A payload longer than one piece is stored in pieces of at most PIECE bytes, in fields p, p2,
+-- p3, ... (at most MAX_PIECES), cut at UTF-8 character boundaries: Redis keeps a hash whose
+-- values are all at most 64 bytes (hash-max-listpack-value, by default) as a compact listpack,
+-- and one longer value turns the whole record into a hashtable, about 2.5 times bigger. A
+-- payload that needs more pieces is stored whole in p.
+local PIECE, MAX_PIECES = 64, 8
+local function addPayload(fields, payload)
+  local n = #payload
+  if n <= PIECE or n > PIECE * MAX_PIECES then
+    fields[#fields + 1] = 'p'; fields[#fields + 1] = payload
+    return
+  end
+  local pieces, i = {}, 1
+  while i <= n do
+    local j = math.min(i + PIECE - 1, n)
+    -- never split a character: back off while the next byte continues one (10xxxxxx)
+    while j < n and j > i do
+      local b = string.byte(payload, j + 1)
+      if b < 128 or b >= 192 then break end
+      j = j - 1
+    end
+    pieces[#pieces + 1] = string.sub(payload, i, j)
+    i = j + 1
+  end
+  if #pieces > MAX_PIECES then
+    fields[#fields + 1] = 'p'; fields[#fields + 1] = payload
+    return
+  end
+  for k, piece in ipairs(pieces) do
+    fields[#fields + 1] = k == 1 and 'p' or ('p' .. k)
+    fields[#fields + 1] = piece
+  end
 end
-if dedup ~= '' then
-  local holder = redis.call('GET', dedupKey)
-  if holder then
-    return {2, holder, ''}
+
+-- where task j's key, dedup key and values are
+local function taskKeys(j)
+  if j == 1 then return KEYS[1], KEYS[4] end
+  return KEYS[6 + 2 * (j - 2)], KEYS[7 + 2 * (j - 2)]
+end
+local function base(j)
+  if j == 1 then return 0 end
+  return 13 + 11 * (j - 2)
+end
+local function maxWaitOf(j)
+  if j == 1 then return tonumber(ARGV[13]) end
+  return tonumber(ARGV[base(j) + 11])
+end
+
+-- validate numbers before the first write: a script that fails after writing does not roll back
+if not tonumber(dedupWindow) then
+  return redis.error_reply('ERR enqueue: delay, run-at and dedup window must be integers')
+end
+for j = 1, n do
+  local b = base(j)
+  if not tonumber(ARGV[b + 6]) or not tonumber(ARGV[b + 7]) then
+    return redis.error_reply('ERR enqueue: delay, run-at and dedup window must be integers')
   end
 end
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local due = now + delayMs
-if runAt > 0 then due = runAt end
-
 if redis.call('EXISTS', stream) == 0 then
   redis.call('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM')
 end
 
-local state
-if due > now then
-  state = 'scheduled'
-  redis.call('HSET', taskKey, 'id', id, 'q', queue, 'p', payload, 'st', state,
-    'att', 0, 'dlv', 0, 'max', maxAttempts, 'to', timeoutMs, 'ct', now, 'sa', due)
-  redis.call('ZADD', delayed, due, id)
-else
-  state = 'queued'
-  local eid = redis.call('XADD', stream, '*', 't', id)
-  redis.call('HSET', taskKey, 'id', id, 'q', queue, 'p', payload, 'st', state,
-    'att', 0, 'dlv', 0, 'max', maxAttempts, 'to', timeoutMs, 'ct', now, 'sa', now, 'eid', eid)
+local out, created = {}, 0
+for j = 1, n do
+  local taskKey, dedupKey = taskKeys(j)
+  local b = base(j)
+  local id, queue, payload = ARGV[b + 1], ARGV[b + 2], ARGV[b + 3]
+  local maxAttempts, timeoutMs = ARGV[b + 4], ARGV[b + 5]
+  local delayMs, runAt = tonumber(ARGV[b + 6]), tonumber(ARGV[b + 7])
+  local dedup, headers, backoff = ARGV[b + 8], ARGV[b + 9], ARGV[b + 10]
+
+  local code, rid, state = 1, id, nil
+  local existing = redis.call('HGET', taskKey, 'st')
+  if existing then
+    code, state = 0, existing
+  elseif dedup ~= '' then
+    local holder = redis.call('GET', dedupKey)
+    if holder then code, rid, state = 2, holder, '' end
+  end
+
+  if code == 1 then
+    local due = now + delayMs
+    if runAt > 0 then due = runAt end
+    -- the whole record in one HSET
+    local fields = {'id', id, 'q', queue, 'st', '', 'att', 0, 'dlv', 0,
+      'max', maxAttempts, 'to', timeoutMs, 'ct', now, 'sa', due}
+    if due > now then
+      state = 'scheduled'
+      redis.call('ZADD', delayed, due, id)
+    else
+      state = 'queued'
+      fields[18] = now
+      fields[#fields + 1] = 'eid'
+      fields[#fields + 1] = redis.call('XADD', stream, '*', 't', id)
+    end
+    fields[6] = state
+    addPayload(fields, payload)
+    if headers ~= '' then fields[#fields + 1] = 'h'; fields[#fields + 1] = headers end
+    if backoff ~= '' then fields[#fields + 1] = 'bo'; fields[#fields + 1] = backoff end
+    if dedup ~= '' then fields[#fields + 1] = 'dk'; fields[#fields + 1] = dedup end
+    local maxWait = maxWaitOf(j)
+    if maxWait and maxWait > 0 then fields[#fields + 1] = 'mw'; fields[#fields + 1] = maxWait end
+    redis.call('HSET', taskKey, unpack(fields))
+    if dedup ~= '' then
+      redis.call('SET', dedupKey, id, 'PX', math.max(1, tonumber(dedupWindow) + math.max(0, due - now)))
+    end
+    created = created + 1
+  end
+  out[#out + 1] = code
+  out[#out + 1] = rid
+  out[#out + 1] = state
 end
-if headers ~= '' then redis.call('HSET', taskKey, 'h', headers) end
-if backoff ~= '' then redis.call('HSET', taskKey, 'bo', backoff) end
-local maxWait = tonumber(ARGV[13] or '')
-if maxWait and maxWait > 0 then redis.call('HSET', taskKey, 'mw', maxWait) end
-if dedup ~= '' then
-  redis.call('HSET', taskKey, 'dk', dedup)
-  redis.call('SET', dedupKey, id, 'PX', math.max(1, tonumber(dedupWindow) + math.max(0, due - now)))
+if created > 0 then
+  redis.call('HINCRBY', stats, 'enqueued', created)
 end
-redis.call('HINCRBY', stats, 'enqueued', 1)
-return {1, id, state}
+return out

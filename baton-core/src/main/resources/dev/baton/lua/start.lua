@@ -16,7 +16,9 @@ ARGV[3+2i-1] entry id of entry i
 ARGV[3+2i]   task id of entry i
 
 Returns one element per entry:
-  {1, HGETALL flattened}  started: the record after the update
+  {1, fields}  started: the record after the update, as a flat field/value list of the fields a
+               worker needs (id st eid own att dlv max, and q p to h bo when present; p
+               is the whole payload, joined from its pieces)
   {0, reason}             skipped and acknowledged (finished, cancelled, stale entry)
   {-1, reason}            dead-lettered here (record missing or malformed, attempts exhausted)
 
@@ -56,12 +58,34 @@ local function deadLetter(taskKey, id, eid, why)
   redis.call('PUBLISH', channel, id)
 end
 
+-- the reply for a started task, from its HMGET fields and its counters after the start
+local function runnable(f, att, dlv)
+  local r = {'id', f[3], 'st', 'running', 'eid', f[2], 'own', consumer, 'att', att, 'dlv', dlv, 'max', f[5]}
+  local payload = f[9]
+  if payload and f[13] then
+    -- stored in pieces (see enqueue.lua): p, p2, p3, ... in order
+    local pieces = {payload}
+    for k = 13, 19 do
+      if not f[k] then break end
+      pieces[#pieces + 1] = f[k]
+    end
+    payload = table.concat(pieces)
+  end
+  local optional = {q = f[8], p = payload, to = f[10], h = f[11], bo = f[12]}
+  for _, name in ipairs({'q', 'p', 'to', 'h', 'bo'}) do
+    if optional[name] then r[#r + 1] = name; r[#r + 1] = optional[name] end
+  end
+  return r
+end
+
 local out = {}
 local n = #KEYS - 3
 for i = 1, n do
   local taskKey = KEYS[3 + i]
   local eid, id = ARGV[3 + 2 * i - 1], ARGV[3 + 2 * i]
-  local f = redis.call('HMGET', taskKey, 'st', 'eid', 'id', 'att', 'max', 'dlv', 'own')
+  -- one read of everything the checks and the reply need
+  local f = redis.call('HMGET', taskKey, 'st', 'eid', 'id', 'att', 'max', 'dlv', 'own', 'q', 'p', 'to', 'h', 'bo',
+    'p2', 'p3', 'p4', 'p5', 'p6', 'p7', 'p8')
   local rec = {st = f[1], eid = f[2], id = f[3], att = f[4], max = f[5], dlv = f[6], own = f[7]}
   if not rec.st then
     -- an entry whose record is gone: keep a tombstone so it never vanishes silently
@@ -71,7 +95,7 @@ for i = 1, n do
     out[i] = {-1, 'task record missing'}
   elseif rec.st == 'running' and rec.eid == eid and rec.own == consumer then
     -- this call is a retry and the first one started the task: hand it out again
-    out[i] = {1, redis.call('HGETALL', taskKey)}
+    out[i] = {1, runnable(f, rec.att, rec.dlv)}
   elseif rec.st ~= 'queued' or rec.eid ~= eid then
     redis.call('XACK', stream, group, eid)
     redis.call('XDEL', stream, eid)
@@ -85,10 +109,10 @@ for i = 1, n do
       deadLetter(taskKey, id, eid, 'attempts exhausted')
       out[i] = {-1, 'attempts exhausted'}
     else
-      redis.call('HINCRBY', taskKey, 'att', 1)
-      redis.call('HINCRBY', taskKey, 'dlv', 1)
-      redis.call('HSET', taskKey, 'st', 'running', 'own', consumer, 'sta', now)
-      out[i] = {1, redis.call('HGETALL', taskKey)}
+      -- att and dlv were checked to be integers above, so one HSET replaces two HINCRBYs
+      local att, dlv = tostring(tonumber(rec.att) + 1), tostring(tonumber(rec.dlv) + 1)
+      redis.call('HSET', taskKey, 'att', att, 'dlv', dlv, 'st', 'running', 'own', consumer, 'sta', now)
+      out[i] = {1, runnable(f, att, dlv)}
     end
   end
 end

@@ -30,6 +30,8 @@ import java.util.concurrent.ThreadLocalRandom;
  *   <li>{@code poison}: as {@code quick}, except for a payload {@code {"poison":true}}: then it
  *       prints {@code POISON <task id>} and halts the JVM with exit code {@value #POISON_EXIT}, like
  *       a task that crashes its worker (a native crash, an out-of-memory kill).
+ *   <li>{@code brief}: sleeps one second, prints {@code RETURNED <task id>} and returns, so the test
+ *       can cut the worker off while its successes wait to be written.
  * </ul>
  *
  * <p>On stdout it prints {@code CONSUMER <name>} and {@code READY} once it fetches, then {@code
@@ -43,7 +45,7 @@ public final class WorkerMain {
   public static void main(String[] args) throws InterruptedException {
     if (args.length < 4 || args.length > 7) {
       System.err.println("usage: WorkerMain <redis-uri> <key-prefix> <agent-type> <concurrency> [lease-ms] "
-          + "[sleep|zombie|quick] [consumer-idle-ms]");
+          + "[sleep|zombie|quick|poison|brief] [consumer-idle-ms]");
       System.exit(2);
     }
     BatonClient baton = BatonClient.connect(BatonConfig.builder().redisUri(args[0]).keyPrefix(args[1]).build());
@@ -57,6 +59,7 @@ public final class WorkerMain {
       case "zombie" -> WorkerMain::zombie;
       case "quick" -> WorkerMain::quick;
       case "poison" -> WorkerMain::poison;
+      case "brief" -> WorkerMain::brief;
       default -> {
         System.err.println("unknown handler mode: " + mode);
         System.exit(2);
@@ -91,6 +94,13 @@ public final class WorkerMain {
   private static Object quick(TaskContext ctx) throws InterruptedException {
     Thread.sleep(20 + ThreadLocalRandom.current().nextInt(60));
     return "done";
+  }
+
+  private static Object brief(TaskContext ctx) throws InterruptedException {
+    marker("RUNNING " + ctx.taskId());
+    Thread.sleep(Duration.ofSeconds(1));
+    marker("RETURNED " + ctx.taskId());
+    return "brief result";
   }
 
   private static Object zombie(TaskContext ctx) {

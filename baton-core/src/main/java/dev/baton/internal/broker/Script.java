@@ -11,9 +11,9 @@ import java.nio.charset.StandardCharsets;
  * on every call, as BullMQ's {@code -N} file suffix does.
  */
 public enum Script {
-  ENQUEUE("enqueue", 5, false, ScriptOutputType.MULTI),
+  ENQUEUE("enqueue", 5, true, ScriptOutputType.MULTI),
   START("start", 3, true, ScriptOutputType.MULTI),
-  COMPLETE("complete", 3, false, ScriptOutputType.MULTI),
+  COMPLETE("complete", 2, true, ScriptOutputType.MULTI),
   FAIL("fail", 5, false, ScriptOutputType.MULTI),
   DUE("due", 1, false, ScriptOutputType.MULTI),
   PROMOTE("promote", 2, true, ScriptOutputType.INTEGER),

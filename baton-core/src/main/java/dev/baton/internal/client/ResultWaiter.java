@@ -60,10 +60,13 @@ public final class ResultWaiter implements AutoCloseable {
         pubsub = broker.connectPubSub();
         pubsub.addListener(new RedisPubSubAdapter<>() {
           @Override
-          public void message(String channel, String id) {
-            List<Waiter> ws = waiters.get(id);
-            if (ws != null) {
-              Thread.ofVirtual().start(() -> ws.forEach(ResultWaiter.this::check));
+          public void message(String channel, String ids) {
+            // one message names every task a completion call finished, separated by spaces
+            for (String id : ids.split(" ")) {
+              List<Waiter> ws = waiters.get(id);
+              if (ws != null) {
+                Thread.ofVirtual().start(() -> ws.forEach(ResultWaiter.this::check));
+              }
             }
           }
         });

@@ -106,7 +106,7 @@ public final class WireFormat {
         lenientInstant(f, "sa"),
         lenientInstant(f, "sta"),
         lenientInstant(f, "ft"),
-        f.get("p"),
+        payload(f),
         f.get("r"),
         err == null || !err.isObject() ? null : parseAttempt(err),
         List.copyOf(history),
@@ -114,6 +114,22 @@ public final class WireFormat {
         headers,
         f.get("dep"),
         f.get("pr"));
+  }
+
+  /**
+   * The payload of a record: field {@code p}, followed by {@code p2}, {@code p3}, ... when
+   * enqueue.lua stored it in pieces to keep the record a listpack; null when there is none.
+   */
+  public static String payload(Map<String, String> f) {
+    String first = f.get("p");
+    if (first == null || !f.containsKey("p2")) {
+      return first;
+    }
+    StringBuilder b = new StringBuilder(first);
+    for (int k = 2; f.containsKey("p" + k); k++) {
+      b.append(f.get("p" + k));
+    }
+    return b.toString();
   }
 
   private static JsonNode readTreeOrNull(String json) {

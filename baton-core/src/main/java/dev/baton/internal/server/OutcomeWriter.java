@@ -14,12 +14,15 @@ import java.io.StringWriter;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Writes the outcome of an attempt: success, retry after backoff, or dead letter. Each write is one
- * fenced script that also acknowledges the stream entry. A write that fails because Redis is
+ * fenced script that also acknowledges the stream entry; successes go through the worker's
+ * {@link Completer}, which writes many in one call. A write that fails because Redis is
  * unreachable is retried until {@link WorkerRuntime#outcomeRetryWindow()} ends; after that the
  * entry stays pending, for recovery to hand to another worker.
  */
@@ -42,10 +45,12 @@ final class OutcomeWriter {
     if (outcome.succeeded()) {
       String record = WireFormat.attemptRecord(
           new TaskError(task.attempt(), rt.consumerName(), task.startedAt(), finished, null, null, null));
-      send(task, "complete", Script.COMPLETE,
-          new String[] {k.task(q, task.id()), k.stream(q), k.stats(q)},
-          Keys.GROUP, task.entryId(), task.deliveryToken(), outcome.resultJson(),
-          Long.toString(rt.retentionMillis()), record, k.finishedChannel(q));
+      try {
+        // uninterruptible: the permit must not come back before the outcome is written or given up
+        rt.completer().submit(task, outcome.resultJson(), record).join();
+      } catch (CompletionException | CancellationException e) {
+        // given up and logged by the completer: the entry stays pending for recovery
+      }
       return;
     }
     Throwable error = outcome.error();

@@ -19,6 +19,7 @@ import java.util.function.DoubleSupplier;
  * @param breakers the breakers of the dependencies this worker registered
  * @param outcomeRetryWindow how long a failed outcome write is retried before the entry is left
  *     pending for recovery
+ * @param completer writes successful outcomes in batches
  */
 public record WorkerRuntime(
     RedisBroker broker,
@@ -31,4 +32,5 @@ public record WorkerRuntime(
     long retentionMillis,
     int maxResultBytes,
     Duration outcomeRetryWindow,
-    Breakers breakers) {}
+    Breakers breakers,
+    Completer completer) {}
