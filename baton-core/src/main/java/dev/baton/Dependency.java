@@ -11,10 +11,42 @@ public interface Dependency {
     T call() throws Exception;
   }
 
+  /** Work done against a dependency with a unit budget: it reports what it really used. */
+  @FunctionalInterface
+  interface MeteredCall<T> {
+    T call(Meter meter) throws Exception;
+  }
+
+  /** Where a metered call reports the units it really used (e.g. the tokens an LLM API billed). */
+  interface Meter {
+    /** The units the call used; the reservation is reconciled to this (refund or charge). */
+    void used(long units);
+  }
+
   String name();
 
   /**
-   * Asks the breaker for permission, runs {@code call}, times it and records the outcome.
+   * The same dependency with its limits counted under {@code key} (a tenant, an API key): each key
+   * has its own budgets and permits. The breaker stays shared.
+   */
+  Dependency forKey(String key);
+
+  /**
+   * As {@link #call(Call)}, reserving {@code estimatedUnits} of the unit limit first (when the
+   * dependency has one) and reconciling the reservation to what the call reports through its
+   * {@link Meter} (the estimate stands if it reports nothing). Give an upper bound (for an LLM:
+   * prompt tokens + max tokens) and the budget is never exceeded.
+   *
+   * @throws RateLimitedException when a limit refuses the call: it is not made, and the task is
+   *     parked for the retry-after without consuming an attempt
+   * @throws NonRetryableException when the estimate is larger than the whole unit budget
+   */
+  <T> T call(long estimatedUnits, MeteredCall<T> call) throws Exception;
+
+  /**
+   * Asks the breaker for permission, then the dependency's limits (one request, one concurrency
+   * permit, leased and renewed while the call runs), runs {@code call}, times it and records the
+   * outcome.
    *
    * <ul>
    *   <li>Returns: a success (or a slow call, when it took at least the slow-call duration).
@@ -26,11 +58,13 @@ public interface Dependency {
    * </ul>
    *
    * <p>The breaker's state lives in Redis; when Redis cannot be reached, a breaker local to this
-   * worker, fed by the same outcomes, decides instead. This method never throws because Redis is
+   * worker, fed by the same outcomes, decides instead; the limits are skipped (logged) while Redis
+   * cannot be reached, since their state lives there. This method never throws because Redis is
    * unreachable.
    *
    * @throws DependencyUnavailableException when the breaker refuses the call (open, or half-open
    *     with every probe taken) or the call found the dependency down
+   * @throws RateLimitedException when a limit refuses the call (the task is parked)
    */
   <T> T call(Call<T> call) throws Exception;
 

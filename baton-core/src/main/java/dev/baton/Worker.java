@@ -91,7 +91,7 @@ public final class Worker implements AutoCloseable {
     deadlines.setRemoveOnCancelPolicy(true);
     this.timers = deadlines;
     BatonConfig config = client.config();
-    this.breakers = new Breakers(b.dependencies.values(), client.broker(), b.clock);
+    this.breakers = new Breakers(b.dependencies.values(), client, client.broker(), b.clock, timers);
     this.completer = new Completer(client.broker(), config.retention().toMillis(), b.outcomeRetryWindow);
     this.runtime = new WorkerRuntime(client.broker(), client.codec(), b.clock, b.consumerName, handlers, timers,
         b.random, config.retention().toMillis(), config.maxPayloadBytes(), b.outcomeRetryWindow, breakers, completer);

@@ -1,6 +1,8 @@
 package dev.baton.internal.breaker;
 
+import dev.baton.BatonClient;
 import dev.baton.BreakerState;
+import dev.baton.Dependency;
 import dev.baton.DependencyConfig;
 import dev.baton.internal.broker.RedisBroker;
 import java.time.InstantSource;
@@ -8,15 +10,28 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
 
-/** The breakers of the dependencies one worker registered, by name. Immutable after construction. */
+/**
+ * The breakers and limits of the dependencies one worker registered, by name. Immutable after
+ * construction.
+ */
 public final class Breakers {
   private final Map<String, DistributedBreaker> byName = new LinkedHashMap<>();
+  private final Map<String, DependencyLimits> limits = new LinkedHashMap<>();
 
-  public Breakers(Collection<DependencyConfig> dependencies, RedisBroker broker, InstantSource clock) {
+  public Breakers(Collection<DependencyConfig> dependencies, BatonClient client, RedisBroker broker,
+      InstantSource clock, ScheduledExecutorService timers) {
     for (DependencyConfig d : dependencies) {
       byName.put(d.name(), new DistributedBreaker(d, broker, clock));
+      limits.put(d.name(), new DependencyLimits(d, client, timers));
     }
+  }
+
+  /** A handle on {@code name} for one attempt, its limits counted under the default key. */
+  public Optional<Dependency> handle(String name) {
+    DistributedBreaker b = byName.get(name);
+    return b == null ? Optional.empty() : Optional.of(new DependencyHandle(b, limits.get(name), null));
   }
 
   public Optional<DistributedBreaker> get(String name) {

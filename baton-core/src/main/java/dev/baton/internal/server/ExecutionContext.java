@@ -3,7 +3,6 @@ package dev.baton.internal.server;
 import dev.baton.Dependency;
 import dev.baton.JsonCodec;
 import dev.baton.internal.breaker.Breakers;
-import dev.baton.internal.breaker.DependencyHandle;
 import dev.baton.NonRetryableException;
 import dev.baton.TaskContext;
 import java.time.Instant;
@@ -103,7 +102,7 @@ final class ExecutionContext implements TaskContext {
 
   @Override
   public Dependency dependency(String name) {
-    return breakers.get(name).map(DependencyHandle::new).orElseThrow(() -> new IllegalArgumentException(
+    return breakers.handle(name).orElseThrow(() -> new IllegalArgumentException(
         "dependency '" + name + "' is not registered on this worker (Worker.Builder.dependency)"));
   }
 

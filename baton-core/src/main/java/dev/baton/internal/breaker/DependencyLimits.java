@@ -1,0 +1,170 @@
+package dev.baton.internal.breaker;
+
+import dev.baton.BatonClient;
+import dev.baton.ConcurrencyLimiter;
+import dev.baton.DependencyConfig;
+import dev.baton.EstimateTooLargeException;
+import dev.baton.NonRetryableException;
+import dev.baton.RateLimitedException;
+import dev.baton.RateLimiter;
+import dev.baton.RedisUnavailableException;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The fleet-wide limits of one dependency (calls per interval, units per interval, calls at once),
+ * taken before a call and settled after it. A refusal becomes a {@link RateLimitedException} with
+ * the limit's retry-after, and whatever was already taken for the call is given back. While Redis
+ * cannot be reached the limits are skipped: their state lives there, and the breaker (which has a
+ * local fallback) still protects the dependency.
+ */
+public final class DependencyLimits {
+  private static final Logger log = LoggerFactory.getLogger(DependencyLimits.class);
+  private static final long SKIP_LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+  private final String dependency;
+  private final RateLimiter requests;
+  private final RateLimiter units;
+  private final ConcurrencyLimiter concurrency;
+  private final ScheduledExecutorService timers;
+  private final AtomicLong lastSkipLog = new AtomicLong(System.nanoTime() - SKIP_LOG_EVERY_NANOS);
+
+  public DependencyLimits(DependencyConfig config, BatonClient client, ScheduledExecutorService timers) {
+    this.dependency = config.name();
+    this.requests = config.requestLimit() == null ? null
+        : client.rateLimiter(config.name() + "/requests", config.requestLimit());
+    this.units = config.unitLimit() == null ? null : client.rateLimiter(config.name() + "/units", config.unitLimit());
+    this.concurrency = config.concurrencyLimit() == null ? null
+        : client.concurrencyLimiter(config.name(), config.concurrencyLimit());
+    this.timers = timers;
+  }
+
+  public boolean isEmpty() {
+    return requests == null && units == null && concurrency == null;
+  }
+
+  /**
+   * Takes a concurrency permit, one request and {@code estimatedUnits} (0: none) for one call under
+   * {@code key}. Throws {@link RateLimitedException} when a limit refuses, having given back what it
+   * took; {@link NonRetryableException} when the estimate exceeds the whole unit budget.
+   */
+  public Held admit(String key, long estimatedUnits) {
+    Held held = new Held(key);
+    try {
+      if (concurrency != null) {
+        ConcurrencyLimiter.Permit p = concurrency.acquire(key);
+        if (!p.granted()) {
+          throw refused("calls at once", p.retryAfter(), p.inUse() + " of " + concurrency.limit().permits() + " in use");
+        }
+        held.permit = p;
+        Duration every = concurrency.limit().lease().dividedBy(3);
+        held.renewal = timers.scheduleAtFixedRate(() -> held.renew(concurrency), every.toMillis(), every.toMillis(),
+            TimeUnit.MILLISECONDS);
+      }
+      if (requests != null) {
+        RateLimiter.Reservation r = requests.reserve(key, 1);
+        if (!r.granted()) {
+          throw refused("requests per " + requests.limit().interval(), r.retryAfter(),
+              r.windowUnits() + " of " + requests.limit().budget() + " used");
+        }
+        held.request = r;
+      }
+      if (units != null && estimatedUnits > 0) {
+        RateLimiter.Reservation r = units.reserve(key, estimatedUnits);
+        if (!r.granted()) {
+          throw refused("units per " + units.limit().interval(), r.retryAfter(),
+              r.windowUnits() + " of " + units.limit().budget() + " used, " + estimatedUnits + " asked");
+        }
+        held.units = r;
+      }
+      return held;
+    } catch (RateLimitedException e) {
+      held.giveBack();
+      throw e;
+    } catch (EstimateTooLargeException e) {
+      held.giveBack();
+      throw new NonRetryableException(e.getMessage(), e);
+    } catch (RedisUnavailableException e) {
+      skipped(e);
+      return held; // what was taken before Redis went away is settled at the end as usual
+    }
+  }
+
+  private RateLimitedException refused(String what, Duration retryAfter, String detail) {
+    return new RateLimitedException(dependency, retryAfter,
+        "limit of '" + dependency + "' on " + what + " reached (" + detail + "); retry in " + retryAfter.toMillis() + "ms");
+  }
+
+  private void skipped(RedisUnavailableException e) {
+    long last = lastSkipLog.get();
+    if (System.nanoTime() - last >= SKIP_LOG_EVERY_NANOS && lastSkipLog.compareAndSet(last, System.nanoTime())) {
+      log.warn("limits of '{}' skipped: Redis unreachable ({}); the breaker still protects it", dependency,
+          e.getMessage());
+    }
+  }
+
+  /** What one call holds; {@link #finish} settles it once the call is over. */
+  public final class Held {
+    private final String key;
+    private volatile ConcurrencyLimiter.Permit permit;
+    private volatile ScheduledFuture<?> renewal;
+    private RateLimiter.Reservation request;
+    private RateLimiter.Reservation units;
+
+    private Held(String key) {
+      this.key = key;
+    }
+
+    public String key() {
+      return key;
+    }
+
+    private void renew(ConcurrencyLimiter limiter) {
+      ConcurrencyLimiter.Permit p = permit;
+      if (p == null) {
+        return;
+      }
+      try {
+        permit = limiter.renew(p);
+      } catch (RuntimeException e) {
+        // a lost permit (PermitLostException) or Redis away: the call goes on; the limit may be
+        // exceeded by this call until it ends, which the log says
+        log.warn("permit of '{}' for key {} not renewed: {}", dependency, key, e.toString());
+      }
+    }
+
+    /** Gives back everything, as if the call was never made. */
+    private void giveBack() {
+      settle(0, false);
+    }
+
+    /** Reconciles the units to {@code actualUnits} (negative: keep the estimate) and frees the permit. */
+    public void finish(long actualUnits) {
+      settle(actualUnits, true);
+    }
+
+    private void settle(long actualUnits, boolean made) {
+      if (renewal != null) {
+        renewal.cancel(false);
+      }
+      try {
+        if (units != null && actualUnits >= 0 && actualUnits != units.units()) {
+          DependencyLimits.this.units.reconcile(units, actualUnits);
+        }
+        if (request != null && !made) {
+          requests.reconcile(request, 0); // the request was never made
+        }
+        if (permit != null) {
+          concurrency.release(permit);
+        }
+      } catch (RedisUnavailableException e) {
+        skipped(e); // a permit not released comes back when its lease runs out
+      }
+    }
+  }
+}
