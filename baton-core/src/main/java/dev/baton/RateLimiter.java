@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * reconciliation charges (actual above the estimate) of calls that were in flight when the window
  * filled up; once over, further reservations wait. Estimates that are upper bounds (e.g. prompt
  * tokens + {@code max_tokens}) therefore keep every window within the budget. See
- * docs/limits-draft.md.
+ * docs/resilience.md.
  *
  * <p>Every operation throws {@link RedisUnavailableException} when Redis cannot be reached or does
  * not answer within the command timeout; it never waits for room by itself.

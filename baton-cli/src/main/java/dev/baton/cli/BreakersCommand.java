@@ -2,6 +2,7 @@ package dev.baton.cli;
 
 import dev.baton.BatonClient;
 import dev.baton.BreakerInfo;
+import dev.baton.LimitUsage;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code baton breakers}: the circuit breaker of every registered dependency. */
+/** {@code baton breakers}: the circuit breaker and the limits of every registered dependency. */
 @Command(
     name = "breakers",
     mixinStandardHelpOptions = true,
@@ -23,29 +24,65 @@ import picocli.CommandLine.Spec;
       "Shows the circuit breaker of every dependency a worker registered.",
       "Columns: state (closed, open, half_open), failure and slow-call rates over the calls in the "
           + "sliding window, probes in flight (half_open), tasks parked waiting for the dependency "
-          + "(all agent types), and the time left in open."
+          + "(all agent types), and the time left in open.",
+      "Then the fleet-wide limits in use (rate limits: units used in the current window; "
+          + "concurrency limits: permits held), one row per limit and key."
     })
 final class BreakersCommand implements Callable<Integer> {
   @Mixin GlobalOptions globals;
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--json", description = "Print a JSON array, one object per dependency.")
+  @Option(names = "--json", description = "Print {\"breakers\": [...], \"limits\": [...]}.")
   boolean json;
 
   @Override
   public Integer call() {
     List<BreakerInfo> breakers;
+    List<LimitUsage> limits;
     try (BatonClient client = globals.connect()) {
       breakers = client.inspector().breakers();
+      limits = client.inspector().limitUsage();
     }
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
-      Json.print(out, toMaps(breakers));
+      Map<String, Object> all = new LinkedHashMap<>();
+      all.put("breakers", toMaps(breakers));
+      all.put("limits", limitMaps(limits));
+      Json.print(out, all);
     } else {
       print(out, breakers);
+      if (!limits.isEmpty()) {
+        out.println();
+        printLimits(out, limits);
+      }
     }
     return ExitCodes.OK;
+  }
+
+  static List<Map<String, Object>> limitMaps(List<LimitUsage> limits) {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (LimitUsage u : limits) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("limit", u.limit());
+      m.put("key", u.key());
+      m.put("kind", u.kind().name().toLowerCase(Locale.ROOT));
+      m.put("used", u.used());
+      m.put("max", u.max());
+      m.put("at", u.at().toString());
+      rows.add(m);
+    }
+    return rows;
+  }
+
+  /** Rate limits: units used in the current window of the budget; concurrency: permits held. */
+  static void printLimits(PrintWriter out, List<LimitUsage> limits) {
+    Table t = new Table("LIMIT", "KEY", "KIND", "USED", "MAX", "FILL%");
+    for (LimitUsage u : limits) {
+      t.row(u.limit(), u.key(), u.kind().name().toLowerCase(Locale.ROOT), u.used(), u.max(),
+          round(u.max() == 0 ? 0 : 100.0 * u.used() / u.max()));
+    }
+    t.print(out);
   }
 
   static List<Map<String, Object>> toMaps(List<BreakerInfo> breakers) {

@@ -23,24 +23,27 @@ import picocli.CommandLine.Spec;
       "Columns: queued (waiting for a worker), running, delayed (scheduled or waiting to retry), "
           + "succeeded (since the queue was created) and dead (in the dead-letter queue now).",
       "Then, when workers registered dependencies, their circuit breakers (as baton breakers).",
-      "--json adds cancelled, retried and enqueued, and the breakers: "
-          + "{\"queues\": [...], \"breakers\": [...]}."
+      "Then the limits in use (as baton breakers).",
+      "--json adds cancelled, retried and enqueued, and the breakers and limits: "
+          + "{\"queues\": [...], \"breakers\": [...], \"limits\": [...]}."
     })
 final class StatsCommand implements Callable<Integer> {
   @Mixin GlobalOptions globals;
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--json", description = "Print a JSON array, one object per agent type.")
+  @Option(names = "--json", description = "Print {\"queues\": [...], \"breakers\": [...], \"limits\": [...]}.")
   boolean json;
 
   @Override
   public Integer call() {
     List<QueueStats> stats;
     List<dev.baton.BreakerInfo> breakers;
+    List<dev.baton.LimitUsage> limits;
     try (BatonClient client = globals.connect()) {
       stats = client.inspector().stats();
       breakers = client.inspector().breakers();
+      limits = client.inspector().limitUsage();
     }
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
@@ -62,6 +65,7 @@ final class StatsCommand implements Callable<Integer> {
       Map<String, Object> all = new LinkedHashMap<>();
       all.put("queues", rows);
       all.put("breakers", BreakersCommand.toMaps(breakers));
+      all.put("limits", BreakersCommand.limitMaps(limits));
       Json.print(out, all);
       return ExitCodes.OK;
     }
@@ -73,6 +77,10 @@ final class StatsCommand implements Callable<Integer> {
     if (!breakers.isEmpty()) {
       out.println();
       BreakersCommand.print(out, breakers);
+    }
+    if (!limits.isEmpty()) {
+      out.println();
+      BreakersCommand.printLimits(out, limits);
     }
     return ExitCodes.OK;
   }

@@ -227,11 +227,25 @@ class InspectCommandsIT {
     assertThat(text.lines().get(0))
         .isEqualTo("DEPENDENCY  STATE  CALLS  FAILURE%  SLOW%  PROBES  PARKED  OPEN FOR");
     assertThat(text.lines().get(1)).matches("llm:gpt-4o  open +0 +0\\.0 +0\\.0 +0 +2 +\\d+\\.\\ds");
-    JsonNode json = JSON.readTree(cli.run("breakers", "--json").out());
+    assertThat(text.out()).doesNotContain("LIMIT"); // no limit in use yet
+    JsonNode json = JSON.readTree(cli.run("breakers", "--json").out()).get("breakers");
     assertThat(json.get(0).get("dependency").asString()).isEqualTo("llm:gpt-4o");
     assertThat(json.get(0).get("state").asString()).isEqualTo("open");
     assertThat(json.get(0).get("parked").asLong()).isEqualTo(2);
     assertThat(json.get(0).get("openRemainingMs").asLong()).isPositive();
+
+    // a token budget a quarter used by tenant-a
+    assertThat(client.rateLimiter("llm:gpt-4o/units", dev.baton.RateLimit.unitsPerMinute(1000))
+        .reserve("tenant-a", 250).granted()).isTrue();
+    Cli.Result withLimits = cli.run("breakers");
+    assertThat(withLimits.lines()).contains("LIMIT             KEY       KIND  USED  MAX   FILL%",
+        "llm:gpt-4o/units  tenant-a  rate  250   1000  25.0");
+    JsonNode limits = JSON.readTree(cli.run("breakers", "--json").out()).get("limits");
+    assertThat(limits.get(0).get("limit").asString()).isEqualTo("llm:gpt-4o/units");
+    assertThat(limits.get(0).get("key").asString()).isEqualTo("tenant-a");
+    assertThat(limits.get(0).get("kind").asString()).isEqualTo("rate");
+    assertThat(limits.get(0).get("used").asLong()).isEqualTo(250);
+    assertThat(limits.get(0).get("max").asLong()).isEqualTo(1000);
 
     Cli.Result stats = cli.run("stats");
     assertThat(stats.lines()).contains("chat             0        0        0       2          0     0");
@@ -239,6 +253,8 @@ class InspectCommandsIT {
     JsonNode statsJson = JSON.readTree(cli.run("stats", "--json").out());
     assertThat(statsJson.get("queues").get(0).get("parked").asLong()).isEqualTo(2);
     assertThat(statsJson.get("breakers").get(0).get("state").asString()).isEqualTo("open");
+    assertThat(statsJson.get("limits").get(0).get("used").asLong()).isEqualTo(250);
+    assertThat(stats.out()).contains("llm:gpt-4o/units  tenant-a  rate  250");
 
     Cli.Result status = cli.run("status", client.inspector().task("chat",
         redis.raw().zrange(redis.prefix() + ":{chat}:parked", 0, 0).get(0)).orElseThrow().id());
@@ -254,6 +270,7 @@ class InspectCommandsIT {
     JsonNode json = JSON.readTree(cli.run("stats", "--json").out());
     assertThat(json.get("queues").size()).isZero();
     assertThat(json.get("breakers").size()).isZero();
+    assertThat(json.get("limits").size()).isZero();
   }
 
   @Test
