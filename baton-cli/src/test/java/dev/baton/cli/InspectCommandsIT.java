@@ -238,8 +238,8 @@ class InspectCommandsIT {
     assertThat(client.rateLimiter("llm:gpt-4o/units", dev.baton.RateLimit.unitsPerMinute(1000))
         .reserve("tenant-a", 250).granted()).isTrue();
     Cli.Result withLimits = cli.run("breakers");
-    assertThat(withLimits.lines()).contains("LIMIT             KEY       KIND  USED  MAX   FILL%",
-        "llm:gpt-4o/units  tenant-a  rate  250   1000  25.0");
+    assertThat(withLimits.lines()).contains("LIMIT             KEY       KIND  USED   MAX  FILL%",
+        "llm:gpt-4o/units  tenant-a  rate   250  1000   25.0");
     JsonNode limits = JSON.readTree(cli.run("breakers", "--json").out()).get("limits");
     assertThat(limits.get(0).get("limit").asString()).isEqualTo("llm:gpt-4o/units");
     assertThat(limits.get(0).get("key").asString()).isEqualTo("tenant-a");
@@ -254,7 +254,7 @@ class InspectCommandsIT {
     assertThat(statsJson.get("queues").get(0).get("parked").asLong()).isEqualTo(2);
     assertThat(statsJson.get("breakers").get(0).get("state").asString()).isEqualTo("open");
     assertThat(statsJson.get("limits").get(0).get("used").asLong()).isEqualTo(250);
-    assertThat(stats.out()).contains("llm:gpt-4o/units  tenant-a  rate  250");
+    assertThat(stats.out()).contains("llm:gpt-4o/units  tenant-a  rate   250  1000   25.0");
 
     Cli.Result status = cli.run("status", client.inspector().task("chat",
         redis.raw().zrange(redis.prefix() + ":{chat}:parked", 0, 0).get(0)).orElseThrow().id());
