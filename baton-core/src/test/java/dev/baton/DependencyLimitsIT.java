@@ -67,6 +67,39 @@ class DependencyLimitsIT {
         .usage("default").used() == 0);
   }
 
+  /**
+   * A call longer than its permit's lease keeps the permit: it is renewed while the call runs, so
+   * a second task cannot take the only permit when the first lease would have run out.
+   */
+  @Test
+  void aLongCallKeepsItsPermitByRenewingIt() throws Exception {
+    BatonClient baton = redis.client();
+    Map<String, long[]> calls = new ConcurrentHashMap<>();
+    redis.closeAfter(Worker.builder(baton)
+        .dependency(DependencyConfig.of(DEP).withConcurrencyLimit(
+            ConcurrencyLimit.of(1).withLease(Duration.ofSeconds(1)).withRetryInterval(Duration.ofMillis(100))))
+        .releaseWave(Duration.ofMillis(200))
+        .handle(Q, HandlerOptions.withConcurrency(2).dependencies(DEP), ctx ->
+            ctx.dependency(DEP).call(() -> {
+              long start = System.nanoTime();
+              Thread.sleep(ctx.payloadJson().contains("long") ? 3_000 : 50);
+              calls.put(ctx.taskId(), new long[] {start, System.nanoTime()});
+              return "ok";
+            }))
+        .build()
+        .start());
+
+    String longCall = baton.dispatcher().enqueue(TaskRequest.builder(Q).payloadJson("{\"long\":true}").build()).id();
+    await().atMost(Duration.ofSeconds(10)).until(() -> baton.inspector().task(longCall).state() == TaskState.RUNNING);
+    Thread.sleep(1_500); // past the first permit's lease of 1 s
+    String shortCall = baton.dispatcher().enqueue(TaskRequest.builder(Q).build()).id();
+    for (String id : List.of(longCall, shortCall)) {
+      assertThat(baton.dispatcher().awaitResult(id, Duration.ofSeconds(20)).state()).isEqualTo(TaskState.SUCCEEDED);
+    }
+    assertThat(calls.get(shortCall)[0]).as("the short call waited for the long call's renewed permit")
+        .isGreaterThanOrEqualTo(calls.get(longCall)[1]);
+  }
+
   @Test
   void aUnitBudgetIsReservedBeforeTheCallAndReconciledToWhatItUsed() throws Exception {
     BatonClient baton = redis.client();

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,8 +64,10 @@ public final class DependencyLimits {
         }
         held.permit = p;
         Duration every = concurrency.limit().lease().dividedBy(3);
-        held.renewal = timers.scheduleAtFixedRate(() -> held.renew(concurrency), every.toMillis(), every.toMillis(),
-            TimeUnit.MILLISECONDS);
+        // the timer thread only hands the renewal to a virtual thread: a slow Redis must not delay
+        // the task deadlines that share it
+        held.renewal = timers.scheduleAtFixedRate(() -> held.renewAsync(concurrency), every.toMillis(),
+            every.toMillis(), TimeUnit.MILLISECONDS);
       }
       if (requests != null) {
         RateLimiter.Reservation r = requests.reserve(key, 1);
@@ -113,6 +116,7 @@ public final class DependencyLimits {
     private final String key;
     private volatile ConcurrencyLimiter.Permit permit;
     private volatile ScheduledFuture<?> renewal;
+    private final AtomicBoolean renewing = new AtomicBoolean();
     private RateLimiter.Reservation request;
     private RateLimiter.Reservation units;
 
@@ -124,14 +128,32 @@ public final class DependencyLimits {
       return key;
     }
 
+    private void renewAsync(ConcurrencyLimiter limiter) {
+      if (renewing.compareAndSet(false, true)) {
+        Thread.ofVirtual().name("baton-permit-renewal").start(() -> {
+          try {
+            renew(limiter);
+          } finally {
+            renewing.set(false);
+          }
+        });
+      }
+    }
+
     private void renew(ConcurrencyLimiter limiter) {
       ConcurrencyLimiter.Permit p = permit;
       if (p == null) {
         return;
       }
       try {
-        permit = limiter.renew(p);
+        ConcurrencyLimiter.Permit renewed = limiter.renew(p);
+        if (permit != null) {
+          permit = renewed;
+        }
       } catch (RuntimeException e) {
+        if (permit == null) {
+          return; // released meanwhile: nothing lost
+        }
         // a lost permit (PermitLostException) or Redis away: the call goes on; the limit may be
         // exceeded by this call until it ends, which the log says
         log.warn("permit of '{}' for key {} not renewed: {}", dependency, key, e.toString());
@@ -159,8 +181,10 @@ public final class DependencyLimits {
         if (request != null && !made) {
           requests.reconcile(request, 0); // the request was never made
         }
-        if (permit != null) {
-          concurrency.release(permit);
+        ConcurrencyLimiter.Permit p = permit;
+        permit = null; // a renewal still in flight must not put it back
+        if (p != null) {
+          concurrency.release(p);
         }
       } catch (RedisUnavailableException e) {
         skipped(e); // a permit not released comes back when its lease runs out
