@@ -1,6 +1,7 @@
 --[[
 release: give back tasks this worker started but will not finish (it is
-stopping), at once, instead of letting their leases run out. Fenced: only an
+stopping, or the start's reply came back so late that the lease is all but
+over), at once, instead of letting their leases run out. Fenced: only an
 attempt this worker still holds is released. The attempt is not counted.
 
 KEYS[1]   stream  P:{Q}:stream       STREAM

@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -28,6 +29,9 @@ public final class TcpProxy implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicReference<byte[]> swallowMarker =
       new java.util.concurrent.atomic.AtomicReference<>();
   private final AtomicInteger connections = new AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicReference<byte[]> delayMarker =
+      new java.util.concurrent.atomic.AtomicReference<>();
+  private volatile long delayMillis;
   private final ReentrantLock gate = new ReentrantLock();
   private final Condition thawed = gate.newCondition();
   private volatile boolean frozen;
@@ -63,6 +67,15 @@ public final class TcpProxy implements AutoCloseable {
    */
   public void swallowNextReplyContainingAndCut(String marker) {
     swallowMarker.set(marker.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /**
+   * The next bytes from the server that contain {@code marker} reach the client {@code delay} late
+   * (and everything after them on that connection too): a reply held up in the network.
+   */
+  public void delayNextReplyContaining(String marker, Duration delay) {
+    delayMarker.set(marker.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    delayMillis = delay.toMillis();
   }
 
   /**
@@ -150,6 +163,15 @@ public final class TcpProxy implements AutoCloseable {
         if (fromServer && marker != null && contains(buf, n, marker) && swallowMarker.compareAndSet(marker, null)) {
           cutAll();
           return;
+        }
+        byte[] slow = delayMarker.get();
+        if (fromServer && slow != null && contains(buf, n, slow) && delayMarker.compareAndSet(slow, null)) {
+          try {
+            Thread.sleep(delayMillis);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while holding a reply", e);
+          }
         }
         out.write(buf, 0, n);
         out.flush();

@@ -101,15 +101,23 @@ public final class Processor {
       reader.refreshClientIdQuietly();
       throw e;
     }
+    // when the read returned: the entries were delivered just before (Redis answers a blocked read
+    // as soon as it delivers), so their leases count from about now
+    long readAt = System.nanoTime();
     permits.release(held - entries.size());
     if (!entries.isEmpty()) {
-      dispatch(entries);
+      dispatch(entries, readAt);
     }
     return Duration.ZERO;
   }
 
-  /** Starts the entries read; each holds one permit, given back when its handler ends. */
-  private void dispatch(List<StreamMessage<String, String>> entries) {
+  /**
+   * Starts the entries read; each holds one permit, given back when its handler ends. Entries whose
+   * start was answered so late that their lease (counted from the read's reply) is about to run
+   * out, or already has, are given back at once instead of run: another worker may be taking them
+   * over.
+   */
+  private void dispatch(List<StreamMessage<String, String>> entries, long readAt) {
     List<StartedTask> tasks;
     try {
       tasks = starter.start(entries);
@@ -120,14 +128,23 @@ public final class Processor {
       throw e;
     }
     permits.release(entries.size() - tasks.size());
+    long age = System.nanoTime() - readAt;
+    if (!tasks.isEmpty() && age > options.lease().minus(options.heartbeatInterval()).toNanos()) {
+      permits.release(tasks.size());
+      int n = release(tasks);
+      log.warn("{} task(s) of {} started {} ms after their read, past the lease ({}) minus a heartbeat: not run, {} "
+          + "given back to the queue (the others were taken over meanwhile)", tasks.size(), agentType,
+          Duration.ofNanos(age).toMillis(), options.lease(), n);
+      return;
+    }
     for (StartedTask task : tasks) {
-      launch(task);
+      launch(task, readAt);
     }
   }
 
-  private void launch(StartedTask task) {
+  private void launch(StartedTask task, long readAt) {
     TaskExecution[] self = new TaskExecution[1];
-    self[0] = new TaskExecution(rt, task, handler, writer, () -> finished(self[0]), this::refusal);
+    self[0] = new TaskExecution(rt, task, handler, writer, () -> finished(self[0]), this::refusal, readAt);
     inFlight.add(self[0]);
     try {
       rt.handlers().execute(self[0]);
@@ -211,22 +228,32 @@ public final class Processor {
     if (abandoned.isEmpty()) {
       return 0;
     }
+    int n = release(abandoned);
+    log.warn("{} task(s) of {} still running at the end of the shutdown grace were interrupted and {} released "
+        + "to other workers", abandoned.size(), agentType, n);
+    return n;
+  }
+
+  /**
+   * Gives {@code tasks} (started by this worker, not running) back to the queue at once, fenced: a
+   * task taken over meanwhile is left alone. Returns how many went back; on a Redis failure, none
+   * (they are taken over when their lease runs out).
+   */
+  private int release(List<StartedTask> tasks) {
     Keys k = rt.broker().keys();
     List<String> keys = new ArrayList<>(List.of(k.stream(agentType)));
     List<String> args = new ArrayList<>(List.of(Keys.GROUP, rt.consumerName()));
-    for (StartedTask t : abandoned) {
+    for (StartedTask t : tasks) {
       keys.add(k.task(agentType, t.id()));
       args.add(t.entryId());
       args.add(t.deliveryToken());
     }
     try {
-      long n = rt.broker().<Long>runSync(Script.RELEASE, keys.toArray(String[]::new), args.toArray(String[]::new));
-      log.warn("{} task(s) of {} still running at the end of the shutdown grace were interrupted and {} released "
-          + "to other workers", abandoned.size(), agentType, n);
-      return (int) n;
+      return (int) (long) rt.broker().<Long>runSync(Script.RELEASE, keys.toArray(String[]::new),
+          args.toArray(String[]::new));
     } catch (RuntimeException e) {
-      log.warn("{} task(s) of {} interrupted at shutdown could not be released ({}); they are taken over when "
-          + "their lease runs out", abandoned.size(), agentType, e.toString());
+      log.warn("{} task(s) of {} could not be given back ({}); they are taken over when their lease runs out",
+          tasks.size(), agentType, e.toString());
       return 0;
     }
   }

@@ -34,14 +34,17 @@ final class TaskExecution implements Runnable {
   private final ExecutionContext context;
   private final AtomicReference<Phase> phase = new AtomicReference<>(Phase.RUNNING);
   private volatile Thread thread;
-  private volatile long lastRenewedNanos = System.nanoTime();
+  /** The lease counts from the reply of the read that delivered the entry, not from the launch. */
+  private volatile long lastRenewedNanos;
 
   /**
    * @param refusal checked just before the handler would run: non-null (a declared dependency's
    *     breaker opened since the entry was read) ends the attempt with it, the handler not called
+   * @param leaseFromNanos when the read that delivered the entry returned ({@link System#nanoTime})
    */
   TaskExecution(WorkerRuntime rt, StartedTask task, TaskHandler handler, OutcomeWriter writer, Runnable onExit,
-      java.util.function.Supplier<Throwable> refusal) {
+      java.util.function.Supplier<Throwable> refusal, long leaseFromNanos) {
+    this.lastRenewedNanos = leaseFromNanos;
     this.rt = rt;
     this.task = task;
     this.handler = handler;
