@@ -72,7 +72,7 @@ class CompleteBatchIT {
     assertThat(reply.get(3)).isEqualTo(List.of(-2L));
     for (String id : List.of(a, c)) {
       Map<String, String> rec = raw.hgetall(k.task(Q, id));
-      assertThat(rec).containsEntry("st", "succeeded").containsEntry("r", "\"ok\"").doesNotContainKey("own");
+      assertThat(rec).containsEntry("st", "succeeded").containsEntry("r", "\"ok\"").containsEntry("own", ME);
       assertThat(rec.get("hist")).isEqualTo("[{\"a\":1,\"w\":\"" + ME + "\",\"s\":0,\"f\":0}]");
       assertThat(raw.ttl(k.task(Q, id))).isPositive();
     }

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.Script;
+import dev.baton.internal.codec.WireFormat;
 import dev.baton.testing.RedisExtension;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.sync.RedisCommands;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -75,13 +75,7 @@ class StartScriptIT {
     return (List<Object>) all.get(0);
   }
 
-  @SuppressWarnings("unchecked")
   private static Map<String, String> fields(List<Object> reply) {
-    List<Object> flat = (List<Object>) reply.get(1);
-    Map<String, String> m = new HashMap<>();
-    for (int i = 0; i + 1 < flat.size(); i += 2) {
-      m.put((String) flat.get(i), (String) flat.get(i + 1));
-    }
-    return m;
+    return WireFormat.startedRecord((List<?>) reply.get(1));
   }
 }

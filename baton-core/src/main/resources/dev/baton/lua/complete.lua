@@ -19,6 +19,9 @@ ARGV[b+2] delivery number the worker holds (fencing token)
 ARGV[b+3] result (JSON text)
 ARGV[b+4] attempt record (JSON object text) appended to the history
 
+The record keeps own (the worker whose attempt succeeded): deleting it would cost one more command
+per task on the hot path, and nothing reads own once the task is finished.
+
 Returns one element per task, in order: {1} recorded; {-1, state} fence rejected (the worker no
 longer owns this attempt: nothing written for it); {-2} the record is gone.
 Publishes once on the channel: the ids of the recorded tasks, separated by single spaces.
@@ -46,7 +49,6 @@ for i = 1, n do
     local hist = cur[4]
     if hist then hist = string.sub(hist, 1, -2) .. ',' .. record .. ']' else hist = '[' .. record .. ']' end
     redis.call('HSET', taskKey, 'st', 'succeeded', 'r', result, 'ft', now, 'hist', hist)
-    redis.call('HDEL', taskKey, 'own')
     redis.call('PEXPIRE', taskKey, retention)
     acked[#acked + 1] = eid
     done[#done + 1] = cur[5]

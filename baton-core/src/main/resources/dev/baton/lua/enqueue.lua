@@ -52,46 +52,38 @@ end
 -- and one longer value turns the whole record into a hashtable, about 2.5 times bigger. A
 -- payload that needs more pieces is stored whole in p.
 local PIECE, MAX_PIECES = 64, 8
-local function addPayload(fields, payload)
+-- appends the payload's field/value pairs to fields after position k; returns the new last position
+local function addPayload(fields, k, payload)
   local n = #payload
   if n <= PIECE or n > PIECE * MAX_PIECES then
-    fields[#fields + 1] = 'p'; fields[#fields + 1] = payload
-    return
+    fields[k + 1] = 'p'; fields[k + 2] = payload
+    return k + 2
   end
-  local pieces, i = {}, 1
+  local start, count = k, 0
+  local i = 1
   while i <= n do
-    local j = math.min(i + PIECE - 1, n)
-    -- never split a character: back off while the next byte continues one (10xxxxxx)
-    while j < n and j > i do
-      local b = string.byte(payload, j + 1)
-      if b < 128 or b >= 192 then break end
-      j = j - 1
+    local j = i + PIECE - 1
+    if j >= n then
+      j = n
+    else
+      -- never split a character: back off while the next byte continues one (10xxxxxx)
+      while j > i do
+        local b = string.byte(payload, j + 1)
+        if b < 128 or b >= 192 then break end
+        j = j - 1
+      end
     end
-    pieces[#pieces + 1] = string.sub(payload, i, j)
+    count = count + 1
+    if count > MAX_PIECES then
+      fields[start + 1] = 'p'; fields[start + 2] = payload
+      for x = start + 3, k do fields[x] = nil end
+      return start + 2
+    end
+    fields[k + 1] = count == 1 and 'p' or ('p' .. count); fields[k + 2] = string.sub(payload, i, j)
+    k = k + 2
     i = j + 1
   end
-  if #pieces > MAX_PIECES then
-    fields[#fields + 1] = 'p'; fields[#fields + 1] = payload
-    return
-  end
-  for k, piece in ipairs(pieces) do
-    fields[#fields + 1] = k == 1 and 'p' or ('p' .. k)
-    fields[#fields + 1] = piece
-  end
-end
-
--- where task j's key, dedup key and values are
-local function taskKeys(j)
-  if j == 1 then return KEYS[1], KEYS[4] end
-  return KEYS[6 + 2 * (j - 2)], KEYS[7 + 2 * (j - 2)]
-end
-local function base(j)
-  if j == 1 then return 0 end
-  return 13 + 11 * (j - 2)
-end
-local function maxWaitOf(j)
-  if j == 1 then return tonumber(ARGV[13]) end
-  return tonumber(ARGV[base(j) + 11])
+  return k
 end
 
 -- validate numbers before the first write: a script that fails after writing does not roll back
@@ -99,7 +91,7 @@ if not tonumber(dedupWindow) then
   return redis.error_reply('ERR enqueue: delay, run-at and dedup window must be integers')
 end
 for j = 1, n do
-  local b = base(j)
+  local b = j == 1 and 0 or 13 + 11 * (j - 2)
   if not tonumber(ARGV[b + 6]) or not tonumber(ARGV[b + 7]) then
     return redis.error_reply('ERR enqueue: delay, run-at and dedup window must be integers')
   end
@@ -113,12 +105,14 @@ end
 
 local out, created = {}, 0
 for j = 1, n do
-  local taskKey, dedupKey = taskKeys(j)
-  local b = base(j)
-  local id, queue, payload = ARGV[b + 1], ARGV[b + 2], ARGV[b + 3]
-  local maxAttempts, timeoutMs = ARGV[b + 4], ARGV[b + 5]
-  local delayMs, runAt = tonumber(ARGV[b + 6]), tonumber(ARGV[b + 7])
-  local dedup, headers, backoff = ARGV[b + 8], ARGV[b + 9], ARGV[b + 10]
+  local taskKey, dedupKey, b, maxWait
+  if j == 1 then
+    taskKey, dedupKey, b, maxWait = KEYS[1], KEYS[4], 0, ARGV[13]
+  else
+    taskKey, dedupKey, b = KEYS[6 + 2 * (j - 2)], KEYS[7 + 2 * (j - 2)], 13 + 11 * (j - 2)
+    maxWait = ARGV[b + 11]
+  end
+  local id, dedup = ARGV[b + 1], ARGV[b + 8]
 
   local code, rid, state = 1, id, nil
   local existing = redis.call('HGET', taskKey, 'st')
@@ -130,36 +124,41 @@ for j = 1, n do
   end
 
   if code == 1 then
-    local due = now + delayMs
+    local due = now + tonumber(ARGV[b + 6])
+    local runAt = tonumber(ARGV[b + 7])
     if runAt > 0 then due = runAt end
     -- the whole record in one HSET
-    local fields = {'id', id, 'q', queue, 'st', '', 'att', 0, 'dlv', 0,
-      'max', maxAttempts, 'to', timeoutMs, 'ct', now, 'sa', due}
+    local fields = {'id', id, 'q', ARGV[b + 2], 'st', '', 'att', 0, 'dlv', 0,
+      'max', ARGV[b + 4], 'to', ARGV[b + 5], 'ct', now, 'sa', due}
+    local k = 18
     if due > now then
       state = 'scheduled'
       redis.call('ZADD', delayed, due, id)
     else
       state = 'queued'
       fields[18] = now
-      fields[#fields + 1] = 'eid'
-      fields[#fields + 1] = redis.call('XADD', stream, '*', 't', id)
+      fields[19] = 'eid'
+      fields[20] = redis.call('XADD', stream, '*', 't', id)
+      k = 20
     end
     fields[6] = state
-    addPayload(fields, payload)
-    if headers ~= '' then fields[#fields + 1] = 'h'; fields[#fields + 1] = headers end
-    if backoff ~= '' then fields[#fields + 1] = 'bo'; fields[#fields + 1] = backoff end
-    if dedup ~= '' then fields[#fields + 1] = 'dk'; fields[#fields + 1] = dedup end
-    local maxWait = maxWaitOf(j)
-    if maxWait and maxWait > 0 then fields[#fields + 1] = 'mw'; fields[#fields + 1] = maxWait end
-    redis.call('HSET', taskKey, unpack(fields))
+    k = addPayload(fields, k, ARGV[b + 3])
+    local headers, backoff = ARGV[b + 9], ARGV[b + 10]
+    if headers ~= '' then fields[k + 1] = 'h'; fields[k + 2] = headers; k = k + 2 end
+    if backoff ~= '' then fields[k + 1] = 'bo'; fields[k + 2] = backoff; k = k + 2 end
+    if dedup ~= '' then fields[k + 1] = 'dk'; fields[k + 2] = dedup; k = k + 2 end
+    maxWait = tonumber(maxWait)
+    if maxWait and maxWait > 0 then fields[k + 1] = 'mw'; fields[k + 2] = maxWait; k = k + 2 end
+    redis.call('HSET', taskKey, unpack(fields, 1, k))
     if dedup ~= '' then
       redis.call('SET', dedupKey, id, 'PX', math.max(1, tonumber(dedupWindow) + math.max(0, due - now)))
     end
     created = created + 1
   end
-  out[#out + 1] = code
-  out[#out + 1] = rid
-  out[#out + 1] = state
+  local o = #out
+  out[o + 1] = code
+  out[o + 2] = rid
+  out[o + 3] = state
 end
 if created > 0 then
   redis.call('HINCRBY', stats, 'enqueued', created)

@@ -16,9 +16,12 @@ ARGV[3+2i-1] entry id of entry i
 ARGV[3+2i]   task id of entry i
 
 Returns one element per entry:
-  {1, fields}  started: the record after the update, as a flat field/value list of the fields a
-               worker needs (id st eid own att dlv max, and q p to h bo when present; p
-               is the whole payload, joined from its pieces)
+  {1, values}  started: the values a worker needs, after the update, by position (nil where the
+               record has no such field): st eid id att max dlv own q p to h bo p2 p3 p4 p5 p6 p7 p8
+               (1-based positions 1..19; st is 'running', own this consumer; the payload is p
+               followed by p2, p3, ... as long as they are present, see enqueue.lua). By position
+               rather than as field/value pairs because building a second list costs Redis CPU on
+               the hot path; RECORD_FIELDS in TaskStarter mirrors this order.
   {0, reason}             skipped and acknowledged (finished, cancelled, stale entry)
   {-1, reason}            dead-lettered here (record missing or malformed, attempts exhausted)
 
@@ -40,12 +43,12 @@ local function isCount(v)
   return v and string.match(v, '^%d+$') ~= nil and string.len(v) <= 15
 end
 
--- the first malformed field of a record, or nil
-local function malformed(rec, id)
-  if rec.id ~= id then return 'id' end
-  if not isCount(rec.att) then return 'att' end
-  if not isCount(rec.max) then return 'max' end
-  if not isCount(rec.dlv) then return 'dlv' end
+-- the first malformed field of a record read as f (HMGET order below), or nil
+local function malformed(f, id)
+  if f[3] ~= id then return 'id' end
+  if not isCount(f[4]) then return 'att' end
+  if not isCount(f[5]) then return 'max' end
+  if not isCount(f[6]) then return 'dlv' end
   return nil
 end
 
@@ -58,26 +61,6 @@ local function deadLetter(taskKey, id, eid, why)
   redis.call('PUBLISH', channel, id)
 end
 
--- the reply for a started task, from its HMGET fields and its counters after the start
-local function runnable(f, att, dlv)
-  local r = {'id', f[3], 'st', 'running', 'eid', f[2], 'own', consumer, 'att', att, 'dlv', dlv, 'max', f[5]}
-  local payload = f[9]
-  if payload and f[13] then
-    -- stored in pieces (see enqueue.lua): p, p2, p3, ... in order
-    local pieces = {payload}
-    for k = 13, 19 do
-      if not f[k] then break end
-      pieces[#pieces + 1] = f[k]
-    end
-    payload = table.concat(pieces)
-  end
-  local optional = {q = f[8], p = payload, to = f[10], h = f[11], bo = f[12]}
-  for _, name in ipairs({'q', 'p', 'to', 'h', 'bo'}) do
-    if optional[name] then r[#r + 1] = name; r[#r + 1] = optional[name] end
-  end
-  return r
-end
-
 local out = {}
 local n = #KEYS - 3
 for i = 1, n do
@@ -86,33 +69,34 @@ for i = 1, n do
   -- one read of everything the checks and the reply need
   local f = redis.call('HMGET', taskKey, 'st', 'eid', 'id', 'att', 'max', 'dlv', 'own', 'q', 'p', 'to', 'h', 'bo',
     'p2', 'p3', 'p4', 'p5', 'p6', 'p7', 'p8')
-  local rec = {st = f[1], eid = f[2], id = f[3], att = f[4], max = f[5], dlv = f[6], own = f[7]}
-  if not rec.st then
+  local st = f[1]
+  if not st then
     -- an entry whose record is gone: keep a tombstone so it never vanishes silently
     local why = 'task record missing for stream entry ' .. eid
     redis.call('HSET', taskKey, 'id', id, 'q', '', 'att', 0, 'dlv', 1, 'max', 0, 'ct', now, 'eid', eid)
     deadLetter(taskKey, id, eid, why)
     out[i] = {-1, 'task record missing'}
-  elseif rec.st == 'running' and rec.eid == eid and rec.own == consumer then
+  elseif st == 'running' and f[2] == eid and f[7] == consumer then
     -- this call is a retry and the first one started the task: hand it out again
-    out[i] = {1, runnable(f, rec.att, rec.dlv)}
-  elseif rec.st ~= 'queued' or rec.eid ~= eid then
+    out[i] = {1, f}
+  elseif st ~= 'queued' or f[2] ~= eid then
     redis.call('XACK', stream, group, eid)
     redis.call('XDEL', stream, eid)
-    out[i] = {0, 'not runnable: state ' .. rec.st}
+    out[i] = {0, 'not runnable: state ' .. st}
   else
-    local bad = malformed(rec, id)
+    local bad = malformed(f, id)
     if bad then
       deadLetter(taskKey, id, eid, 'malformed task record: field ' .. bad)
       out[i] = {-1, 'malformed task record'}
-    elseif tonumber(rec.att) >= tonumber(rec.max) then
+    elseif tonumber(f[4]) >= tonumber(f[5]) then
       deadLetter(taskKey, id, eid, 'attempts exhausted')
       out[i] = {-1, 'attempts exhausted'}
     else
       -- att and dlv were checked to be integers above, so one HSET replaces two HINCRBYs
-      local att, dlv = tostring(tonumber(rec.att) + 1), tostring(tonumber(rec.dlv) + 1)
+      local att, dlv = tostring(tonumber(f[4]) + 1), tostring(tonumber(f[6]) + 1)
       redis.call('HSET', taskKey, 'att', att, 'dlv', dlv, 'st', 'running', 'own', consumer, 'sta', now)
-      out[i] = {1, runnable(f, att, dlv)}
+      f[1], f[4], f[6], f[7] = 'running', att, dlv, consumer
+      out[i] = {1, f}
     end
   end
 end

@@ -11,7 +11,6 @@ import dev.baton.internal.codec.WireFormat;
 import io.lettuce.core.StreamMessage;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -68,8 +67,7 @@ final class TaskStarter {
       List<Object> r = (List<Object>) results.get(i);
       long code = (Long) r.get(0);
       if (code == 1L) {
-        @SuppressWarnings("unchecked")
-        Map<String, String> fields = toMap((List<Object>) r.get(1));
+        Map<String, String> fields = WireFormat.startedRecord((List<?>) r.get(1));
         StartedTask task = checked(entryIds.get(i), fields);
         if (task != null) {
           started.add(task);
@@ -170,13 +168,5 @@ final class TaskStarter {
     } catch (NumberFormatException e) {
       return 0;
     }
-  }
-
-  private static Map<String, String> toMap(List<Object> flat) {
-    Map<String, String> m = new HashMap<>();
-    for (int i = 0; i + 1 < flat.size(); i += 2) {
-      m.put((String) flat.get(i), (String) flat.get(i + 1));
-    }
-    return m;
   }
 }
