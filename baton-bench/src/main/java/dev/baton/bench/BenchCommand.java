@@ -57,7 +57,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--scenarios", paramLabel = "NAME", split = ",",
       description = "Scenarios to run, comma-separated, from: raw, enqueue, end-to-end, latency, memory, "
-          + "many-queues (default: all). Ratios need raw.")
+          + "many-queues, scripts (default: all). Ratios need raw.")
   List<String> scenarios;
 
   @Option(names = "--quick", description = "A short smoke run (about a minute): small counts, 3 s of latency.")
@@ -79,6 +79,14 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Concurrent producers of the multi-producer enqueue case (default 16).")
   Integer producers;
 
+  @Option(names = "--concurrency", paramLabel = "N", split = ",",
+      description = "Handler concurrencies of the end-to-end cases, comma-separated (default 1,10,100,1000).")
+  List<Integer> concurrencies;
+
+  @Option(names = "--processes", paramLabel = "N", split = ",",
+      description = "Worker process counts of the end-to-end cases, comma-separated, each 1 or 2 (default 1,2).")
+  List<Integer> processes;
+
   @Option(names = "--json", description = "Print the report as JSON instead of the table.")
   boolean json;
 
@@ -98,6 +106,7 @@ public final class BenchCommand implements Callable<Integer> {
     m.put(Latency.NAME, Latency::new);
     m.put(MemoryPerTask.NAME, MemoryPerTask::new);
     m.put(ManyQueues.NAME, ManyQueues::new);
+    m.put(HotPathScripts.NAME, HotPathScripts::new);
     return m;
   }
 
@@ -239,6 +248,13 @@ public final class BenchCommand implements Callable<Integer> {
     if (producers != null && (producers < 1 || producers > 10_000)) {
       throw new ParameterException(spec.commandLine(), "--producers must be in [1, 10000], got " + producers);
     }
+    if (concurrencies != null && concurrencies.stream().anyMatch(c -> c < 1 || c > 10_000)) {
+      throw new ParameterException(spec.commandLine(), "--concurrency values must be in [1, 10000], got "
+          + concurrencies);
+    }
+    if (processes != null && processes.stream().anyMatch(p -> p < 1 || p > 2)) {
+      throw new ParameterException(spec.commandLine(), "--processes values must be 1 or 2, got " + processes);
+    }
     if (redisUrl != null) {
       try {
         BatonConfig.builder().redisUri(redisUrl).build();
@@ -246,7 +262,8 @@ public final class BenchCommand implements Callable<Integer> {
         throw new ParameterException(spec.commandLine(), "--redis: " + e.getMessage());
       }
     }
-    return (quick ? Settings.quickRun() : Settings.fullRun()).with(tasks, producers, rate, duration);
+    return (quick ? Settings.quickRun() : Settings.fullRun()).with(tasks, producers, rate, duration)
+        .withEndToEnd(concurrencies, processes);
   }
 
   private List<String> selectedScenarios() {

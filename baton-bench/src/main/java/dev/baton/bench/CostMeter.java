@@ -38,7 +38,8 @@ final class CostMeter {
    * per second of the window: a Redis near 1.0 is saturated (it runs commands on one thread).
    */
   record Cost(double redisCpuMicrosPerTask, double clientCpuMicrosPerTask, double commandsPerTask,
-      Map<String, Double> commandsPerTaskByName, double redisCpuCores, double clientCpuCores) {
+      Map<String, Double> commandsPerTaskByName, Map<String, Double> redisMicrosPerTaskByName,
+      double redisCpuCores, double clientCpuCores) {
 
     /** Metrics for the report, in a fixed order. */
     void putInto(Map<String, Object> metrics) {
@@ -50,6 +51,9 @@ final class CostMeter {
       Map<String, Object> byName = new LinkedHashMap<>();
       commandsPerTaskByName.forEach((k, v) -> byName.put(k, Report.round(v, 3)));
       metrics.put("commandsPerTask", byName);
+      Map<String, Object> micros = new LinkedHashMap<>();
+      redisMicrosPerTaskByName.forEach((k, v) -> micros.put(k, Report.round(v, 2)));
+      metrics.put("redisMicrosPerTaskByCommand", micros);
     }
   }
 
@@ -77,8 +81,15 @@ final class CostMeter {
       for (Map.Entry<String, Long> e : byCount) {
         perTask.put(e.getKey(), e.getValue() / n);
       }
+      List<Map.Entry<String, Long>> byMicros = new ArrayList<>(d.micros().entrySet());
+      byMicros.sort(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder())
+          .thenComparing(Map.Entry.comparingByKey()));
+      Map<String, Double> microsPerTask = new LinkedHashMap<>();
+      for (Map.Entry<String, Long> e : byMicros) {
+        microsPerTask.put(e.getKey(), e.getValue() / n);
+      }
       double clientSeconds = (clientAfter - clientBefore) / 1e9;
-      return new Cost(d.cpuSeconds() * 1e6 / n, clientSeconds * 1e6 / n, d.totalCalls() / n, perTask,
+      return new Cost(d.cpuSeconds() * 1e6 / n, clientSeconds * 1e6 / n, d.totalCalls() / n, perTask, microsPerTask,
           d.cpuSeconds() / wallSeconds, clientSeconds / wallSeconds);
     }
   }

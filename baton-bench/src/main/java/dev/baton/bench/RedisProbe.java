@@ -21,23 +21,31 @@ final class RedisProbe {
     this.redis = redis;
   }
 
-  /** CPU seconds and command calls of the server so far. */
-  record Snapshot(double cpuSeconds, Map<String, Long> calls) {
+  /**
+   * CPU seconds, command calls and microseconds spent per command (commandstats {@code usec}) of the
+   * server so far.
+   */
+  record Snapshot(double cpuSeconds, Map<String, Long> calls, Map<String, Long> micros) {
     /** What happened between {@code before} and this snapshot, without the probe's own commands. */
     Delta since(Snapshot before) {
       Map<String, Long> diff = new HashMap<>();
+      Map<String, Long> microsDiff = new HashMap<>();
       calls.forEach((cmd, n) -> {
         long d = n - before.calls.getOrDefault(cmd, 0L);
         if (d > 0 && !PROBE_COMMANDS.contains(cmd)) {
           diff.put(cmd, d);
+          microsDiff.put(cmd, Math.max(0, micros.getOrDefault(cmd, 0L) - before.micros.getOrDefault(cmd, 0L)));
         }
       });
-      return new Delta(Math.max(0, cpuSeconds - before.cpuSeconds), diff);
+      return new Delta(Math.max(0, cpuSeconds - before.cpuSeconds), diff, microsDiff);
     }
   }
 
-  /** Server CPU seconds and command calls in a window. */
-  record Delta(double cpuSeconds, Map<String, Long> calls) {
+  /**
+   * Server CPU seconds, command calls and microseconds per command in a window. A script call's
+   * microseconds include those of the commands it ran, which are also counted under their own names.
+   */
+  record Delta(double cpuSeconds, Map<String, Long> calls, Map<String, Long> micros) {
     long totalCalls() {
       return calls.values().stream().mapToLong(Long::longValue).sum();
     }
@@ -45,8 +53,8 @@ final class RedisProbe {
 
   Snapshot snapshot() {
     Map<String, String> cpu = parseInfo(redis.info("cpu"));
-    Map<String, Long> calls = commandCalls(parseInfo(redis.info("commandstats")));
-    return new Snapshot(cpuSeconds(cpu), calls);
+    Map<String, String> stats = parseInfo(redis.info("commandstats"));
+    return new Snapshot(cpuSeconds(cpu), commandField(stats, "calls="), commandField(stats, "usec="));
   }
 
   long usedMemory() {
@@ -84,15 +92,24 @@ final class RedisProbe {
    * with subcommands as {@code client|id}.
    */
   static Map<String, Long> commandCalls(Map<String, String> commandStats) {
+    return commandField(commandStats, "calls=");
+  }
+
+  /** Microseconds per command from the same lines' {@code usec=N}. */
+  static Map<String, Long> commandMicros(Map<String, String> commandStats) {
+    return commandField(commandStats, "usec=");
+  }
+
+  private static Map<String, Long> commandField(Map<String, String> commandStats, String field) {
     Map<String, Long> out = new HashMap<>();
     commandStats.forEach((key, value) -> {
       if (!key.startsWith("cmdstat_")) {
         return;
       }
       for (String part : value.split(",")) {
-        if (part.startsWith("calls=")) {
+        if (part.startsWith(field)) {
           out.put(key.substring("cmdstat_".length()).toLowerCase(java.util.Locale.ROOT),
-              Long.parseLong(part.substring("calls=".length())));
+              Long.parseLong(part.substring(field.length())));
         }
       }
     });

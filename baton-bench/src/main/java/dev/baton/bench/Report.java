@@ -37,6 +37,7 @@ final class Report {
     t.put(Latency.NAME, "Latency at a fixed arrival rate (open loop; measured from each task's intended send time)");
     t.put(MemoryPerTask.NAME, "Redis memory per waiting task (100-byte JSON payload, no worker)");
     t.put(ManyQueues.NAME, "Many agent types at once (each type has its own stream, reader and handler limit)");
+    t.put(HotPathScripts.NAME, "Redis time per task in each hot-path script, one script at a time (no worker)");
     return t;
   }
 
@@ -128,6 +129,7 @@ final class Report {
       switch (name) {
         case Latency.NAME -> latencyTable(out, cases);
         case MemoryPerTask.NAME -> memoryTable(out, cases);
+        case HotPathScripts.NAME -> scriptsTable(out, cases);
         default -> throughputTable(out, cases);
       }
       commandBreakdown(out, cases);
@@ -217,6 +219,17 @@ final class Report {
     t.print(out, "  ");
   }
 
+  private static void scriptsTable(PrintWriter out, List<Map<String, Object>> cases) {
+    Table t = new Table("CASE", "TASKS", "SCRIPT us/TASK", "ITS COMMANDS us/TASK", "LUA AND CALLS us/TASK",
+        "REDIS CPU us/TASK", "REDIS CMDS/TASK");
+    for (Map<String, Object> c : cases) {
+      t.row(c.get("case"), integer(c.get("tasks")), fixed(c.get("scriptMicrosPerTask"), 2),
+          fixed(c.get("commandMicrosPerTask"), 2), fixed(c.get("luaMicrosPerTask"), 2),
+          fixed(c.get("redisCpuMicrosPerTask"), 1), fixed(c.get("redisCommandsPerTask"), 2));
+    }
+    t.print(out, "  ");
+  }
+
   /** The commands behind "REDIS CMDS/TASK", most frequent first (calls inside scripts included). */
   private static void commandBreakdown(PrintWriter out, List<Map<String, Object>> cases) {
     boolean any = false;
@@ -232,6 +245,24 @@ final class Report {
       for (Map.Entry<?, ?> e : byName.entrySet()) {
         if (e.getValue() instanceof Number n && n.doubleValue() >= 0.005) {
           line.append(line.isEmpty() ? "" : ", ").append(e.getKey()).append(' ').append(fixed(n, 2));
+        }
+      }
+      out.println("    " + c.get("case") + ": " + line);
+    }
+    any = false;
+    for (Map<String, Object> c : cases) {
+      if (!(c.get("redisMicrosPerTaskByCommand") instanceof Map<?, ?> byName) || byName.isEmpty()) {
+        continue;
+      }
+      if (!any) {
+        out.println("  Redis us per task by command (INFO commandstats usec; a script call's (evalsha) include the"
+            + " commands it ran):");
+        any = true;
+      }
+      StringBuilder line = new StringBuilder();
+      for (Map.Entry<?, ?> e : byName.entrySet()) {
+        if (e.getValue() instanceof Number n && n.doubleValue() >= 0.05) {
+          line.append(line.isEmpty() ? "" : ", ").append(e.getKey()).append(' ').append(fixed(n, 1));
         }
       }
       out.println("    " + c.get("case") + ": " + line);

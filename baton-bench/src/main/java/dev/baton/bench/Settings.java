@@ -46,12 +46,12 @@ record Settings(
   static final int PAYLOAD_BYTES = 100;
 
   static Settings fullRun() {
-    return new Settings(false, 500_000, 50_000, 16, 1_000, 20_000, List.of(1, 10, 100), List.of(1, 2), 1_000,
+    return new Settings(false, 500_000, 50_000, 16, 1_000, 20_000, List.of(1, 10, 100, 1_000), List.of(1, 2), 1_000,
         Duration.ofSeconds(20), Duration.ofSeconds(5), 10, 100_000, 50, 20_000, 10);
   }
 
   static Settings quickRun() {
-    return new Settings(true, 20_000, 2_000, 16, 1_000, 1_000, List.of(1, 10, 100), List.of(1, 2), 1_000,
+    return new Settings(true, 20_000, 2_000, 16, 1_000, 1_000, List.of(1, 10, 100, 1_000), List.of(1, 2), 1_000,
         Duration.ofSeconds(3), Duration.ofSeconds(1), 10, 10_000, 50, 2_000, 10);
   }
 
@@ -62,6 +62,14 @@ record Settings(
         bulkBatch, t > 0 ? t : e2eTasks, concurrencies, processes, rate != null ? rate : this.rate,
         duration != null ? duration : this.duration, warmup, latencyConcurrency, memoryTasks, agentTypes,
         t > 0 ? t : manyQueuesTasks, manyQueuesConcurrency);
+  }
+
+  /** These settings with other end-to-end concurrencies and process counts (null or empty = keep). */
+  Settings withEndToEnd(List<Integer> concurrencies, List<Integer> processes) {
+    return new Settings(quick, rawMessages, enqueueTasks, producers, bulkBatch, e2eTasks,
+        concurrencies == null || concurrencies.isEmpty() ? this.concurrencies : List.copyOf(concurrencies),
+        processes == null || processes.isEmpty() ? this.processes : List.copyOf(processes), rate, duration, warmup,
+        latencyConcurrency, memoryTasks, agentTypes, manyQueuesTasks, manyQueuesConcurrency);
   }
 
   /** Warm-up tasks before a measured end-to-end case. */

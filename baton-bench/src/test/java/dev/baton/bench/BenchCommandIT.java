@@ -1,6 +1,7 @@
 package dev.baton.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.baton.testing.RedisExtension;
 import java.io.PrintWriter;
@@ -59,7 +60,7 @@ class BenchCommandIT {
         }
       }
     }
-    assertThat(scenarios.get(EndToEnd.NAME)).hasSize(6);
+    assertThat(scenarios.get(EndToEnd.NAME)).hasSize(8);
     assertThat(scenarios.get(ManyQueues.NAME).get(3).get("vsOneType").asDouble()).isPositive();
 
     JsonNode latency = scenarios.get(Latency.NAME).get(0);
@@ -77,7 +78,44 @@ class BenchCommandIT {
     JsonNode memory = scenarios.get(MemoryPerTask.NAME).get(0);
     assertThat(memory.get("bytesPerTask").asDouble()).isGreaterThan(Settings.PAYLOAD_BYTES);
 
+    JsonNode scripts = scenarios.get(HotPathScripts.NAME);
+    assertThat(scripts).hasSize(4);
+    for (JsonNode c : scripts) {
+      double script = c.get("scriptMicrosPerTask").asDouble();
+      double commands = c.get("commandMicrosPerTask").asDouble();
+      assertThat(script).as("%s", c.get("case")).isGreaterThan(commands).isPositive();
+      assertThat(commands).as("%s", c.get("case")).isPositive();
+      assertThat(c.get("luaMicrosPerTask").asDouble()).isCloseTo(script - commands, within(0.02));
+      JsonNode byCommand = c.get("redisMicrosPerTaskByCommand");
+      double calls = byCommand.path("evalsha").asDouble(0) + byCommand.path("eval").asDouble(0);
+      assertThat(calls).isCloseTo(script, within(0.02));
+    }
+    assertThat(scripts.get(0).get("commandsPerTask").has("xadd")).isTrue();
+    assertThat(scripts.get(1).get("commandsPerTask").has("xreadgroup")).isTrue();
+    assertThat(scripts.get(2).get("commandsPerTask").has("pexpire")).isTrue();
+    assertThat(scripts.get(3).get("commandsPerTask").get("hget").asDouble()).isCloseTo(1.0, within(0.01));
+
     assertThat(redis.raw().keys("bench-*")).as("keys left behind").isEmpty();
+  }
+
+  @Test
+  void endToEndCasesCanBeChosen() {
+    Run run = bench("--quick", "--redis", redis.uri(), "--scenarios", "end-to-end", "--concurrency", "100",
+        "--processes", "1", "--json");
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    JsonNode cases = JsonMapper.builder().build().readTree(run.out()).get("scenarios").get(EndToEnd.NAME);
+    assertThat(cases).hasSize(1);
+    assertThat(cases.get(0).get("concurrency").asInt()).isEqualTo(100);
+    assertThat(cases.get(0).get("workerProcesses").asInt()).isEqualTo(1);
+  }
+
+  @Test
+  void threeWorkerProcessesIsAUsageError() {
+    Run run = bench("--redis", redis.uri(), "--scenarios", "end-to-end", "--processes", "1,3");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("--processes values must be 1 or 2");
   }
 
   @Test

@@ -42,12 +42,21 @@ class RedisProbeTest {
   }
 
   @Test
+  void commandMicrosComeFromUsec() {
+    Map<String, Long> micros = RedisProbe.commandMicros(RedisProbe.parseInfo(COMMANDSTATS));
+    assertThat(micros).containsEntry("evalsha", 4000L).containsEntry("xadd", 300L).containsEntry("client|id", 1L);
+  }
+
+  @Test
   void aDeltaLeavesOutTheProbesOwnCommandsAndUnchangedOnes() {
-    RedisProbe.Snapshot before = new RedisProbe.Snapshot(1.0, Map.of("evalsha", 10L, "info", 2L, "get", 5L));
-    RedisProbe.Snapshot after = new RedisProbe.Snapshot(1.5, Map.of("evalsha", 40L, "info", 4L, "get", 5L, "xadd", 3L));
+    RedisProbe.Snapshot before = new RedisProbe.Snapshot(1.0, Map.of("evalsha", 10L, "info", 2L, "get", 5L),
+        Map.of("evalsha", 100L, "info", 20L, "get", 7L));
+    RedisProbe.Snapshot after = new RedisProbe.Snapshot(1.5, Map.of("evalsha", 40L, "info", 4L, "get", 5L, "xadd", 3L),
+        Map.of("evalsha", 700L, "info", 45L, "get", 7L, "xadd", 9L));
     RedisProbe.Delta d = after.since(before);
     assertThat(d.cpuSeconds()).isCloseTo(0.5, within(1e-9));
     assertThat(d.calls()).containsOnly(Map.entry("evalsha", 30L), Map.entry("xadd", 3L));
+    assertThat(d.micros()).containsOnly(Map.entry("evalsha", 600L), Map.entry("xadd", 9L));
     assertThat(d.totalCalls()).isEqualTo(33);
   }
 }

@@ -21,7 +21,8 @@ class ReportTest {
     r.add(raw);
     Row enqueue = new Row(EnqueueThroughput.NAME, "enqueue, 1 producer");
     Throughput.put(enqueue, 1000, 50_000_000); // 20,000/s
-    new CostMeter.Cost(12.5, 40, 7, Map.of("evalsha", 1.0, "xadd", 1.0), 0.25, 0.8).putInto(enqueue.metrics());
+    new CostMeter.Cost(12.5, 40, 7, Map.of("evalsha", 1.0, "xadd", 1.0),
+        Map.of("evalsha", 11.0, "xadd", 0.75), 0.25, 0.8).putInto(enqueue.metrics());
     r.add(enqueue);
     Row latency = new Row(Latency.NAME, "1,000 tasks/s");
     latency.put("startMillis", Map.of("count", 10, "p50", 1.0, "p95", 2.0, "p99", 3.0, "max", 4.0));
@@ -41,6 +42,7 @@ class ReportTest {
     assertThat(enqueue.get("tasksPerSecond").asDouble()).isEqualTo(20_000);
     assertThat(enqueue.get("vsRaw").asDouble()).isEqualTo(0.2);
     assertThat(enqueue.get("commandsPerTask").get("xadd").asDouble()).isEqualTo(1.0);
+    assertThat(enqueue.get("redisMicrosPerTaskByCommand").get("xadd").asDouble()).isEqualTo(0.75);
     assertThat(doc.get("scenarios").get("raw").get(0).has("vsRaw")).isFalse();
     assertThat(doc.get("errors").get("memory").asString()).isEqualTo("boom");
     assertThat(doc.get("warnings").get(0).asString()).isEqualTo("busy machine");
@@ -54,7 +56,7 @@ class ReportTest {
     String table = s.toString();
     assertThat(table).contains(Report.TITLES.get(RawCycle.NAME), Report.TITLES.get(EnqueueThroughput.NAME),
         Report.TITLES.get(Latency.NAME));
-    assertThat(table).contains("0.20x").contains("20,000").contains("evalsha 1.00");
+    assertThat(table).contains("0.20x").contains("20,000").contains("evalsha 1.00").contains("evalsha 11.0");
     assertThat(table).contains("send -> start").contains("FAILED memory: boom").contains("busy machine");
     assertThat(table).contains("--quick");
   }
