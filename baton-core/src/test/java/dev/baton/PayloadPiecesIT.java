@@ -74,6 +74,34 @@ class PayloadPiecesIT {
     assertThat(seen).isEqualTo(payloads);
   }
 
+  @Test
+  void theCommonRecordIsWrittenLikeTheGeneralOne() {
+    // a task due now with no options and a payload of at most two pieces takes enqueue.lua's
+    // direct path; a header sends the same payload down the general one
+    BatonClient baton = redis.client();
+    Keys k = new Keys(redis.prefix());
+    RedisCommands<String, String> raw = redis.raw();
+    List<String> payloads = List.of(json(1, ""), json(64, ""), json(65, ""), json(100, ""), json(127, "é"),
+        json(128, "é"), json(128, ""), json(129, ""));
+    for (int i = 0; i < payloads.size(); i++) {
+      String payload = payloads.get(i);
+      baton.dispatcher().enqueue(TaskRequest.builder(Q).id("plain-" + i).payloadJson(payload).build());
+      baton.dispatcher().enqueue(TaskRequest.builder(Q).id("general-" + i).payloadJson(payload).header("k", "v").build());
+      Map<String, String> plain = raw.hgetall(k.task(Q, "plain-" + i));
+      Map<String, String> general = raw.hgetall(k.task(Q, "general-" + i));
+      assertThat(general.remove("h")).isEqualTo("{\"k\":\"v\"}");
+      for (String varies : List.of("id", "eid", "ct", "sa")) {
+        assertThat(plain.remove(varies)).as(varies).isNotNull();
+        assertThat(general.remove(varies)).as(varies).isNotNull();
+      }
+      assertThat(plain).as("payload of %d bytes", utf8(payload)).isEqualTo(general).containsEntry("st", "queued");
+      assertThat(baton.inspector().task(Q, "plain-" + i)).get().extracting(TaskInfo::payloadJson).isEqualTo(payload);
+    }
+    // 63 bytes fit before the first 2-byte character that crosses byte 64: 127 bytes make two pieces, 128 three
+    assertThat(raw.hexists(k.task(Q, "plain-4"), "p3")).isFalse();
+    assertThat(raw.hget(k.task(Q, "plain-5"), "p3")).isEqualTo("\"");
+  }
+
   /** A JSON string value whose text is {@code bytes} UTF-8 bytes long, made of {@code filler} then 'x'. */
   private static String json(int bytes, String filler) {
     StringBuilder b = new StringBuilder("\"");

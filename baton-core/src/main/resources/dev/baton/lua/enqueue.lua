@@ -52,6 +52,19 @@ end
 -- and one longer value turns the whole record into a hashtable, about 2.5 times bigger. A
 -- payload that needs more pieces is stored whole in p.
 local PIECE, MAX_PIECES = 64, 8
+-- where the piece of a payload of n bytes that starts at byte i ends: PIECE bytes on, less while
+-- the next byte continues a character (10xxxxxx), so that no character is split
+local function pieceEnd(payload, i, n)
+  local j = i + PIECE - 1
+  if j >= n then return n end
+  while j > i do
+    local b = string.byte(payload, j + 1)
+    if b < 128 or b >= 192 then break end
+    j = j - 1
+  end
+  return j
+end
+
 -- appends the payload's field/value pairs to fields after position k; returns the new last position
 local function addPayload(fields, k, payload)
   local n = #payload
@@ -62,17 +75,7 @@ local function addPayload(fields, k, payload)
   local start, count = k, 0
   local i = 1
   while i <= n do
-    local j = i + PIECE - 1
-    if j >= n then
-      j = n
-    else
-      -- never split a character: back off while the next byte continues one (10xxxxxx)
-      while j > i do
-        local b = string.byte(payload, j + 1)
-        if b < 128 or b >= 192 then break end
-        j = j - 1
-      end
-    end
+    local j = pieceEnd(payload, i, n)
     count = count + 1
     if count > MAX_PIECES then
       fields[start + 1] = 'p'; fields[start + 2] = payload
@@ -127,31 +130,51 @@ for j = 1, n do
     local due = now + tonumber(ARGV[b + 6])
     local runAt = tonumber(ARGV[b + 7])
     if runAt > 0 then due = runAt end
-    -- the whole record in one HSET
-    local fields = {'id', id, 'q', ARGV[b + 2], 'st', '', 'att', 0, 'dlv', 0,
-      'max', ARGV[b + 4], 'to', ARGV[b + 5], 'ct', now, 'sa', due}
-    local k = 18
-    if due > now then
-      state = 'scheduled'
-      redis.call('ZADD', delayed, due, id)
-    else
-      state = 'queued'
-      fields[18] = now
-      fields[19] = 'eid'
-      fields[20] = redis.call('XADD', stream, '*', 't', id)
-      k = 20
-    end
-    fields[6] = state
-    k = addPayload(fields, k, ARGV[b + 3])
-    local headers, backoff = ARGV[b + 9], ARGV[b + 10]
-    if headers ~= '' then fields[k + 1] = 'h'; fields[k + 2] = headers; k = k + 2 end
-    if backoff ~= '' then fields[k + 1] = 'bo'; fields[k + 2] = backoff; k = k + 2 end
-    if dedup ~= '' then fields[k + 1] = 'dk'; fields[k + 2] = dedup; k = k + 2 end
+    local payload, headers, backoff = ARGV[b + 3], ARGV[b + 9], ARGV[b + 10]
+    local np = #payload
     maxWait = tonumber(maxWait)
-    if maxWait and maxWait > 0 then fields[k + 1] = 'mw'; fields[k + 2] = maxWait; k = k + 2 end
-    redis.call('HSET', taskKey, unpack(fields, 1, k))
-    if dedup ~= '' then
-      redis.call('SET', dedupKey, id, 'PX', math.max(1, tonumber(dedupWindow) + math.max(0, due - now)))
+    local cut = np
+    if np > PIECE then cut = pieceEnd(payload, 1, np) end
+    if due <= now and headers == '' and backoff == '' and dedup == '' and not (maxWait and maxWait > 0)
+        and np - cut <= PIECE then
+      -- the common record (due now, no options, a payload of one or two pieces): its fields go
+      -- straight to HSET, in the order of the general case below, without a field list, which
+      -- would cost Redis CPU per task
+      state = 'queued'
+      local eid = redis.call('XADD', stream, '*', 't', id)
+      if cut == np then
+        redis.call('HSET', taskKey, 'id', id, 'q', ARGV[b + 2], 'st', state, 'att', 0, 'dlv', 0,
+          'max', ARGV[b + 4], 'to', ARGV[b + 5], 'ct', now, 'sa', now, 'eid', eid, 'p', payload)
+      else
+        redis.call('HSET', taskKey, 'id', id, 'q', ARGV[b + 2], 'st', state, 'att', 0, 'dlv', 0,
+          'max', ARGV[b + 4], 'to', ARGV[b + 5], 'ct', now, 'sa', now, 'eid', eid,
+          'p', string.sub(payload, 1, cut), 'p2', string.sub(payload, cut + 1))
+      end
+    else
+      -- the whole record in one HSET
+      local fields = {'id', id, 'q', ARGV[b + 2], 'st', '', 'att', 0, 'dlv', 0,
+        'max', ARGV[b + 4], 'to', ARGV[b + 5], 'ct', now, 'sa', due}
+      local k = 18
+      if due > now then
+        state = 'scheduled'
+        redis.call('ZADD', delayed, due, id)
+      else
+        state = 'queued'
+        fields[18] = now
+        fields[19] = 'eid'
+        fields[20] = redis.call('XADD', stream, '*', 't', id)
+        k = 20
+      end
+      fields[6] = state
+      k = addPayload(fields, k, payload)
+      if headers ~= '' then fields[k + 1] = 'h'; fields[k + 2] = headers; k = k + 2 end
+      if backoff ~= '' then fields[k + 1] = 'bo'; fields[k + 2] = backoff; k = k + 2 end
+      if dedup ~= '' then fields[k + 1] = 'dk'; fields[k + 2] = dedup; k = k + 2 end
+      if maxWait and maxWait > 0 then fields[k + 1] = 'mw'; fields[k + 2] = maxWait; k = k + 2 end
+      redis.call('HSET', taskKey, unpack(fields, 1, k))
+      if dedup ~= '' then
+        redis.call('SET', dedupKey, id, 'PX', math.max(1, tonumber(dedupWindow) + math.max(0, due - now)))
+      end
     end
     created = created + 1
   end
