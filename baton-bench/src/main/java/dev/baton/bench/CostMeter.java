@@ -74,24 +74,24 @@ final class CostMeter {
       RedisProbe.Delta d = probe.snapshot().since(redisBefore);
       double wallSeconds = Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9);
       double n = Math.max(1, tasks);
-      List<Map.Entry<String, Long>> byCount = new ArrayList<>(d.calls().entrySet());
-      byCount.sort(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder())
-          .thenComparing(Map.Entry.comparingByKey()));
-      Map<String, Double> perTask = new LinkedHashMap<>();
-      for (Map.Entry<String, Long> e : byCount) {
-        perTask.put(e.getKey(), e.getValue() / n);
-      }
-      List<Map.Entry<String, Long>> byMicros = new ArrayList<>(d.micros().entrySet());
-      byMicros.sort(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder())
-          .thenComparing(Map.Entry.comparingByKey()));
-      Map<String, Double> microsPerTask = new LinkedHashMap<>();
-      for (Map.Entry<String, Long> e : byMicros) {
-        microsPerTask.put(e.getKey(), e.getValue() / n);
-      }
+      Map<String, Double> perTask = perTaskLargestFirst(d.calls(), n);
+      Map<String, Double> microsPerTask = perTaskLargestFirst(d.micros(), n);
       double clientSeconds = (clientAfter - clientBefore) / 1e9;
       return new Cost(d.cpuSeconds() * 1e6 / n, clientSeconds * 1e6 / n, d.totalCalls() / n, perTask, microsPerTask,
           d.cpuSeconds() / wallSeconds, clientSeconds / wallSeconds);
     }
+  }
+
+  /** Each count divided by {@code tasks}, largest first (ties by name). */
+  static Map<String, Double> perTaskLargestFirst(Map<String, Long> counts, double tasks) {
+    List<Map.Entry<String, Long>> sorted = new ArrayList<>(counts.entrySet());
+    sorted.sort(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder())
+        .thenComparing(Map.Entry.comparingByKey()));
+    Map<String, Double> perTask = new LinkedHashMap<>();
+    for (Map.Entry<String, Long> e : sorted) {
+      perTask.put(e.getKey(), e.getValue() / tasks);
+    }
+    return perTask;
   }
 
   /** CPU nanoseconds used so far by this JVM and the given other processes. */

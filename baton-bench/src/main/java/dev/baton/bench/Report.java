@@ -230,39 +230,34 @@ final class Report {
     t.print(out, "  ");
   }
 
-  /** The commands behind "REDIS CMDS/TASK", most frequent first (calls inside scripts included). */
+  /**
+   * The commands behind "REDIS CMDS/TASK", most frequent first (calls inside scripts included), then
+   * Redis's time per task by command.
+   */
   private static void commandBreakdown(PrintWriter out, List<Map<String, Object>> cases) {
+    breakdown(out, cases, "commandsPerTask",
+        "Redis commands per task (INFO commandstats; calls made inside Lua scripts included):", 0.005, 2);
+    breakdown(out, cases, "redisMicrosPerTaskByCommand",
+        "Redis us per task by command (INFO commandstats usec; a script call's (evalsha) include the commands it ran):",
+        0.05, 1);
+  }
+
+  /** One line per case listing the map {@code key} (name and value), under {@code title}. */
+  private static void breakdown(PrintWriter out, List<Map<String, Object>> cases, String key, String title,
+      double smallest, int digits) {
     boolean any = false;
     for (Map<String, Object> c : cases) {
-      if (!(c.get("commandsPerTask") instanceof Map<?, ?> byName) || byName.isEmpty()) {
+      if (!(c.get(key) instanceof Map<?, ?> byName) || byName.isEmpty()) {
         continue;
       }
       if (!any) {
-        out.println("  Redis commands per task (INFO commandstats; calls made inside Lua scripts included):");
+        out.println("  " + title);
         any = true;
       }
       StringBuilder line = new StringBuilder();
       for (Map.Entry<?, ?> e : byName.entrySet()) {
-        if (e.getValue() instanceof Number n && n.doubleValue() >= 0.005) {
-          line.append(line.isEmpty() ? "" : ", ").append(e.getKey()).append(' ').append(fixed(n, 2));
-        }
-      }
-      out.println("    " + c.get("case") + ": " + line);
-    }
-    any = false;
-    for (Map<String, Object> c : cases) {
-      if (!(c.get("redisMicrosPerTaskByCommand") instanceof Map<?, ?> byName) || byName.isEmpty()) {
-        continue;
-      }
-      if (!any) {
-        out.println("  Redis us per task by command (INFO commandstats usec; a script call's (evalsha) include the"
-            + " commands it ran):");
-        any = true;
-      }
-      StringBuilder line = new StringBuilder();
-      for (Map.Entry<?, ?> e : byName.entrySet()) {
-        if (e.getValue() instanceof Number n && n.doubleValue() >= 0.05) {
-          line.append(line.isEmpty() ? "" : ", ").append(e.getKey()).append(' ').append(fixed(n, 1));
+        if (e.getValue() instanceof Number n && n.doubleValue() >= smallest) {
+          line.append(line.isEmpty() ? "" : ", ").append(e.getKey()).append(' ').append(fixed(n, digits));
         }
       }
       out.println("    " + c.get("case") + ": " + line);
