@@ -21,7 +21,7 @@ Returns one element per entry:
                (1-based positions 1..19; st is 'running', own this consumer; the payload is p
                followed by p2, p3, ... as long as they are present, see enqueue.lua). By position
                rather than as field/value pairs because building a second list costs Redis CPU on
-               the hot path; RECORD_FIELDS in TaskStarter mirrors this order.
+               the hot path; WireFormat.STARTED_FIELDS mirrors this order.
   {0, reason}             skipped and acknowledged (finished, cancelled, stale entry)
   {-1, reason}            dead-lettered here (record missing or malformed, attempts exhausted)
 
