@@ -7,16 +7,13 @@ import dev.baton.internal.broker.RedisBroker;
 import dev.baton.internal.broker.Script;
 import dev.baton.internal.server.Recoverer;
 import dev.baton.testing.RedisExtension;
-import io.lettuce.core.Consumer;
+import dev.baton.testing.ScriptDriver;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.StreamMessage;
-import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -134,26 +131,9 @@ class CompleteBatchIT {
     assertThat(raw.hget(k.task("other", "x"), "st")).isEqualTo("queued");
   }
 
-  /** Reads and starts up to {@code n} entries as {@code consumer}; returns id -> {eid, dlv}. */
   private static Map<String, String[]> startAs(RedisBroker broker, RedisCommands<String, String> raw, String consumer,
       int n) {
-    Keys k = broker.keys();
-    List<StreamMessage<String, String>> entries = raw.xreadgroup(Consumer.from(Keys.GROUP, consumer),
-        XReadArgs.Builder.count(n), XReadArgs.StreamOffset.lastConsumed(k.stream(Q)));
-    List<String> keys = new ArrayList<>(List.of(k.stream(Q), k.dead(Q), k.stats(Q)));
-    List<String> args = new ArrayList<>(List.of(Keys.GROUP, consumer, k.finishedChannel(Q)));
-    for (StreamMessage<String, String> e : entries) {
-      keys.add(k.task(Q, e.getBody().get("t")));
-      args.add(e.getId());
-      args.add(e.getBody().get("t"));
-    }
-    broker.runSync(Script.START, keys.toArray(String[]::new), args.toArray(String[]::new));
-    Map<String, String[]> held = new LinkedHashMap<>();
-    for (StreamMessage<String, String> e : entries) {
-      String id = e.getBody().get("t");
-      held.put(id, new String[] {e.getId(), raw.hget(k.task(Q, id), "dlv")});
-    }
-    return held;
+    return ScriptDriver.startAs(broker, raw, Q, consumer, n);
   }
 
   private static List<Object> complete(RedisBroker broker, Keys k, List<String> ids, Map<String, String[]> held) {

@@ -8,6 +8,7 @@ import dev.baton.internal.broker.Script;
 import dev.baton.internal.server.Promoter;
 import dev.baton.internal.server.Recoverer;
 import dev.baton.testing.RedisExtension;
+import dev.baton.testing.ScriptDriver;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XClaimArgs;
@@ -15,7 +16,6 @@ import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -48,24 +48,8 @@ class RecoveryScriptsIT {
     raw = redis.raw();
   }
 
-  /** Reads and starts up to {@code n} entries as consumer {@code consumer}; returns id -> {eid, dlv}. */
   private Map<String, String[]> startAs(String consumer, int n) {
-    List<StreamMessage<String, String>> entries = raw.xreadgroup(Consumer.from(Keys.GROUP, consumer),
-        XReadArgs.Builder.count(n), XReadArgs.StreamOffset.lastConsumed(k.stream(Q)));
-    List<String> keys = new ArrayList<>(List.of(k.stream(Q), k.dead(Q), k.stats(Q)));
-    List<String> args = new ArrayList<>(List.of(Keys.GROUP, consumer, k.finishedChannel(Q)));
-    for (StreamMessage<String, String> e : entries) {
-      keys.add(k.task(Q, e.getBody().get("t")));
-      args.add(e.getId());
-      args.add(e.getBody().get("t"));
-    }
-    broker.runSync(Script.START, keys.toArray(String[]::new), args.toArray(String[]::new));
-    Map<String, String[]> held = new HashMap<>();
-    for (StreamMessage<String, String> e : entries) {
-      String id = e.getBody().get("t");
-      held.put(id, new String[] {e.getId(), raw.hget(k.task(Q, id), "dlv")});
-    }
-    return held;
+    return ScriptDriver.startAs(broker, raw, Q, consumer, n);
   }
 
   private void recover(int maxDeliveries) {
