@@ -1,6 +1,12 @@
 package dev.baton;
 
+import dev.baton.resilience.ConcurrencyLimit;
+import dev.baton.resilience.ConcurrencyLimiter;
+import dev.baton.resilience.RateLimit;
+import dev.baton.resilience.RateLimiter;
 import dev.baton.internal.broker.RedisBroker;
+import dev.baton.internal.limits.RedisConcurrencyLimiter;
+import dev.baton.internal.limits.RedisRateLimiter;
 import dev.baton.internal.client.ResultWaiter;
 import java.time.InstantSource;
 import java.util.Objects;
@@ -60,7 +66,7 @@ public final class BatonClient implements AutoCloseable {
    * @throws IllegalArgumentException when the name is invalid
    */
   public RateLimiter rateLimiter(String name, RateLimit limit) {
-    return new RateLimiter(broker, name, limit, clock, null);
+    return new RedisRateLimiter(broker, name, limit, clock, null);
   }
 
   /**
@@ -70,7 +76,7 @@ public final class BatonClient implements AutoCloseable {
    * @throws IllegalArgumentException when the name is invalid
    */
   public ConcurrencyLimiter concurrencyLimiter(String name, ConcurrencyLimit limit) {
-    return new ConcurrencyLimiter(broker, name, limit, clock, null);
+    return new RedisConcurrencyLimiter(broker, name, limit, clock, null);
   }
 
   public BatonConfig config() {

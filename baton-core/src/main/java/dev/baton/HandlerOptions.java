@@ -1,5 +1,6 @@
 package dev.baton;
 
+import dev.baton.resilience.DependencyConfig;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;

@@ -1,7 +1,15 @@
 package dev.baton;
 
+import dev.baton.resilience.BreakerInfo;
+import dev.baton.resilience.BreakerState;
+import dev.baton.resilience.BreakerTransition;
+import dev.baton.resilience.ConcurrencyLimiter;
+import dev.baton.resilience.LimitUsage;
+import dev.baton.resilience.RateLimiter;
 import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
+import dev.baton.internal.limits.RedisConcurrencyLimiter;
+import dev.baton.internal.limits.RedisRateLimiter;
 import dev.baton.internal.broker.Script;
 import dev.baton.internal.codec.WireFormat;
 import java.util.ArrayList;
@@ -226,17 +234,17 @@ public final class Inspector {
       String budget = conf.get("rate.budget");
       String interval = conf.get("rate.interval-ms");
       if (budget != null && interval != null) {
-        List<String> keys = broker.zrange(k.rateKeys(name), RateLimiter.MAX_USAGE_KEYS);
+        List<String> keys = broker.zrange(k.rateKeys(name), RedisRateLimiter.MAX_USAGE_KEYS);
         if (!keys.isEmpty()) {
-          out.addAll(RateLimiter.usageOf(broker, name, Long.parseLong(budget),
+          out.addAll(RedisRateLimiter.usageOf(broker, name, Long.parseLong(budget),
               java.time.Duration.ofMillis(Long.parseLong(interval)), keys, ""));
         }
       }
       String permits = conf.get("permits.max");
       if (permits != null) {
-        List<String> keys = broker.zrange(k.permitKeys(name), RateLimiter.MAX_USAGE_KEYS);
+        List<String> keys = broker.zrange(k.permitKeys(name), RedisRateLimiter.MAX_USAGE_KEYS);
         if (!keys.isEmpty()) {
-          out.addAll(ConcurrencyLimiter.usageOf(broker, name, Long.parseLong(permits), keys, ""));
+          out.addAll(RedisConcurrencyLimiter.usageOf(broker, name, Long.parseLong(permits), keys, ""));
         }
       }
     }

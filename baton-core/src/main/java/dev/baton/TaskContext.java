@@ -1,5 +1,6 @@
 package dev.baton;
 
+import dev.baton.resilience.Dependency;
 import java.time.Instant;
 import java.util.Map;
 

@@ -1,5 +1,8 @@
 package dev.baton;
 
+import dev.baton.resilience.DependencyUnavailableException;
+import dev.baton.resilience.RateLimitedException;
+
 /**
  * Runs one task of an agent type. Called on a virtual thread; may block.
  *

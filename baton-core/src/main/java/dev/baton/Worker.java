@@ -1,5 +1,6 @@
 package dev.baton;
 
+import dev.baton.resilience.DependencyConfig;
 import dev.baton.internal.breaker.Breakers;
 import dev.baton.internal.server.Completer;
 import dev.baton.internal.server.DatasetWatch;

@@ -17,7 +17,7 @@
  * }</pre>
  *
  * <p>A dependency that handlers call (an LLM, a search API) can be protected by a circuit breaker
- * shared by every worker: {@link dev.baton.DependencyConfig}, {@link dev.baton.BreakerConfig}, {@link
+ * shared by every worker: {@link dev.baton.resilience.DependencyConfig}, {@link dev.baton.resilience.BreakerConfig}, {@link
  * dev.baton.TaskContext#dependency(String)}.
  *
  * <p>Fleet-wide limits on a dependency, shared through Redis by every process: {@link
@@ -27,3 +27,6 @@
  * <p>Everything under {@code dev.baton.internal} is implementation with no compatibility promise.
  */
 package dev.baton;
+
+import dev.baton.resilience.BreakerConfig;
+import dev.baton.resilience.DependencyConfig;

@@ -1,5 +1,10 @@
 package dev.baton;
 
+import dev.baton.resilience.BreakerConfig;
+import dev.baton.resilience.BreakerState;
+import dev.baton.resilience.Dependency;
+import dev.baton.resilience.DependencyConfig;
+import dev.baton.resilience.DependencyUnavailableException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;

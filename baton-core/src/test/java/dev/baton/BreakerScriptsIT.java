@@ -1,5 +1,6 @@
 package dev.baton;
 
+import dev.baton.resilience.BreakerState;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.internal.broker.Keys;

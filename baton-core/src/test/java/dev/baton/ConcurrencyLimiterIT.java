@@ -1,5 +1,10 @@
 package dev.baton;
 
+import dev.baton.resilience.ConcurrencyLimit;
+import dev.baton.resilience.ConcurrencyLimiter;
+import dev.baton.internal.limits.RedisConcurrencyLimiter;
+import dev.baton.resilience.LimitUsage;
+import dev.baton.resilience.PermitLostException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -35,7 +40,7 @@ class ConcurrencyLimiterIT {
   @BeforeEach
   void setUp() {
     broker = redis.closeAfter(new RedisBroker(redis.config().build()));
-    limiter = new ConcurrencyLimiter(broker, NAME, LIMIT, InstantSource.system(), now::get);
+    limiter = new RedisConcurrencyLimiter(broker, NAME, LIMIT, InstantSource.system(), now::get);
     raw = redis.raw();
     k = broker.keys();
   }
@@ -160,7 +165,7 @@ class ConcurrencyLimiterIT {
     limiter.acquire();
     limiter.acquire();
     ConcurrencyLimiter.Permit refused = limiter.acquire();
-    ConcurrencyLimiter other = new ConcurrencyLimiter(broker, "other", LIMIT, InstantSource.system(), now::get);
+    ConcurrencyLimiter other = new RedisConcurrencyLimiter(broker, "other", LIMIT, InstantSource.system(), now::get);
     ConcurrencyLimiter.Permit foreign = other.acquire();
 
     assertThatThrownBy(() -> limiter.release(refused)).isInstanceOf(IllegalArgumentException.class);

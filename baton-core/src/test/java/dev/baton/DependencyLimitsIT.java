@@ -1,5 +1,9 @@
 package dev.baton;
 
+import dev.baton.resilience.ConcurrencyLimit;
+import dev.baton.resilience.DependencyConfig;
+import dev.baton.resilience.RateLimit;
+import dev.baton.resilience.RateLimiter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

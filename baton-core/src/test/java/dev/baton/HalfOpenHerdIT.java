@@ -1,5 +1,8 @@
 package dev.baton;
 
+import dev.baton.resilience.BreakerConfig;
+import dev.baton.resilience.DependencyConfig;
+import dev.baton.resilience.DependencyUnavailableException;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.internal.breaker.DependencyHandle;

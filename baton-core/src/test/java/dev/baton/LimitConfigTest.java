@@ -1,5 +1,8 @@
 package dev.baton;
 
+import dev.baton.internal.limits.LimitNames;
+import dev.baton.resilience.ConcurrencyLimit;
+import dev.baton.resilience.RateLimit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,7 @@
 package dev.baton;
 
+import dev.baton.resilience.ConcurrencyLimit;
+import dev.baton.resilience.ConcurrencyLimiter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -1,5 +1,11 @@
 package dev.baton;
 
+import dev.baton.resilience.BreakerConfig;
+import dev.baton.resilience.BreakerInfo;
+import dev.baton.resilience.BreakerState;
+import dev.baton.resilience.DependencyConfig;
+import dev.baton.resilience.DependencyUnavailableException;
+import dev.baton.resilience.RateLimitedException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

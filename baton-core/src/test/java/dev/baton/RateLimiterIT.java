@@ -1,5 +1,12 @@
 package dev.baton;
 
+import dev.baton.resilience.ConcurrencyLimit;
+import dev.baton.resilience.ConcurrencyLimiter;
+import dev.baton.resilience.EstimateTooLargeException;
+import dev.baton.resilience.LimitUsage;
+import dev.baton.resilience.RateLimit;
+import dev.baton.resilience.RateLimiter;
+import dev.baton.internal.limits.RedisRateLimiter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -38,7 +45,7 @@ class RateLimiterIT {
   @BeforeEach
   void setUp() {
     broker = redis.closeAfter(new RedisBroker(redis.config().build()));
-    limiter = new RateLimiter(broker, NAME, LIMIT, InstantSource.system(), now::get);
+    limiter = new RedisRateLimiter(broker, NAME, LIMIT, InstantSource.system(), now::get);
     raw = redis.raw();
     k = broker.keys();
   }

@@ -3,7 +3,7 @@ package dev.baton.bench;
 import dev.baton.BatonClient;
 import dev.baton.BatonConfig;
 import dev.baton.TaskRequest;
-import dev.baton.internal.broker.Keys;
+import dev.baton.testing.KeyNames;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -63,8 +63,8 @@ final class BenchContext implements AutoCloseable {
     return second;
   }
 
-  static Keys keys(String prefix) {
-    return new Keys(prefix);
+  static KeyNames keys(String prefix) {
+    return new KeyNames(prefix);
   }
 
   /** A JSON object of exactly {@link Settings#PAYLOAD_BYTES} bytes, different per {@code n}. */

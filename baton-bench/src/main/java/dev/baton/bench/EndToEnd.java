@@ -4,7 +4,7 @@ import dev.baton.BatonClient;
 import dev.baton.HandlerOptions;
 import dev.baton.TaskRequest;
 import dev.baton.Worker;
-import dev.baton.internal.broker.Keys;
+import dev.baton.testing.KeyNames;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +37,7 @@ final class EndToEnd implements Scenario {
   static Row measure(BenchContext ctx, String scenario, String label, List<String> agentTypes, int concurrency,
       int processes, long tasks) throws Exception {
     String prefix = ctx.freshPrefix();
-    Keys keys = BenchContext.keys(prefix);
+    KeyNames keys = BenchContext.keys(prefix);
     List<String> channels = agentTypes.stream().map(keys::finishedChannel).toList();
     WorkerProcess second = processes > 1 ? ctx.secondWorker() : null;
     try (BatonClient client = ctx.client(prefix); Completions done = new Completions(ctx.redis, channels, null)) {

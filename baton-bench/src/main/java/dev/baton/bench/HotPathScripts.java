@@ -48,7 +48,7 @@ final class HotPathScripts implements Scenario {
   public void run(BenchContext ctx) throws Exception {
     int n = ctx.settings.e2eTasks();
     String prefix = ctx.freshPrefix();
-    Keys k = BenchContext.keys(prefix);
+    Keys k = new Keys(prefix);
     try (BatonClient client = ctx.client(prefix);
         RedisBroker broker = new RedisBroker(BatonConfig.builder().redisUri(ctx.redisUri).keyPrefix(prefix).build())) {
       client.dispatcher().enqueue(TaskRequest.builder(AGENT_TYPE).payloadJson(BenchContext.payload(-1)).build());

@@ -2,7 +2,7 @@ package dev.baton.bench;
 
 import dev.baton.BatonClient;
 import dev.baton.TaskRequest;
-import dev.baton.internal.broker.Keys;
+import dev.baton.testing.KeyNames;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.output.IntegerOutput;
 import io.lettuce.core.protocol.CommandArgs;
@@ -26,7 +26,7 @@ final class MemoryPerTask implements Scenario {
   public void run(BenchContext ctx) throws Exception {
     int n = ctx.settings.memoryTasks();
     String prefix = ctx.freshPrefix();
-    Keys keys = BenchContext.keys(prefix);
+    KeyNames keys = BenchContext.keys(prefix);
     try (BatonClient client = ctx.client(prefix)) {
       client.dispatcher().enqueue(request(-1));
       Thread.sleep(200);

@@ -8,7 +8,7 @@ import dev.baton.RetryPolicy;
 import dev.baton.TaskContext;
 import dev.baton.Worker;
 import dev.baton.chaos.HistoryEvent.Outcome;
-import dev.baton.internal.broker.Keys;
+import dev.baton.testing.KeyNames;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -38,11 +38,11 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class ChaosWorker {
   private final String consumer;
-  private final Keys keys;
+  private final KeyNames keys;
   private final HistoryWriter history;
   private final StatefulRedisConnection<String, String> probe;
 
-  private ChaosWorker(String consumer, Keys keys, HistoryWriter history, StatefulRedisConnection<String, String> probe) {
+  private ChaosWorker(String consumer, KeyNames keys, HistoryWriter history, StatefulRedisConnection<String, String> probe) {
     this.consumer = consumer;
     this.keys = keys;
     this.history = history;
@@ -71,7 +71,7 @@ public final class ChaosWorker {
         RedisURI probeUri = RedisURI.create(a.get("redis"));
         probeUri.setTimeout(Duration.ofSeconds(1));
         probeClient = RedisClient.create(probeUri);
-        ChaosWorker self = new ChaosWorker(consumer, new Keys(a.get("prefix")), history, probeClient.connect());
+        ChaosWorker self = new ChaosWorker(consumer, new KeyNames(a.get("prefix")), history, probeClient.connect());
         Worker w = Worker.builder(baton)
             .consumerName(consumer)
             .handle(queue, options, self::handle)

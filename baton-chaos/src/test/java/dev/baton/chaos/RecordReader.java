@@ -1,6 +1,6 @@
 package dev.baton.chaos;
 
-import dev.baton.internal.broker.Keys;
+import dev.baton.testing.KeyNames;
 import io.lettuce.core.LettuceFutures;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
@@ -25,7 +25,7 @@ final class RecordReader {
   private RecordReader() {}
 
   static Map<String, TaskRecord> read(String uri, String prefix, String queue, Set<String> ids) {
-    Keys k = new Keys(prefix);
+    KeyNames k = new KeyNames(prefix);
     RedisURI u = RedisURI.create(uri);
     u.setTimeout(Duration.ofSeconds(30));
     RedisClient rc = RedisClient.create(u);
@@ -56,7 +56,7 @@ final class RecordReader {
   }
 
   private static TaskRecord toRecord(String id, Map<String, String> f, StatefulRedisConnection<String, String> conn,
-      Keys k, String queue) {
+      KeyNames k, String queue) {
     String st = f.getOrDefault("st", "?");
     boolean terminal = st.equals("succeeded") || st.equals("dead") || st.equals("cancelled");
     boolean reachable = false;

@@ -1,8 +1,8 @@
 package dev.baton.cli;
 
 import dev.baton.BatonClient;
-import dev.baton.BreakerInfo;
-import dev.baton.LimitUsage;
+import dev.baton.resilience.BreakerInfo;
+import dev.baton.resilience.LimitUsage;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -38,8 +38,8 @@ final class StatsCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     List<QueueStats> stats;
-    List<dev.baton.BreakerInfo> breakers;
-    List<dev.baton.LimitUsage> limits;
+    List<dev.baton.resilience.BreakerInfo> breakers;
+    List<dev.baton.resilience.LimitUsage> limits;
     try (BatonClient client = globals.connect()) {
       stats = client.inspector().stats();
       breakers = client.inspector().breakers();

@@ -209,11 +209,11 @@ class InspectCommandsIT {
   void breakersShowsAnOpenBreakerAndTheTasksParkedOnIt() throws Exception {
     BatonClient client = redis.client();
     redis.closeAfter(Worker.builder(client)
-        .dependency(dev.baton.DependencyConfig.of("llm:gpt-4o", dev.baton.BreakerConfig.builder().countWindow(2)
+        .dependency(dev.baton.resilience.DependencyConfig.of("llm:gpt-4o", dev.baton.resilience.BreakerConfig.builder().countWindow(2)
             .minimumCalls(2).waitInOpen(Duration.ofMinutes(5)).build()))
         .handle("chat", HandlerOptions.withConcurrency(2).dependencies("llm:gpt-4o"),
             ctx -> ctx.dependency("llm:gpt-4o").call(() -> {
-              throw new dev.baton.DependencyUnavailableException("llm:gpt-4o", "529 overloaded");
+              throw new dev.baton.resilience.DependencyUnavailableException("llm:gpt-4o", "529 overloaded");
             }))
         .build()
         .start());
@@ -235,7 +235,7 @@ class InspectCommandsIT {
     assertThat(json.get(0).get("openRemainingMs").asLong()).isPositive();
 
     // a token budget a quarter used by tenant-a
-    assertThat(client.rateLimiter("llm:gpt-4o/units", dev.baton.RateLimit.unitsPerMinute(1000))
+    assertThat(client.rateLimiter("llm:gpt-4o/units", dev.baton.resilience.RateLimit.unitsPerMinute(1000))
         .reserve("tenant-a", 250).granted()).isTrue();
     Cli.Result withLimits = cli.run("breakers");
     assertThat(withLimits.lines()).contains("LIMIT             KEY       KIND  USED   MAX  FILL%",

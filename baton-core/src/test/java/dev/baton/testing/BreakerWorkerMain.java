@@ -2,9 +2,9 @@ package dev.baton.testing;
 
 import dev.baton.BatonClient;
 import dev.baton.BatonConfig;
-import dev.baton.BreakerConfig;
-import dev.baton.DependencyConfig;
-import dev.baton.DependencyUnavailableException;
+import dev.baton.resilience.BreakerConfig;
+import dev.baton.resilience.DependencyConfig;
+import dev.baton.resilience.DependencyUnavailableException;
 import dev.baton.HandlerOptions;
 import dev.baton.TaskContext;
 import dev.baton.Worker;

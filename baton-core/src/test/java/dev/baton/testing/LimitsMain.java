@@ -2,10 +2,10 @@ package dev.baton.testing;
 
 import dev.baton.BatonClient;
 import dev.baton.BatonConfig;
-import dev.baton.ConcurrencyLimit;
-import dev.baton.ConcurrencyLimiter;
-import dev.baton.RateLimit;
-import dev.baton.RateLimiter;
+import dev.baton.resilience.ConcurrencyLimit;
+import dev.baton.resilience.ConcurrencyLimiter;
+import dev.baton.resilience.RateLimit;
+import dev.baton.resilience.RateLimiter;
 import dev.baton.RedisUnavailableException;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;

@@ -1,9 +1,9 @@
 package dev.baton.cli.demo;
 
 import dev.baton.BatonClient;
-import dev.baton.BreakerConfig;
-import dev.baton.DependencyConfig;
-import dev.baton.DependencyUnavailableException;
+import dev.baton.resilience.BreakerConfig;
+import dev.baton.resilience.DependencyConfig;
+import dev.baton.resilience.DependencyUnavailableException;
 import dev.baton.Dispatcher;
 import dev.baton.HandlerOptions;
 import dev.baton.NonRetryableException;

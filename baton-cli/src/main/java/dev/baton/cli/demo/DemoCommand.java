@@ -2,10 +2,10 @@ package dev.baton.cli.demo;
 
 import ch.qos.logback.classic.Level;
 import dev.baton.BatonClient;
-import dev.baton.BreakerConfig;
-import dev.baton.BreakerInfo;
-import dev.baton.BreakerState;
-import dev.baton.BreakerTransition;
+import dev.baton.resilience.BreakerConfig;
+import dev.baton.resilience.BreakerInfo;
+import dev.baton.resilience.BreakerState;
+import dev.baton.resilience.BreakerTransition;
 import dev.baton.BatonConfig;
 import dev.baton.BatonException;
 import dev.baton.Inspector;

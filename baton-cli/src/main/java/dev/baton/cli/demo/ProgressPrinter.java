@@ -1,6 +1,6 @@
 package dev.baton.cli.demo;
 
-import dev.baton.BreakerTransition;
+import dev.baton.resilience.BreakerTransition;
 import dev.baton.Inspector;
 import dev.baton.TaskError;
 import dev.baton.TaskInfo;

@@ -1,9 +1,9 @@
 package dev.baton.internal.breaker;
 
 import dev.baton.BatonClient;
-import dev.baton.BreakerState;
-import dev.baton.Dependency;
-import dev.baton.DependencyConfig;
+import dev.baton.resilience.BreakerState;
+import dev.baton.resilience.Dependency;
+import dev.baton.resilience.DependencyConfig;
 import dev.baton.internal.broker.RedisBroker;
 import java.time.InstantSource;
 import java.util.Collection;

@@ -1,9 +1,9 @@
 package dev.baton.internal.breaker;
 
-import dev.baton.BreakerState;
-import dev.baton.Dependency;
-import dev.baton.DependencyUnavailableException;
-import dev.baton.RateLimitedException;
+import dev.baton.resilience.BreakerState;
+import dev.baton.resilience.Dependency;
+import dev.baton.resilience.DependencyUnavailableException;
+import dev.baton.resilience.RateLimitedException;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicLong;
 

@@ -1,12 +1,12 @@
 package dev.baton.internal.breaker;
 
 import dev.baton.BatonClient;
-import dev.baton.ConcurrencyLimiter;
-import dev.baton.DependencyConfig;
-import dev.baton.EstimateTooLargeException;
+import dev.baton.resilience.ConcurrencyLimiter;
+import dev.baton.resilience.DependencyConfig;
+import dev.baton.resilience.EstimateTooLargeException;
 import dev.baton.NonRetryableException;
-import dev.baton.RateLimitedException;
-import dev.baton.RateLimiter;
+import dev.baton.resilience.RateLimitedException;
+import dev.baton.resilience.RateLimiter;
 import dev.baton.RedisUnavailableException;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;

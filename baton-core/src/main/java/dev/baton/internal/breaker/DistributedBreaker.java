@@ -1,8 +1,8 @@
 package dev.baton.internal.breaker;
 
-import dev.baton.BreakerConfig;
-import dev.baton.BreakerState;
-import dev.baton.DependencyConfig;
+import dev.baton.resilience.BreakerConfig;
+import dev.baton.resilience.BreakerState;
+import dev.baton.resilience.DependencyConfig;
 import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
 import dev.baton.internal.broker.Script;

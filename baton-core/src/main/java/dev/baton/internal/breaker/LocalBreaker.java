@@ -1,8 +1,8 @@
 package dev.baton.internal.breaker;
 
-import dev.baton.BreakerConfig;
-import dev.baton.BreakerConfig.WindowType;
-import dev.baton.BreakerState;
+import dev.baton.resilience.BreakerConfig;
+import dev.baton.resilience.BreakerConfig.WindowType;
+import dev.baton.resilience.BreakerState;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.concurrent.locks.ReentrantLock;

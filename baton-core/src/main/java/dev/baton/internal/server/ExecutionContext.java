@@ -1,6 +1,6 @@
 package dev.baton.internal.server;
 
-import dev.baton.Dependency;
+import dev.baton.resilience.Dependency;
 import dev.baton.JsonCodec;
 import dev.baton.internal.breaker.Breakers;
 import dev.baton.NonRetryableException;

@@ -1,8 +1,8 @@
 package dev.baton.internal.server;
 
-import dev.baton.DependencyUnavailableException;
+import dev.baton.resilience.DependencyUnavailableException;
 import dev.baton.NonRetryableException;
-import dev.baton.RateLimitedException;
+import dev.baton.resilience.RateLimitedException;
 import dev.baton.RetryPolicy;
 import dev.baton.TaskError;
 import dev.baton.internal.broker.Keys;

@@ -1,7 +1,7 @@
 package dev.baton.internal.server;
 
-import dev.baton.BreakerState;
-import dev.baton.DependencyUnavailableException;
+import dev.baton.resilience.BreakerState;
+import dev.baton.resilience.DependencyUnavailableException;
 import dev.baton.HandlerOptions;
 import dev.baton.TaskHandler;
 import dev.baton.internal.breaker.DistributedBreaker;

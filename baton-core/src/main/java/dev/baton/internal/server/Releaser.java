@@ -1,6 +1,6 @@
 package dev.baton.internal.server;
 
-import dev.baton.BreakerState;
+import dev.baton.resilience.BreakerState;
 import dev.baton.internal.breaker.Breakers;
 import dev.baton.internal.breaker.DistributedBreaker;
 import dev.baton.internal.broker.Keys;

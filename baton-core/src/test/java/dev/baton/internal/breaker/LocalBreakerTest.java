@@ -3,8 +3,8 @@ package dev.baton.internal.breaker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.baton.BreakerConfig;
-import dev.baton.BreakerState;
+import dev.baton.resilience.BreakerConfig;
+import dev.baton.resilience.BreakerState;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;

@@ -1,4 +1,4 @@
-package dev.baton;
+package dev.baton.internal.limits;
 
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -7,9 +7,9 @@ import java.util.regex.Pattern;
  * Checks limit names and keys, which become part of Redis key names: bounded length, and no braces,
  * so no name or key can move a key out of its limit's hash tag or into another limit's.
  */
-final class LimitNames {
+public final class LimitNames {
   /** The key of the calls that give none. */
-  static final String DEFAULT_KEY = "default";
+  public static final String DEFAULT_KEY = "default";
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:/@-]{1,100}");
   // printable ASCII without space, '{' (0x7b) and '}' (0x7d)
@@ -17,7 +17,7 @@ final class LimitNames {
 
   private LimitNames() {}
 
-  static String name(String name) {
+  public static String name(String name) {
     Objects.requireNonNull(name, "name");
     if (!NAME.matcher(name).matches()) {
       throw new IllegalArgumentException("limit name must be 1-100 of [A-Za-z0-9._:/@-], got '" + name + "'");
@@ -25,7 +25,7 @@ final class LimitNames {
     return name;
   }
 
-  static String key(String key) {
+  public static String key(String key) {
     Objects.requireNonNull(key, "key");
     if (!KEY.matcher(key).matches()) {
       throw new IllegalArgumentException(

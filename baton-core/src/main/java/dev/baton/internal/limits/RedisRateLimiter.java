@@ -1,5 +1,11 @@
-package dev.baton;
+package dev.baton.internal.limits;
 
+import dev.baton.BatonException;
+import dev.baton.RedisUnavailableException;
+import dev.baton.resilience.EstimateTooLargeException;
+import dev.baton.resilience.LimitUsage;
+import dev.baton.resilience.RateLimit;
+import dev.baton.resilience.RateLimiter;
 import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
 import dev.baton.internal.broker.Script;
@@ -15,28 +21,11 @@ import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/**
- * A fleet-wide sliding-window rate limit: every process holding a limiter of the same name (and
- * key prefix) shares one budget per key. Get one from {@link BatonClient#rateLimiter}. Thread-safe.
- *
- * <p>A call {@linkplain #reserve reserves} its estimated units before it starts; a refused
- * reservation says when to try again. After the call, {@linkplain #reconcile reconcile} the units
- * really used: the difference is refunded or charged in the window of the reservation. Time is the
- * Redis server's clock, never the caller's.
- *
- * <p>Bound: the units granted in any window of the interval never exceed the budget, except by
- * reconciliation charges (actual above the estimate) of calls that were in flight when the window
- * filled up; once over, further reservations wait. Estimates that are upper bounds (e.g. prompt
- * tokens + {@code max_tokens}) therefore keep every window within the budget. See
- * docs/resilience.md.
- *
- * <p>Every operation throws {@link RedisUnavailableException} when Redis cannot be reached or does
- * not answer within the command timeout; it never waits for room by itself.
- */
-public final class RateLimiter {
-  private static final Logger log = LoggerFactory.getLogger(RateLimiter.class);
+/** The Redis implementation of {@link RateLimiter}: one script per operation, Redis time. */
+public final class RedisRateLimiter implements RateLimiter {
+  private static final Logger log = LoggerFactory.getLogger(RedisRateLimiter.class);
   /** Most keys one {@link #usage()} call reports. */
-  static final int MAX_USAGE_KEYS = 1000;
+  public static final int MAX_USAGE_KEYS = 1000;
 
   private final RedisBroker broker;
   private final String name;
@@ -45,34 +34,10 @@ public final class RateLimiter {
   private final LongSupplier testNowMillis;
   private volatile boolean registered;
 
-  /**
-   * A reservation: granted, or refused with the time after which it could fit.
-   *
-   * @param limit the limit's name
-   * @param key the key it was made under
-   * @param id unique id of this reservation; names its entry in the window
-   * @param units the units reserved (the estimate)
-   * @param granted whether the units were reserved
-   * @param at Redis time of the decision; for a granted reservation, the instant its units count from
-   * @param retryAfter {@link Duration#ZERO} when granted; otherwise how long until enough earlier
-   *     units leave the window for this reservation to fit (assuming no refunds or charges meanwhile)
-   * @param windowUnits units in the window after this decision (including these units when granted)
-   */
-  public record Reservation(
-      String limit, String key, String id, long units, boolean granted, Instant at, Duration retryAfter,
-      long windowUnits) {}
 
-  /**
-   * The outcome of {@link #reconcile}.
-   *
-   * @param applied false if the reservation had already left the window (its units no longer
-   *     count against anyone) or was reconciled before; nothing was changed then
-   * @param difference units charged (positive) or refunded (negative); 0 when not applied
-   * @param at Redis time of the reconciliation
-   */
-  public record Reconciliation(boolean applied, long difference, Instant at) {}
 
-  RateLimiter(RedisBroker broker, String name, RateLimit limit, InstantSource clock, LongSupplier testNowMillis) {
+  public RedisRateLimiter(
+      RedisBroker broker, String name, RateLimit limit, InstantSource clock, LongSupplier testNowMillis) {
     this.broker = broker;
     this.name = LimitNames.name(name);
     this.limit = Objects.requireNonNull(limit, "limit");
@@ -81,6 +46,7 @@ public final class RateLimiter {
     register();
   }
 
+  @Override
   public String name() {
     return name;
   }
@@ -171,7 +137,7 @@ public final class RateLimiter {
     return keys.isEmpty() ? List.of() : usageOf(broker, name, limit.budget(), limit.interval(), keys, now());
   }
 
-  static List<LimitUsage> usageOf(
+  public static List<LimitUsage> usageOf(
       RedisBroker broker, String name, long budget, Duration interval, List<String> keys, String now) {
     Keys k = broker.keys();
     List<String> keyNames = new ArrayList<>();

@@ -1,4 +1,8 @@
-package dev.baton;
+package dev.baton.resilience;
+
+import dev.baton.NonRetryableException;
+import dev.baton.TaskContext;
+
 
 /**
  * A handle on one dependency for the current attempt, from {@link TaskContext#dependency(String)}.

@@ -1,5 +1,6 @@
-package dev.baton;
+package dev.baton.resilience;
 
+import dev.baton.Inspector;
 import java.time.Instant;
 
 /**

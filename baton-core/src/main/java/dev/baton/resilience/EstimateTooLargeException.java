@@ -1,4 +1,7 @@
-package dev.baton;
+package dev.baton.resilience;
+
+import dev.baton.BatonException;
+
 
 /**
  * A reservation asked for more units than a rate limit's whole budget: it could never be granted,

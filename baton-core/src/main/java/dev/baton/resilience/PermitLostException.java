@@ -1,4 +1,7 @@
-package dev.baton;
+package dev.baton.resilience;
+
+import dev.baton.BatonException;
+
 
 /**
  * A permit could not be renewed because it is no longer held: it was released, or its lease ran out

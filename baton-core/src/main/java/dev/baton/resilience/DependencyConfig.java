@@ -1,5 +1,9 @@
-package dev.baton;
+package dev.baton.resilience;
 
+import dev.baton.BatonClient;
+import dev.baton.HandlerOptions;
+import dev.baton.TaskContext;
+import dev.baton.Worker;
 import java.util.Objects;
 import java.util.regex.Pattern;
 

@@ -1,4 +1,5 @@
-package dev.baton;
+package dev.baton.resilience;
+
 
 /**
  * A dependency cannot serve the call: its circuit breaker is open (the call was not made), or the

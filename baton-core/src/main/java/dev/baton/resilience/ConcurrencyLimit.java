@@ -1,5 +1,6 @@
-package dev.baton;
+package dev.baton.resilience;
 
+import dev.baton.BatonClient;
 import java.time.Duration;
 import java.util.Objects;
 

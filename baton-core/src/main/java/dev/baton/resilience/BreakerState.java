@@ -1,4 +1,4 @@
-package dev.baton;
+package dev.baton.resilience;
 
 import java.util.Locale;
 

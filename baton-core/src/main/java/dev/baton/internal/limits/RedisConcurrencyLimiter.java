@@ -1,5 +1,11 @@
-package dev.baton;
+package dev.baton.internal.limits;
 
+import dev.baton.BatonException;
+import dev.baton.RedisUnavailableException;
+import dev.baton.resilience.ConcurrencyLimit;
+import dev.baton.resilience.ConcurrencyLimiter;
+import dev.baton.resilience.LimitUsage;
+import dev.baton.resilience.PermitLostException;
 import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
 import dev.baton.internal.broker.Script;
@@ -15,28 +21,9 @@ import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/**
- * A fleet-wide concurrency limit: at most {@link ConcurrencyLimit#permits()} calls at once per key,
- * across every process holding a limiter of the same name. Get one from {@link
- * BatonClient#concurrencyLimiter}. Thread-safe.
- *
- * <p>Permits are leased on the Redis clock. A holder that runs longer than the lease must {@link
- * #renew} its permit (a heartbeat, e.g. every third of the lease); a holder that dies ({@code kill
- * -9}) or stops renewing loses its permit when the lease runs out, and the next {@link #acquire}
- * takes it back. Renewal and release are fenced by the permit's token: a permit that was released
- * or ran out cannot be renewed or released again, so it never frees another caller's slot.
- *
- * <pre>{@code
- * ConcurrencyLimiter.Permit p = limiter.acquire("tenant-42");
- * if (!p.granted()) { throw new RetryLater(p.retryAfter()); }
- * try { callTheService(); } finally { limiter.release(p); }
- * }</pre>
- *
- * <p>Every operation throws {@link RedisUnavailableException} when Redis cannot be reached or does
- * not answer within the command timeout; {@link #acquire} never waits for a permit by itself.
- */
-public final class ConcurrencyLimiter {
-  private static final Logger log = LoggerFactory.getLogger(ConcurrencyLimiter.class);
+/** The Redis implementation of {@link ConcurrencyLimiter}: one script per operation, Redis time. */
+public final class RedisConcurrencyLimiter implements ConcurrencyLimiter {
+  private static final Logger log = LoggerFactory.getLogger(RedisConcurrencyLimiter.class);
 
   private final RedisBroker broker;
   private final String name;
@@ -45,23 +32,8 @@ public final class ConcurrencyLimiter {
   private final LongSupplier testNowMillis;
   private volatile boolean registered;
 
-  /**
-   * The answer to {@link #acquire}: a leased permit, or a refusal.
-   *
-   * @param limit the limit's name
-   * @param key the key it was asked under
-   * @param token the permit's fencing token
-   * @param granted whether a permit is held
-   * @param expiresAt when granted, when the lease runs out unless renewed (Redis time); when
-   *     refused, the Redis time of the refusal
-   * @param retryAfter {@link Duration#ZERO} when granted; otherwise the sooner of the earliest lease
-   *     expiry and {@link ConcurrencyLimit#retryInterval()}
-   * @param inUse permits in use after this decision, this one included when granted
-   */
-  public record Permit(
-      String limit, String key, String token, boolean granted, Instant expiresAt, Duration retryAfter, long inUse) {}
 
-  ConcurrencyLimiter(
+  public RedisConcurrencyLimiter(
       RedisBroker broker, String name, ConcurrencyLimit limit, InstantSource clock, LongSupplier testNowMillis) {
     this.broker = broker;
     this.name = LimitNames.name(name);
@@ -71,6 +43,7 @@ public final class ConcurrencyLimiter {
     register();
   }
 
+  @Override
   public String name() {
     return name;
   }
@@ -149,11 +122,11 @@ public final class ConcurrencyLimiter {
 
   /** Permits in use under every key with a lease not yet run out (at most 1,000 keys). */
   public List<LimitUsage> usage() {
-    List<String> keys = broker.zrange(broker.keys().permitKeys(name), RateLimiter.MAX_USAGE_KEYS);
+    List<String> keys = broker.zrange(broker.keys().permitKeys(name), RedisRateLimiter.MAX_USAGE_KEYS);
     return keys.isEmpty() ? List.of() : usageOf(broker, name, limit.permits(), keys, now());
   }
 
-  static List<LimitUsage> usageOf(RedisBroker broker, String name, long permits, List<String> keys, String now) {
+  public static List<LimitUsage> usageOf(RedisBroker broker, String name, long permits, List<String> keys, String now) {
     Keys k = broker.keys();
     String[] keyNames = keys.stream().map(key -> k.permits(name, key)).toArray(String[]::new);
     List<Long> r = broker.runSync(Script.PERMIT_USAGE, keyNames, now);
