@@ -1,4 +1,4 @@
-package dev.baton.bench.jmh;
+package dev.baton.internal.jmh;
 
 /** Deterministic JSON payloads of an exact size, shaped like an agent's task: a few fields and a list. */
 final class Payloads {

@@ -1,4 +1,4 @@
-package dev.baton.bench.jmh;
+package dev.baton.internal.jmh;
 
 import dev.baton.RetryPolicy;
 import java.time.Duration;

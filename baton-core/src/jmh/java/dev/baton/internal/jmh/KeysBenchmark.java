@@ -1,4 +1,4 @@
-package dev.baton.bench.jmh;
+package dev.baton.internal.jmh;
 
 import dev.baton.internal.broker.Keys;
 import java.util.concurrent.TimeUnit;
