@@ -1,0 +1,29 @@
+package dev.baton;
+
+import dev.baton.resilience.BreakerTransition;
+import dev.baton.resilience.LimitRefusal;
+
+/**
+ * Hears what happens to tasks, breakers and limits in this process: the seam that metrics, tracing
+ * and logging plug into. Register listeners with {@link BatonConfig.Builder#listener}; a client and
+ * every worker built on it report to them. With none registered, nothing is built or called.
+ *
+ * <p>Each call comes after the step was written to Redis (an event is never reported for a write
+ * that was refused, e.g. by the fence of a worker that no longer holds the task), on the Baton
+ * thread that made the step: a handler's virtual thread, the completer, a background loop or the
+ * caller of the dispatcher. Listeners must be thread-safe, fast and non-blocking; an exception
+ * thrown by a listener is logged and swallowed, never failing the step.
+ *
+ * <p>Events are local: each process reports what it did. For the fleet-wide view read Redis
+ * through {@link Inspector}.
+ */
+public interface LifecycleListener {
+  /** A task changed state; see {@link TaskEvent.Kind} for which fields each kind carries. */
+  default void onTaskEvent(TaskEvent event) {}
+
+  /** A dependency's circuit breaker changed state, and this process made the transition. */
+  default void onBreakerTransition(BreakerTransition transition) {}
+
+  /** A limit refused a call of a handler in this process; its task is parked for the retry-after. */
+  default void onLimitRefused(LimitRefusal refusal) {}
+}
