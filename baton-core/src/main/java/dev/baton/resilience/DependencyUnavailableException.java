@@ -1,5 +1,6 @@
 package dev.baton.resilience;
 
+import dev.baton.BatonException;
 
 /**
  * A dependency cannot serve the call: its circuit breaker is open (the call was not made), or the
@@ -7,7 +8,7 @@ package dev.baton.resilience;
  * the breaker (not when the breaker refused it), and the task is parked until the dependency is
  * back, without consuming an attempt.
  */
-public class DependencyUnavailableException extends RuntimeException {
+public class DependencyUnavailableException extends BatonException {
   private static final long serialVersionUID = 1L;
 
   private final String dependency;

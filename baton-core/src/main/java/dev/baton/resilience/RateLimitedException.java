@@ -1,5 +1,6 @@
 package dev.baton.resilience;
 
+import dev.baton.BatonException;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -8,7 +9,7 @@ import java.util.Objects;
  * {@code Retry-After}. The task is parked for {@link #retryAfter()} without consuming an attempt;
  * the call does not count against the breaker.
  */
-public class RateLimitedException extends RuntimeException {
+public class RateLimitedException extends BatonException {
   private static final long serialVersionUID = 1L;
 
   private final String dependency;
