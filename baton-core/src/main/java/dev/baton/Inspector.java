@@ -166,11 +166,7 @@ public final class Inspector {
    * @throws BatonException when it is a tombstone of an unreadable entry, which cannot run
    */
   public boolean replay(String agentType, String id) {
-    Keys k = broker.keys();
-    List<Object> r = broker.runSync(Script.REPLAY,
-        new String[] {k.task(agentType, id), k.stream(agentType), k.dead(agentType), k.stats(agentType)},
-        Keys.GROUP, id);
-    long code = (Long) r.get(0);
+    long code = replayCode(agentType, id);
     if (code == -2) {
       throw new TaskNotFoundException(id);
     }
@@ -180,17 +176,40 @@ public final class Inspector {
     return code == 1;
   }
 
-  /** Replays every replayable dead letter of an agent type; returns how many. */
+  private long replayCode(String agentType, String id) {
+    Keys k = broker.keys();
+    List<Object> r = broker.runSync(Script.REPLAY,
+        new String[] {k.task(agentType, id), k.stream(agentType), k.dead(agentType), k.stats(agentType)},
+        Keys.GROUP, id);
+    return (Long) r.get(0);
+  }
+
+  /**
+   * Replays every dead letter of an agent type, oldest first, as {@link #replay} does one by one.
+   * Dead letters that cannot run (tombstones of unreadable entries) and ones purged or replayed by
+   * someone else meanwhile are skipped; they are not counted.
+   *
+   * @return how many were replayed
+   * @throws PartialReplayException when a failure (Redis unreachable or not answering, a refused
+   *     permission) stopped the replay part-way: it says how many were replayed before it stopped
+   *     and how many were not looked at, and its cause says why. Those replayed stay replayed;
+   *     calling again replays the rest.
+   * @throws RedisUnavailableException when Redis cannot be reached to list the dead letters
+   */
   public int replayAll(String agentType) {
+    List<String> ids = broker.deadIds(agentType, 0, Long.MAX_VALUE - 1);
     int n = 0;
-    for (String id : broker.deadIds(agentType, 0, Long.MAX_VALUE - 1)) {
+    for (int i = 0; i < ids.size(); i++) {
+      long code;
       try {
-        if (replay(agentType, id)) {
-          n++;
-        }
+        code = replayCode(agentType, ids.get(i));
       } catch (BatonException e) {
-        // purged meanwhile, or a tombstone: leave it
+        throw new PartialReplayException(agentType, n, ids.size() - i, e);
       }
+      if (code == 1) {
+        n++;
+      }
+      // -2 purged meanwhile, -3 a tombstone that cannot run, 0 no longer dead: skipped
     }
     return n;
   }
