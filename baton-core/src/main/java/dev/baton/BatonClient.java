@@ -9,7 +9,11 @@ import dev.baton.internal.limits.RedisConcurrencyLimiter;
 import dev.baton.internal.limits.RedisRateLimiter;
 import dev.baton.internal.client.ResultWaiter;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A connection to one Baton deployment (one Redis and key prefix). Thread-safe; create one per
@@ -23,6 +27,8 @@ public final class BatonClient implements AutoCloseable {
   private final ResultWaiter waiter;
   private final Dispatcher dispatcher;
   private final Inspector inspector;
+  private final Set<Worker> workers = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   private BatonClient(BatonConfig config, JsonCodec codec, InstantSource clock) {
     this.config = config;
@@ -95,8 +101,37 @@ public final class BatonClient implements AutoCloseable {
     return broker;
   }
 
+  /** Called by {@link Worker#start()}: the client stops its running workers before it closes. */
+  void register(Worker worker) {
+    workers.add(worker);
+    if (closed.get()) {
+      workers.remove(worker);
+      throw new IllegalStateException("the BatonClient of this worker is closed");
+    }
+  }
+
+  void unregister(Worker worker) {
+    workers.remove(worker);
+  }
+
+  /**
+   * Shuts down every running worker built on this client, then closes the client's connections.
+   * Each worker stops in two phases with its own shutdown grace ({@link Worker#close()}): it stops
+   * fetching, lets running tasks finish within the grace, then interrupts the rest and releases
+   * them at once to other workers. Workers are stopped first because they need the connections to
+   * write outcomes and release tasks. Blocks until that is done; a second call does nothing.
+   * Pending {@link Dispatcher#awaitResult} futures are not completed by closing.
+   */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    // the workers first, each in two phases: they write outcomes and release tasks through the
+    // broker, which must stay open until they are done
+    for (Worker w : List.copyOf(workers)) {
+      w.close();
+    }
     waiter.close();
     broker.close();
   }

@@ -25,6 +25,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleSupplier;
 import org.slf4j.Logger;
@@ -78,12 +80,17 @@ public final class Worker implements AutoCloseable {
   private final ExecutorService handlers;
   private final ScheduledExecutorService timers;
   private final Completer completer;
+  private final boolean shutdownHook;
+  private final CountDownLatch terminated = new CountDownLatch(1);
+  private final AtomicBoolean stopping = new AtomicBoolean();
   private volatile boolean started;
-  private volatile boolean stopped;
+  private volatile boolean clean = true;
+  private volatile Thread hook;
 
   private Worker(Builder b) {
     this.client = b.client;
     this.shutdownGrace = b.shutdownGrace;
+    this.shutdownHook = b.shutdownHook;
     this.handlers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("baton-task-", 0).factory());
     ScheduledThreadPoolExecutor deadlines = new ScheduledThreadPoolExecutor(1,
         r -> Thread.ofPlatform().daemon(true).name("baton-deadlines").unstarted(r));
@@ -139,7 +146,16 @@ public final class Worker implements AutoCloseable {
     if (started) {
       throw new IllegalStateException("worker already started");
     }
+    if (stopping.get()) {
+      throw new IllegalStateException("worker already shut down");
+    }
     started = true;
+    client.register(this);
+    if (shutdownHook) {
+      Thread h = Thread.ofPlatform().name("baton-shutdown-" + consumerName()).unstarted(() -> shutdown(shutdownGrace));
+      Runtime.getRuntime().addShutdownHook(h);
+      hook = h;
+    }
     datasetWatch.start();
     for (var d : breakers.all()) {
       client.broker().registerDependency(d.name());
@@ -178,10 +194,23 @@ public final class Worker implements AutoCloseable {
    * @return true when every running task finished within the grace period
    */
   public boolean shutdown(Duration grace) {
-    if (stopped) {
-      return true;
+    Objects.requireNonNull(grace, "grace");
+    if (!stopping.compareAndSet(false, true)) {
+      // another thread (the shutdown hook, BatonClient.close) is stopping it: wait for that
+      awaitTerminationUninterruptibly();
+      return clean;
     }
-    stopped = true;
+    try {
+      clean = stop(grace);
+    } finally {
+      removeShutdownHook();
+      client.unregister(this);
+      terminated.countDown();
+    }
+    return clean;
+  }
+
+  private boolean stop(Duration grace) {
     processors.forEach(Processor::stopFetching);
     recoverer.stop(Duration.ofSeconds(5));
     datasetWatchLoop.stop(Duration.ofSeconds(5));
@@ -189,16 +218,16 @@ public final class Worker implements AutoCloseable {
     releaser.stop(Duration.ofSeconds(5));
     janitor.stop(Duration.ofSeconds(5));
     long deadline = System.nanoTime() + grace.toNanos();
-    boolean clean = true;
+    boolean finished = true;
     try {
       for (Processor p : processors) {
-        clean &= p.awaitIdle(deadline);
+        finished &= p.awaitIdle(deadline);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      clean = false;
+      finished = false;
     }
-    if (!clean) {
+    if (!finished) {
       processors.forEach(Processor::abandonAndReleaseAll);
     }
     heartbeater.stop(Duration.ofSeconds(5));
@@ -213,7 +242,56 @@ public final class Worker implements AutoCloseable {
     timers.shutdownNow();
     processors.forEach(Processor::close);
     log.info("worker {} stopped", consumerName());
-    return clean;
+    return finished;
+  }
+
+  private void removeShutdownHook() {
+    Thread h = hook;
+    if (h == null || h == Thread.currentThread()) {
+      return;
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(h);
+    } catch (IllegalStateException e) {
+      // the JVM is shutting down: the hook runs and finds the worker stopped
+    }
+  }
+
+  /**
+   * Waits until the worker has been shut down, by {@link #shutdown}, {@link #close}, {@link
+   * BatonClient#close()} or the shutdown hook, and its shutdown has finished. For an application
+   * whose {@code main} only runs workers: every Baton thread is a daemon thread, so without this
+   * {@code main} would return and the JVM exit at once.
+   *
+   * @throws InterruptedException when the calling thread is interrupted while waiting
+   */
+  public void awaitTermination() throws InterruptedException {
+    terminated.await();
+  }
+
+  /**
+   * {@link #awaitTermination()} for at most {@code timeout}.
+   *
+   * @return true when the worker's shutdown finished within {@code timeout}
+   * @throws InterruptedException when the calling thread is interrupted while waiting
+   */
+  public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private void awaitTerminationUninterruptibly() {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        terminated.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** {@link #shutdown(Duration)} with the configured grace period. */
@@ -238,6 +316,7 @@ public final class Worker implements AutoCloseable {
     private Duration consumerIdleLimit = CONSUMER_IDLE_LIMIT;
     private InstantSource clock;
     private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
+    private boolean shutdownHook;
 
     private Builder(BatonClient client) {
       this.client = Objects.requireNonNull(client, "client");
@@ -347,6 +426,20 @@ public final class Worker implements AutoCloseable {
     /** Clock for attempt times and deadlines; due times and leases use the Redis server clock. */
     public Builder clock(InstantSource clock) {
       this.clock = Objects.requireNonNull(clock);
+      return this;
+    }
+
+    /**
+     * Whether {@link Worker#start()} registers a JVM shutdown hook that runs {@link
+     * Worker#shutdown(Duration)} with the {@linkplain #shutdownGrace shutdown grace} (default false).
+     * The hook runs when the JVM exits normally ({@code main} returned and only daemon threads are
+     * left, or {@link System#exit}) and on SIGTERM, SIGINT and SIGHUP, not on SIGKILL: running
+     * tasks get the grace to finish and the rest are released at once to other workers, as the
+     * CLI worker does on SIGTERM. Without it, tasks running when the JVM exits are released only
+     * when their lease runs out. A worker shut down before the JVM exits removes its hook.
+     */
+    public Builder shutdownHook(boolean enabled) {
+      this.shutdownHook = enabled;
       return this;
     }
 
