@@ -16,8 +16,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A connection to one Baton deployment (one Redis and key prefix). Thread-safe; create one per
- * process and share it. Closing it closes its connections; close workers first.
+ * A connection to one Baton deployment (one Redis and key prefix). Create one per process and
+ * share it: it hands out the {@link #dispatcher()}, the {@link #inspector()}, limit handles, and is
+ * what {@link Worker#builder(BatonClient)} builds workers on.
+ *
+ * <p>Thread-safe: every method may be called from any thread, and so may those of the dispatcher
+ * and inspector it returns.
+ *
+ * <p>{@link #close()} shuts down the workers started on it first (each in two phases, with its own
+ * shutdown grace), then closes its connections. Baton's threads are daemon threads: a client left
+ * open does not keep the JVM from exiting (see {@link Worker} on JVM exit and the shutdown hook).
  */
 public final class BatonClient implements AutoCloseable {
   private final BatonConfig config;
@@ -41,23 +49,47 @@ public final class BatonClient implements AutoCloseable {
   }
 
   /**
-   * Connects with the default JSON codec and the system clock.
+   * Connects with the default JSON codec ({@link JsonCodec#jackson()}) and the system clock.
    *
-   * @throws BatonException when Redis cannot be reached
+   * @param config where Redis is and Baton's settings
+   * @return a connected client; close it when done
+   * @throws RedisUnavailableException when Redis cannot be reached
+   * @throws RedisConfigurationException when Redis refuses the credentials (wrong or missing
+   *     password, see {@link BatonConfig#redisUri()})
    */
   public static BatonClient connect(BatonConfig config) {
     return connect(config, JsonCodec.jackson(), InstantSource.system());
   }
 
-  /** Connects with a codec for payloads and results, and a clock for ids and attempt times. */
+  /**
+   * Connects with a codec for payloads and results, and a clock for ids and attempt times (due
+   * times and leases always use the Redis server clock).
+   *
+   * @param config where Redis is and Baton's settings
+   * @param codec encodes payloads and results, and decodes them for typed access
+   * @param clock the clock for task ids (UUIDv7), attempt records and deadlines
+   * @return a connected client; close it when done
+   * @throws RedisUnavailableException when Redis cannot be reached
+   * @throws RedisConfigurationException when Redis refuses the credentials
+   */
   public static BatonClient connect(BatonConfig config, JsonCodec codec, InstantSource clock) {
     return new BatonClient(Objects.requireNonNull(config), Objects.requireNonNull(codec), Objects.requireNonNull(clock));
   }
 
+  /**
+   * The dispatcher: enqueue, cancel, await results. One per client.
+   *
+   * @return the client's dispatcher, thread-safe
+   */
   public Dispatcher dispatcher() {
     return dispatcher;
   }
 
+  /**
+   * The inspector: task and queue state, breakers, limits, dead letters. One per client.
+   *
+   * @return the client's inspector, thread-safe
+   */
   public Inspector inspector() {
     return inspector;
   }
@@ -69,6 +101,9 @@ public final class BatonClient implements AutoCloseable {
    * Records the name and settings for {@link Inspector#limitUsage()}; if Redis is unreachable, that
    * is retried on the handle's next call instead of failing here.
    *
+   * @param name the limit's name
+   * @param limit the budget per interval
+   * @return a thread-safe handle that uses this client's connections
    * @throws IllegalArgumentException when the name is invalid
    */
   public RateLimiter rateLimiter(String name, RateLimit limit) {
@@ -79,16 +114,30 @@ public final class BatonClient implements AutoCloseable {
    * A handle on the fleet-wide concurrency limit {@code name}; see {@link #rateLimiter} for names.
    * A rate limit and a concurrency limit may share a name (one dependency, two limits).
    *
+   * @param name the limit's name
+   * @param limit the permits and their lease
+   * @return a thread-safe handle that uses this client's connections
    * @throws IllegalArgumentException when the name is invalid
    */
   public ConcurrencyLimiter concurrencyLimiter(String name, ConcurrencyLimit limit) {
     return new RedisConcurrencyLimiter(broker, name, limit, clock, null);
   }
 
+  /**
+   * The settings this client was connected with.
+   *
+   * @return the configuration
+   */
   public BatonConfig config() {
     return config;
   }
 
+  /**
+   * The codec for payloads and results.
+   *
+   * @return the codec given to {@link #connect(BatonConfig, JsonCodec, InstantSource)}, or the
+   *     default JSON codec
+   */
   public JsonCodec codec() {
     return codec;
   }

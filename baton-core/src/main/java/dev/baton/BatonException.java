@@ -19,11 +19,18 @@ package dev.baton;
 public class BatonException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /**
+   * An exception with a message and no cause.
+   *
+   * @param message what failed
+   */
   public BatonException(String message) {
     super(message);
   }
 
   /**
+   * An exception with a message and a cause.
+   *
    * @param message what failed
    * @param cause the underlying exception, or null
    */
@@ -32,7 +39,7 @@ public class BatonException extends RuntimeException {
   }
 
   /**
-   * For subclasses thrown routinely (e.g. a breaker's refusal) that skip the stack trace.
+   * An exception with control over suppression and the stack trace, for subclasses thrown routinely (e.g. a breaker's refusal) that skip the stack trace.
    *
    * @param message what failed
    * @param cause the underlying exception, or null

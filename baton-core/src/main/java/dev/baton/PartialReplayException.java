@@ -12,11 +12,16 @@ package dev.baton;
 public final class PartialReplayException extends BatonException {
   private static final long serialVersionUID = 1L;
 
+  /** The agent type whose dead letters were being replayed. */
   private final String agentType;
+  /** Dead letters replayed before the failure. */
   private final int replayed;
+  /** Dead letters not replayed. */
   private final int notAttempted;
 
   /**
+   * An exception for a replay of {@code agentType}'s dead letters stopped by {@code cause}.
+   *
    * @param agentType the agent type whose dead letters were being replayed
    * @param replayed dead letters replayed before the failure
    * @param notAttempted dead letters not replayed, counting the one whose replay failed
@@ -30,17 +35,29 @@ public final class PartialReplayException extends BatonException {
     this.notAttempted = notAttempted;
   }
 
-  /** The agent type whose dead letters were being replayed. */
+  /**
+   * The agent type whose dead letters were being replayed.
+   *
+   * @return the agent type
+   */
   public String agentType() {
     return agentType;
   }
 
-  /** Dead letters replayed before the replay stopped. */
+  /**
+   * Dead letters replayed before the replay stopped.
+   *
+   * @return how many were replayed
+   */
   public int replayed() {
     return replayed;
   }
 
-  /** Dead letters left as they were, counting the one whose replay failed (its outcome is unknown). */
+  /**
+   * Dead letters left as they were, counting the one whose replay failed (its outcome is unknown).
+   *
+   * @return how many were not replayed
+   */
   public int notAttempted() {
     return notAttempted;
   }

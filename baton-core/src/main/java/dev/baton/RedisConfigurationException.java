@@ -16,14 +16,17 @@ package dev.baton;
  *
  * <p>Unlike {@link RedisUnavailableException}, Redis is reachable; fix the Redis URI (user and
  * password: {@code redis://user:password@host:port}) or the user's ACL. The message names the Redis
- * error and never contains the password.
+ * error and never contains the password. Immutable.
  */
 public final class RedisConfigurationException extends BatonException {
   private static final long serialVersionUID = 1L;
 
+  /** The Redis error code. */
   private final String redisError;
 
   /**
+   * An exception for a refusal Redis answered with {@code redisError}.
+   *
    * @param redisError the Redis error code: {@code WRONGPASS}, {@code NOAUTH} or {@code NOPERM}
    * @param message what was refused and what to check
    * @param cause the Redis client's exception
@@ -33,7 +36,11 @@ public final class RedisConfigurationException extends BatonException {
     this.redisError = redisError;
   }
 
-  /** The Redis error code that refused Baton: {@code WRONGPASS}, {@code NOAUTH} or {@code NOPERM}. */
+  /**
+   * The Redis error code that refused Baton.
+   *
+   * @return {@code WRONGPASS}, {@code NOAUTH} or {@code NOPERM}
+   */
   public String redisError() {
     return redisError;
   }

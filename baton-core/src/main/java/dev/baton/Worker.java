@@ -51,15 +51,44 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #shutdown(Duration)} stops fetching, lets running tasks finish within the grace period,
  * then interrupts the rest without recording an outcome and releases them at once to other
- * workers: never lost, never marked done.
+ * workers: never lost, never marked done. {@link #close()} does the same with the configured grace,
+ * and so does {@link BatonClient#close()} for every worker started on that client, before it closes
+ * its connections.
+ *
+ * <p><b>Threads and JVM exit.</b> Every thread a worker starts is a daemon thread (handlers run on
+ * virtual threads, which are always daemons), so a running worker does not keep the JVM alive: when
+ * {@code main} returns and no other non-daemon thread is left, or on {@link System#exit}, the JVM
+ * ends without stopping the worker, and the tasks it was running are released only when their lease
+ * runs out ({@link HandlerOptions#DEFAULT_LEASE}), when another worker's recoverer takes them over.
+ * To release them at once: close the worker (or its client) before {@code main} returns, or build it
+ * with {@link Builder#shutdownHook(boolean) shutdownHook(true)}, which also covers SIGTERM and
+ * SIGINT. An application whose {@code main} only runs workers blocks on {@link
+ * #awaitTermination()}:
+ *
+ * <pre>{@code
+ * Worker worker = Worker.builder(baton).shutdownHook(true).handle("summarizer", handler).build().start();
+ * worker.awaitTermination(); // returns once SIGTERM (or another thread) has shut the worker down
+ * }</pre>
+ *
+ * <p>Daemon threads are kept on purpose: a library thread that kept the JVM alive would turn a
+ * forgotten {@code close()} into a process that never exits.
+ *
+ * <p><b>Thread-safety.</b> A worker is thread-safe: {@link #shutdown}, {@link #close}, {@link
+ * #inFlight} and the other methods may be called from any thread; concurrent shutdowns run once, and
+ * every caller returns when it is done. {@link #start()} may be called once. Its {@link Builder} is
+ * not thread-safe: use it from one thread.
  */
 public final class Worker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
+  /** How long running tasks may take to finish when the worker stops: 30 s. */
   public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
+  /** Longest pause between two looks at the delayed set for due tasks: 200 ms. */
   public static final Duration DEFAULT_PROMOTE_INTERVAL = Duration.ofMillis(200);
+  /** Pause between two looks for tasks whose lease ran out: 1 s. */
   public static final Duration DEFAULT_RECOVER_INTERVAL = Duration.ofSeconds(1);
-  /** How often parked tasks are looked at, and how long each release wave lasts before doubling. */
+  /** How often parked tasks are looked at for release: 200 ms (not configurable). */
   public static final Duration DEFAULT_RELEASE_INTERVAL = Duration.ofMillis(200);
+  /** How long each wave of released parked tasks lasts before the next, twice as large: 1 s. */
   public static final Duration DEFAULT_RELEASE_WAVE = Duration.ofSeconds(1);
   /** Consumers idle this long with no pending entry are deleted from their group (default). */
   public static final Duration CONSUMER_IDLE_LIMIT = Duration.ofHours(1);
@@ -128,20 +157,45 @@ public final class Worker implements AutoCloseable {
     this.datasetWatchLoop = new LoopRunner("baton-dataset-watch", datasetWatch::runOnce);
   }
 
+  /**
+   * A builder for a worker whose connections, codec and clock come from {@code client}.
+   *
+   * @param client the client the worker uses; closing it shuts the worker down first
+   * @return a new builder
+   */
   public static Builder builder(BatonClient client) {
     return new Builder(client);
   }
 
-  /** This worker's consumer name in every group it joins. */
+  /**
+   * This worker's consumer name in every group it joins.
+   *
+   * @return the consumer name ({@link Builder#consumerName})
+   */
   public String consumerName() {
     return runtime.consumerName();
   }
 
+  /**
+   * The agent types this worker serves.
+   *
+   * @return the agent types, in the order they were registered
+   */
   public List<String> agentTypes() {
     return processors.stream().map(Processor::agentType).toList();
   }
 
-  /** Starts fetching. Creates each agent type's stream and group if missing. */
+  /**
+   * Starts fetching. Creates each agent type's stream and group if missing, and registers the
+   * shutdown hook if {@link Builder#shutdownHook(boolean) asked for}. If starting fails, the worker
+   * is shut down (with no grace: nothing ran yet) before the exception is thrown.
+   *
+   * @return this worker
+   * @throws IllegalStateException when the worker was started or shut down before, or its client
+   *     is closed
+   * @throws RedisUnavailableException when Redis cannot be reached
+   * @throws RedisConfigurationException when Redis refuses the credentials or a command
+   */
   public Worker start() {
     if (started) {
       throw new IllegalStateException("worker already started");
@@ -151,6 +205,17 @@ public final class Worker implements AutoCloseable {
     }
     started = true;
     client.register(this);
+    try {
+      startComponents();
+    } catch (RuntimeException e) {
+      shutdown(Duration.ZERO);
+      throw e;
+    }
+    log.info("worker {} serving {}", consumerName(), agentTypes());
+    return this;
+  }
+
+  private void startComponents() {
     if (shutdownHook) {
       Thread h = Thread.ofPlatform().name("baton-shutdown-" + consumerName()).unstarted(() -> shutdown(shutdownGrace));
       Runtime.getRuntime().addShutdownHook(h);
@@ -171,16 +236,23 @@ public final class Worker implements AutoCloseable {
     promoter.start();
     releaser.start();
     janitor.start();
-    log.info("worker {} serving {}", consumerName(), agentTypes());
-    return this;
   }
 
-  /** How many times this worker saw Redis lose Baton's data (the epoch marker changed). */
+  /**
+   * How many times this worker saw Redis lose Baton's data (the epoch marker changed or vanished);
+   * each loss is also logged at ERROR.
+   *
+   * @return the number of losses seen since the worker started
+   */
   public long datasetLosses() {
     return datasetWatch.losses();
   }
 
-  /** Tasks running now. */
+  /**
+   * Tasks running now, in every agent type of this worker.
+   *
+   * @return the number of handlers running
+   */
   public int inFlight() {
     return processors.stream().mapToInt(Processor::inFlight).sum();
   }
@@ -189,8 +261,11 @@ public final class Worker implements AutoCloseable {
    * Stops the worker. Order: stop fetching (no new task starts); stop the recoverer, promoter,
    * releaser and janitor; wait up to {@code grace} for running tasks while the heartbeater keeps their leases;
    * then interrupt the rest without writing their outcome and release them at once to other
-   * workers (not counted as attempts); last, stop the heartbeater and close the readers.
+   * workers (not counted as attempts); last, stop the heartbeater and close the readers. Blocks
+   * until that is done. Safe to call more than once and from several threads: the shutdown runs
+   * once, and a caller that finds it under way waits for it and returns its result.
    *
+   * @param grace how long running tasks may take to finish; {@link Duration#ZERO} releases them at once
    * @return true when every running task finished within the grace period
    */
   public boolean shutdown(Duration grace) {
@@ -272,6 +347,7 @@ public final class Worker implements AutoCloseable {
   /**
    * {@link #awaitTermination()} for at most {@code timeout}.
    *
+   * @param timeout the longest wait
    * @return true when the worker's shutdown finished within {@code timeout}
    * @throws InterruptedException when the calling thread is interrupted while waiting
    */
@@ -294,7 +370,7 @@ public final class Worker implements AutoCloseable {
     }
   }
 
-  /** {@link #shutdown(Duration)} with the configured grace period. */
+  /** {@link #shutdown(Duration)} with the configured grace period ({@link Builder#shutdownGrace}). */
   @Override
   public void close() {
     shutdown(shutdownGrace);
@@ -302,7 +378,11 @@ public final class Worker implements AutoCloseable {
 
   private record Registration(HandlerOptions options, TaskHandler handler) {}
 
-  /** Validating builder. */
+  /**
+   * Validating builder: each setter rejects a bad value at once with an {@link
+   * IllegalArgumentException} that quotes it. Not thread-safe; use it from one thread. Get one from
+   * {@link Worker#builder(BatonClient)}.
+   */
   public static final class Builder {
     private final BatonClient client;
     private final Map<String, Registration> handlers = new LinkedHashMap<>();
@@ -323,7 +403,15 @@ public final class Worker implements AutoCloseable {
       this.clock = client.clock();
     }
 
-    /** Serves {@code agentType} with {@code handler}; each agent type once. */
+    /**
+     * Serves {@code agentType} with {@code handler}; each agent type once. At least one is required.
+     *
+     * @param agentType the agent type (queue) to serve, matching {@link TaskRequest#AGENT_TYPE}
+     * @param options concurrency, timeout, retry policy, lease and dependencies of this agent type
+     * @param handler runs each task, on a virtual thread
+     * @return this builder
+     * @throws IllegalArgumentException when the agent type is invalid or already registered
+     */
     public Builder handle(String agentType, HandlerOptions options, TaskHandler handler) {
       if (agentType == null || !TaskRequest.AGENT_TYPE.matcher(agentType).matches()) {
         throw new IllegalArgumentException("agent type must match " + TaskRequest.AGENT_TYPE.pattern()
@@ -336,13 +424,26 @@ public final class Worker implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Serves {@code agentType} with {@code handler} and {@link HandlerOptions#DEFAULT} (concurrency
+     * 10, timeout 5 min, lease 15 s, the default retry policy, no dependency).
+     *
+     * @param agentType the agent type (queue) to serve, matching {@link TaskRequest#AGENT_TYPE}
+     * @param handler runs each task, on a virtual thread
+     * @return this builder
+     * @throws IllegalArgumentException when the agent type is invalid or already registered
+     */
     public Builder handle(String agentType, TaskHandler handler) {
       return handle(agentType, HandlerOptions.DEFAULT, handler);
     }
 
     /**
      * Registers a dependency that handlers may call through {@link TaskContext#dependency(String)}
-     * and declare in {@link HandlerOptions#dependencies()}; each name once.
+     * and declare in {@link HandlerOptions#dependencies()}; each name once. None by default.
+     *
+     * @param dependency the dependency's name, breaker and limits
+     * @return this builder
+     * @throws IllegalArgumentException when a dependency of that name is already registered
      */
     public Builder dependency(DependencyConfig dependency) {
       Objects.requireNonNull(dependency, "dependency");
@@ -355,7 +456,12 @@ public final class Worker implements AutoCloseable {
 
     /**
      * How long each wave of parked tasks released after a breaker recovers lasts before the next,
-     * twice as large, starts (default 1 s). The first wave is the breaker's permitted probes.
+     * twice as large, starts (default {@link #DEFAULT_RELEASE_WAVE}, 1 s). The first wave is the
+     * breaker's permitted probes.
+     *
+     * @param interval the length of a wave, in [10 ms, 10 min]
+     * @return this builder
+     * @throws IllegalArgumentException when out of range
      */
     public Builder releaseWave(Duration interval) {
       if (interval == null || interval.toMillis() < 10 || interval.toMinutes() > 10) {
@@ -365,7 +471,15 @@ public final class Worker implements AutoCloseable {
       return this;
     }
 
-    /** Must be unique per process incarnation; the default is host-pid-random. */
+    /**
+     * This worker's consumer name in the group of every agent type it serves. Must be unique per
+     * process incarnation: two live workers with one name would take each other's tasks for their
+     * own. The default is {@code <host>-<pid>-<random>}.
+     *
+     * @param name the name, matching {@link TaskRequest#ID}
+     * @return this builder
+     * @throws IllegalArgumentException when the name is invalid
+     */
     public Builder consumerName(String name) {
       if (name == null || !TaskRequest.ID.matcher(name).matches()) {
         throw new IllegalArgumentException("consumer name must match " + TaskRequest.ID.pattern() + ", got '" + name + "'");
@@ -374,6 +488,15 @@ public final class Worker implements AutoCloseable {
       return this;
     }
 
+    /**
+     * How long running tasks may take to finish when the worker is closed (by {@link Worker#close},
+     * {@link BatonClient#close} or the shutdown hook) before they are interrupted and released
+     * (default {@link #DEFAULT_SHUTDOWN_GRACE}, 30 s).
+     *
+     * @param grace the grace period, zero or more
+     * @return this builder
+     * @throws IllegalArgumentException when negative
+     */
     public Builder shutdownGrace(Duration grace) {
       if (grace == null || grace.isNegative()) {
         throw new IllegalArgumentException("shutdown grace must be >= 0, got " + grace);
@@ -382,7 +505,14 @@ public final class Worker implements AutoCloseable {
       return this;
     }
 
-    /** Longest pause between two looks at the delayed set (default 200 ms). */
+    /**
+     * Longest pause between two looks at the delayed set for due tasks (default {@link
+     * #DEFAULT_PROMOTE_INTERVAL}, 200 ms).
+     *
+     * @param interval the pause, in [1 ms, 60 s]
+     * @return this builder
+     * @throws IllegalArgumentException when out of range
+     */
     public Builder promoteInterval(Duration interval) {
       if (interval == null || interval.toMillis() < 1 || interval.toSeconds() > 60) {
         throw new IllegalArgumentException("promote interval must be in [1ms, 60s], got " + interval);
@@ -391,7 +521,14 @@ public final class Worker implements AutoCloseable {
       return this;
     }
 
-    /** Pause between two looks for tasks whose lease ran out (default 1 s). */
+    /**
+     * Pause between two looks for tasks whose lease ran out (default {@link
+     * #DEFAULT_RECOVER_INTERVAL}, 1 s).
+     *
+     * @param interval the pause, in [1 ms, 60 s]
+     * @return this builder
+     * @throws IllegalArgumentException when out of range
+     */
     public Builder recoverInterval(Duration interval) {
       if (interval == null || interval.toMillis() < 1 || interval.toSeconds() > 60) {
         throw new IllegalArgumentException("recover interval must be in [1ms, 60s], got " + interval);
@@ -405,6 +542,10 @@ public final class Worker implements AutoCloseable {
      * worker's janitor deletes it (default 1 h). A consumer holding entries is never deleted: its
      * tasks are recovered first. Deleting a live but idle consumer is harmless: its next read
      * creates it again.
+     *
+     * @param limit the idle time, in [1 s, 30 days]
+     * @return this builder
+     * @throws IllegalArgumentException when out of range
      */
     public Builder consumerIdleLimit(Duration limit) {
       if (limit == null || limit.toMillis() < 1000 || limit.toDays() > 30) {
@@ -414,7 +555,14 @@ public final class Worker implements AutoCloseable {
       return this;
     }
 
-    /** How long a failed outcome write is retried before the entry is left pending (default 60 s). */
+    /**
+     * How long a failed outcome write is retried before the entry is left pending for a recoverer
+     * (default 60 s).
+     *
+     * @param window the retry window, zero or more
+     * @return this builder
+     * @throws IllegalArgumentException when negative
+     */
     public Builder outcomeRetryWindow(Duration window) {
       if (window == null || window.isNegative()) {
         throw new IllegalArgumentException("outcome retry window must be >= 0, got " + window);
@@ -423,7 +571,14 @@ public final class Worker implements AutoCloseable {
       return this;
     }
 
-    /** Clock for attempt times and deadlines; due times and leases use the Redis server clock. */
+    /**
+     * Clock for attempt times and deadlines (default: the client's clock, {@link
+     * java.time.InstantSource#system()} unless given to {@link BatonClient#connect(BatonConfig,
+     * JsonCodec, InstantSource)}); due times and leases use the Redis server clock.
+     *
+     * @param clock the clock
+     * @return this builder
+     */
     public Builder clock(InstantSource clock) {
       this.clock = Objects.requireNonNull(clock);
       return this;
@@ -437,18 +592,33 @@ public final class Worker implements AutoCloseable {
      * tasks get the grace to finish and the rest are released at once to other workers, as the
      * CLI worker does on SIGTERM. Without it, tasks running when the JVM exits are released only
      * when their lease runs out. A worker shut down before the JVM exits removes its hook.
+     *
+     * @param enabled whether to register the hook
+     * @return this builder
      */
     public Builder shutdownHook(boolean enabled) {
       this.shutdownHook = enabled;
       return this;
     }
 
-    /** Jitter source in [0, 1) for backoff. */
+    /**
+     * Jitter source in [0, 1) for backoff (default {@link ThreadLocalRandom}).
+     *
+     * @param random returns a number in [0, 1) on each call, from any thread
+     * @return this builder
+     */
     public Builder random(DoubleSupplier random) {
       this.random = Objects.requireNonNull(random);
       return this;
     }
 
+    /**
+     * Builds the worker; {@link Worker#start()} starts it.
+     *
+     * @return a new worker, not started
+     * @throws IllegalStateException when no handler is registered, or an agent type declares a
+     *     dependency that is not registered
+     */
     public Worker build() {
       if (handlers.isEmpty()) {
         throw new IllegalStateException("a worker needs at least one handler");
