@@ -10,9 +10,12 @@ package dev.baton;
  * <p>Not under it, on purpose: {@link IllegalArgumentException} for an invalid argument to a
  * method or builder (a programming error, documented with each method), {@link
  * IllegalStateException} for a call in the wrong state (a worker started twice, a builder without
- * handler), {@link NullPointerException} for a null argument, and {@link InterruptedException} where
- * a method declares it. A plain {@code BatonException} (no subclass) reports a Redis command that
- * failed for another reason, or a record Baton cannot read.
+ * handler), {@link NullPointerException} for a null argument; and, where a method declares them as
+ * the JDK's own waiting methods do, {@link InterruptedException} and {@link
+ * java.util.concurrent.TimeoutException} ({@link Dispatcher#awaitResult}), and {@link
+ * java.util.concurrent.CancellationException} ({@link TaskContext#throwIfCancelled()}). A plain
+ * {@code BatonException} (no subclass) reports a Redis command that failed for another reason, or
+ * a record Baton cannot read.
  *
  * <p>Instances are immutable and may be shared between threads.
  */
