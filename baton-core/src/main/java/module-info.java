@@ -3,8 +3,9 @@
  *
  * <p>Exported: {@code dev.baton} (client, dispatcher, worker, inspector, task types), {@code
  * dev.baton.resilience} (circuit breakers and fleet-wide limits per dependency) and {@code
- * dev.baton.testing} (a settable clock and manual loop control for tests and benchmarks). Everything
- * under {@code dev.baton.internal} is implementation with no compatibility promise.
+ * dev.baton.testing} (the Redis key names, for tests, benchmarks and tools that read Redis
+ * directly). Everything under {@code dev.baton.internal} is implementation with no compatibility
+ * promise.
  */
 module dev.baton.core {
   requires lettuce.core;

@@ -4,10 +4,13 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Connection and storage settings shared by every component of one {@link BatonClient}. Immutable;
- * build with {@link #builder()}.
+ * Connection and storage settings shared by every component of one {@link BatonClient}. Immutable
+ * and thread-safe; build with {@link #builder()}. Every process of one deployment (producers,
+ * workers, the CLI) should use the same key prefix, retention and payload limit.
  *
- * @param redisUri {@code redis://} or {@code rediss://} URL
+ * @param redisUri {@code redis://} or {@code rediss://} URL, with the credentials if Redis needs
+ *     them: {@code redis://:password@host:port}, or {@code redis://user:password@host:port} for an
+ *     ACL user (default {@value #DEFAULT_REDIS_URI})
  * @param keyPrefix first segment of every key (default {@value #DEFAULT_KEY_PREFIX})
  * @param maxPayloadBytes largest accepted payload in UTF-8 bytes (default 1 MiB)
  * @param retention how long finished task records are kept (default 7 days)
@@ -22,13 +25,25 @@ public record BatonConfig(
     int deadLetterCap,
     Duration commandTimeout) {
 
+  /** A Redis on this machine's default port. */
   public static final String DEFAULT_REDIS_URI = "redis://127.0.0.1:6379";
+  /** The first segment of every key Baton writes. */
   public static final String DEFAULT_KEY_PREFIX = "baton";
+  /** 1 MiB. */
   public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+  /** 7 days. */
   public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
+  /** 10,000 dead letters per agent type. */
   public static final int DEFAULT_DEAD_LETTER_CAP = 10_000;
+  /** 10 s. */
   public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(10);
 
+  /**
+   * Validates every setting.
+   *
+   * @throws IllegalArgumentException when a setting is out of range, quoting it
+   * @throws NullPointerException when a setting is null
+   */
   public BatonConfig {
     Objects.requireNonNull(redisUri, "redisUri");
     Objects.requireNonNull(keyPrefix, "keyPrefix");
@@ -54,11 +69,19 @@ public record BatonConfig(
     }
   }
 
+  /**
+   * A builder with every setting at its default.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Validating builder; every setter maps to one CLI flag or environment variable. */
+  /**
+   * Builder; {@link #build()} validates (see {@link BatonConfig}). Every setter maps to one CLI flag
+   * or environment variable. Not thread-safe.
+   */
   public static final class Builder {
     private String redisUri = DEFAULT_REDIS_URI;
     private String keyPrefix = DEFAULT_KEY_PREFIX;
@@ -69,36 +92,81 @@ public record BatonConfig(
 
     private Builder() {}
 
+    /**
+     * Where Redis is, with credentials if needed (default {@value #DEFAULT_REDIS_URI}).
+     *
+     * @param redisUri a {@code redis://} or {@code rediss://} URL
+     * @return this builder
+     */
     public Builder redisUri(String redisUri) {
       this.redisUri = redisUri;
       return this;
     }
 
+    /**
+     * The first segment of every key (default {@value #DEFAULT_KEY_PREFIX}); deployments that share
+     * one Redis use different prefixes.
+     *
+     * @param keyPrefix 1 to 64 of {@code [A-Za-z0-9._:-]}
+     * @return this builder
+     */
     public Builder keyPrefix(String keyPrefix) {
       this.keyPrefix = keyPrefix;
       return this;
     }
 
+    /**
+     * The largest payload, and result, in UTF-8 bytes (default 1 MiB).
+     *
+     * @param maxPayloadBytes in [1, 256 MiB]
+     * @return this builder
+     */
     public Builder maxPayloadBytes(int maxPayloadBytes) {
       this.maxPayloadBytes = maxPayloadBytes;
       return this;
     }
 
+    /**
+     * How long succeeded and cancelled task records are kept after they finish, and the dedup
+     * window (default 7 days).
+     *
+     * @param retention at least 1 s
+     * @return this builder
+     */
     public Builder retention(Duration retention) {
       this.retention = retention;
       return this;
     }
 
+    /**
+     * Dead letters kept per agent type; running workers purge the oldest beyond it (default 10,000).
+     *
+     * @param deadLetterCap at least 1
+     * @return this builder
+     */
     public Builder deadLetterCap(int deadLetterCap) {
       this.deadLetterCap = deadLetterCap;
       return this;
     }
 
+    /**
+     * How long one Redis command may take before it fails with {@link RedisUnavailableException}
+     * (default 10 s).
+     *
+     * @param commandTimeout at least 100 ms
+     * @return this builder
+     */
     public Builder commandTimeout(Duration commandTimeout) {
       this.commandTimeout = commandTimeout;
       return this;
     }
 
+    /**
+     * Builds and validates the configuration.
+     *
+     * @return the configuration
+     * @throws IllegalArgumentException when a setting is out of range, quoting it
+     */
     public BatonConfig build() {
       return new BatonConfig(redisUri, keyPrefix, maxPayloadBytes, retention, deadLetterCap, commandTimeout);
     }

@@ -21,7 +21,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Enqueues, cancels and awaits tasks. Thread-safe. Get it from {@link BatonClient#dispatcher()}.
+ * Enqueues, cancels and awaits tasks. Get it from {@link BatonClient#dispatcher()}.
+ *
+ * <p>Thread-safe: one instance per client, shared by every thread; calls from many threads are
+ * multiplexed on the client's connection. Methods that talk to Redis throw {@link
+ * RedisUnavailableException} when it cannot be reached or does not answer within the command
+ * timeout, and {@link RedisConfigurationException} when it refuses the credentials or a command.
  *
  * <p>Enqueue is idempotent on the task id: enqueuing an id that exists returns the existing task and
  * writes nothing, also when the Redis client re-sends the command after a reconnect. Everything one
@@ -52,6 +57,8 @@ public final class Dispatcher {
   /**
    * Enqueues one task.
    *
+   * @param request the task
+   * @return its id, whether it was created, and its state
    * @throws InvalidTaskException when the payload is not JSON or is over the size limit (nothing is written)
    * @throws BatonException when Redis fails or does not answer in time; the task may or may not exist
    */
@@ -63,6 +70,13 @@ public final class Dispatcher {
    * Enqueues many tasks, pipelined: one round trip for the batch. All requests are validated before
    * anything is written. Tasks of one agent type go to Redis in calls of up to {@value #ENQUEUE_BATCH}
    * tasks each; each task is still created atomically on its own, as if enqueued alone.
+   *
+   * @param requests the tasks, of any agent types
+   * @return one result per request, in the same order
+   * @throws InvalidTaskException when a payload is not JSON or is over the size limit (nothing is
+   *     written)
+   * @throws RedisUnavailableException when Redis fails or does not answer in time; each task may or
+   *     may not exist, and enqueuing the same ids again is safe
    */
   public List<EnqueueResult> enqueueAll(List<TaskRequest> requests) {
     List<Prepared> prepared = new ArrayList<>(requests.size());
@@ -173,6 +187,7 @@ public final class Dispatcher {
    * Cancels a task that has not started (scheduled, queued, retrying or parked): it ends {@link
    * TaskState#CANCELLED} and no worker runs it.
    *
+   * @param id the task id, looked up across all agent types
    * @return {@link TaskState#CANCELLED}, or the task's state when it could not be cancelled
    * @throws TaskNotFoundException when no such task exists
    */
@@ -180,7 +195,14 @@ public final class Dispatcher {
     return cancel(inspector.find(id), id);
   }
 
-  /** As {@link #cancel(String)}, when the agent type is known. */
+  /**
+   * As {@link #cancel(String)}, when the agent type is known (one round trip less).
+   *
+   * @param agentType the agent type whose queue holds the task
+   * @param id the task id
+   * @return {@link TaskState#CANCELLED}, or the task's state when it could not be cancelled
+   * @throws TaskNotFoundException when no such task exists
+   */
   public TaskState cancel(String agentType, String id) {
     Keys k = broker.keys();
     List<Object> reply = broker.runSync(Script.CANCEL,
@@ -196,8 +218,11 @@ public final class Dispatcher {
 
   /**
    * A future completed with the task's record once it is terminal. It listens for the terminal
-   * event (Pub/Sub) and re-reads the record about once a second in case an event was missed.
+   * event (Pub/Sub) and re-reads the record about once a second in case an event was missed. The
+   * future is not completed when the client closes.
    *
+   * @param id the task id
+   * @return a future of the task's terminal record
    * @throws TaskNotFoundException when no such task exists
    */
   public CompletableFuture<TaskInfo> result(String id) {
@@ -205,9 +230,15 @@ public final class Dispatcher {
   }
 
   /**
-   * Waits until the task is terminal (succeeded, dead or cancelled) and returns its record.
+   * Waits until the task is terminal (succeeded, dead or cancelled) and returns its record. Woken
+   * by the terminal event (Pub/Sub); each awaited record is also re-read once a second, so an event
+   * lost in a reconnect delays the answer by at most about a second.
    *
+   * @param id the task id
+   * @param timeout the longest wait
+   * @return the task's terminal record
    * @throws TimeoutException when it is not terminal within {@code timeout}
+   * @throws InterruptedException when the calling thread is interrupted while waiting
    * @throws TaskNotFoundException when no such task exists
    */
   public TaskInfo awaitResult(String id, Duration timeout) throws TimeoutException, InterruptedException {

@@ -1,7 +1,7 @@
 package dev.baton;
 
 /**
- * What enqueue did.
+ * What enqueue did. Immutable and thread-safe.
  *
  * @param id the task's id: the new task's, or the existing one's when {@code created} is false
  * @param agentType the queue

@@ -19,7 +19,13 @@ import java.util.Optional;
 
 /**
  * Reads task and queue state, and manages dead letters. The CLI and any dashboard read only through
- * this class. Thread-safe. Get it from {@link BatonClient#inspector()}.
+ * this class. Get it from {@link BatonClient#inspector()}.
+ *
+ * <p>Thread-safe: one instance per client, shared by every thread. Each call is one or a few Redis
+ * round trips and reads the state at that moment; a list built of several reads is not a snapshot.
+ * Every method throws {@link RedisUnavailableException} when Redis cannot be reached or does not
+ * answer within the command timeout, and {@link RedisConfigurationException} when it refuses the
+ * credentials or a command.
  */
 public final class Inspector {
   private final RedisBroker broker;
@@ -28,21 +34,36 @@ public final class Inspector {
     this.broker = broker;
   }
 
-  /** Agent types that ever had a task enqueued or a worker, sorted. */
+  /**
+   * Agent types that ever had a task enqueued or a worker.
+   *
+   * @return the agent types, sorted
+   */
   public List<String> agentTypes() {
     return broker.queues();
   }
 
   /**
-   * The task with this id, looked up across all agent types.
+   * The task with this id, looked up across all agent types (the first, in sorted order, that
+   * holds the id).
    *
+   * @param id the task id
+   * @return the task's record now
    * @throws TaskNotFoundException when no agent type holds it
+   * @throws BatonException when its record is malformed
    */
   public TaskInfo task(String id) {
     return task(find(id), id).orElseThrow(() -> new TaskNotFoundException(id));
   }
 
-  /** The task with this id in this agent type's queue, if it exists. */
+  /**
+   * The task with this id in this agent type's queue, if it exists.
+   *
+   * @param agentType the agent type
+   * @param id the task id
+   * @return the task's record now, or empty
+   * @throws BatonException when its record is malformed
+   */
   public Optional<TaskInfo> task(String agentType, String id) {
     Map<String, String> fields = broker.hgetall(broker.keys().task(agentType, id));
     if (fields == null || fields.isEmpty()) {
@@ -67,6 +88,12 @@ public final class Inspector {
     return holders.get(0);
   }
 
+  /**
+   * Counts of one agent type's tasks by where they are, and its counters since it was created.
+   *
+   * @param agentType the agent type
+   * @return its stats now (zeros for an agent type never used)
+   */
   public QueueStats stats(String agentType) {
     Keys k = broker.keys();
     List<Object> r = broker.runSync(Script.STATS,
@@ -89,7 +116,11 @@ public final class Inspector {
         succeeded, cancelled, enqueued, retried, (Long) r.get(4));
   }
 
-  /** Every dependency a worker registered, with its breaker's state, sorted by name. */
+  /**
+   * Every dependency a worker registered, with its breaker's state.
+   *
+   * @return the breakers, sorted by dependency name
+   */
   public List<BreakerInfo> breakers() {
     List<BreakerInfo> all = new ArrayList<>();
     List<String> queues = agentTypes();
@@ -101,6 +132,9 @@ public final class Inspector {
 
   /**
    * The latest transitions of a dependency's breaker (up to about 1,000 are kept), oldest first.
+   *
+   * @param dependency the dependency's name
+   * @return its transitions, empty when it never changed state
    */
   public List<BreakerTransition> breakerTransitions(String dependency) {
     List<BreakerTransition> out = new ArrayList<>();
@@ -116,7 +150,12 @@ public final class Inspector {
     return out;
   }
 
-  /** One dependency's breaker; a breaker never written reads as closed. */
+  /**
+   * One dependency's breaker; a breaker never written reads as closed.
+   *
+   * @param dependency the dependency's name
+   * @return its state, window figures and parked tasks now
+   */
   public BreakerInfo breaker(String dependency) {
     return breaker(dependency, agentTypes());
   }
@@ -136,7 +175,11 @@ public final class Inspector {
         (Long) r.get(7), (Long) r.get(8), parked);
   }
 
-  /** Stats of every agent type. */
+  /**
+   * Stats of every agent type, as {@link #stats(String)}.
+   *
+   * @return one entry per agent type, sorted by agent type
+   */
   public List<QueueStats> stats() {
     List<QueueStats> all = new ArrayList<>();
     for (String q : agentTypes()) {
@@ -145,7 +188,14 @@ public final class Inspector {
     return all;
   }
 
-  /** Dead letters of one agent type, oldest first. */
+  /**
+   * One page of an agent type's dead letters, oldest first.
+   *
+   * @param agentType the agent type
+   * @param offset how many of the oldest to skip
+   * @param limit the most to return
+   * @return the dead letters' records
+   */
   public List<TaskInfo> deadLetters(String agentType, int offset, int limit) {
     List<TaskInfo> out = new ArrayList<>();
     for (String id : broker.deadIds(agentType, offset, limit)) {
@@ -154,6 +204,12 @@ public final class Inspector {
     return out;
   }
 
+  /**
+   * How many dead letters an agent type holds.
+   *
+   * @param agentType the agent type
+   * @return the size of its dead-letter queue
+   */
   public long deadLetterCount(String agentType) {
     return broker.deadCount(agentType);
   }
@@ -161,16 +217,14 @@ public final class Inspector {
   /**
    * Puts a dead letter back on its queue with a fresh attempt budget; its history is kept.
    *
+   * @param agentType the agent type whose dead-letter queue holds it
+   * @param id the task id
    * @return false when the task is not dead (its state is unchanged)
    * @throws TaskNotFoundException when no such task exists
    * @throws BatonException when it is a tombstone of an unreadable entry, which cannot run
    */
   public boolean replay(String agentType, String id) {
-    Keys k = broker.keys();
-    List<Object> r = broker.runSync(Script.REPLAY,
-        new String[] {k.task(agentType, id), k.stream(agentType), k.dead(agentType), k.stats(agentType)},
-        Keys.GROUP, id);
-    long code = (Long) r.get(0);
+    long code = replayCode(agentType, id);
     if (code == -2) {
       throw new TaskNotFoundException(id);
     }
@@ -180,29 +234,64 @@ public final class Inspector {
     return code == 1;
   }
 
-  /** Replays every replayable dead letter of an agent type; returns how many. */
+  private long replayCode(String agentType, String id) {
+    Keys k = broker.keys();
+    List<Object> r = broker.runSync(Script.REPLAY,
+        new String[] {k.task(agentType, id), k.stream(agentType), k.dead(agentType), k.stats(agentType)},
+        Keys.GROUP, id);
+    return (Long) r.get(0);
+  }
+
+  /**
+   * Replays every dead letter of an agent type, oldest first, as {@link #replay} does one by one.
+   * Dead letters that cannot run (tombstones of unreadable entries) and ones purged or replayed by
+   * someone else meanwhile are skipped; they are not counted.
+   *
+   * @param agentType the agent type
+   * @return how many were replayed
+   * @throws PartialReplayException when a failure (Redis unreachable or not answering, a refused
+   *     permission) stopped the replay part-way: it says how many were replayed before it stopped
+   *     and how many were not looked at, and its cause says why. Those replayed stay replayed;
+   *     calling again replays the rest.
+   * @throws RedisUnavailableException when Redis cannot be reached to list the dead letters
+   */
   public int replayAll(String agentType) {
+    List<String> ids = broker.deadIds(agentType, 0, Long.MAX_VALUE - 1);
     int n = 0;
-    for (String id : broker.deadIds(agentType, 0, Long.MAX_VALUE - 1)) {
+    for (int i = 0; i < ids.size(); i++) {
+      long code;
       try {
-        if (replay(agentType, id)) {
-          n++;
-        }
+        code = replayCode(agentType, ids.get(i));
       } catch (BatonException e) {
-        // purged meanwhile, or a tombstone: leave it
+        throw new PartialReplayException(agentType, n, ids.size() - i, e);
       }
+      if (code == 1) {
+        n++;
+      }
+      // -2 purged meanwhile, -3 a tombstone that cannot run, 0 no longer dead: skipped
     }
     return n;
   }
 
-  /** Deletes one dead letter; false if the task is not in the dead-letter queue. */
+  /**
+   * Deletes one dead letter: its record and its place in the dead-letter queue.
+   *
+   * @param agentType the agent type whose dead-letter queue holds it
+   * @param id the task id
+   * @return false if the task is not in the dead-letter queue (nothing deleted)
+   */
   public boolean purge(String agentType, String id) {
     Keys k = broker.keys();
     long n = broker.<Long>runSync(Script.PURGE, new String[] {k.dead(agentType), k.task(agentType, id)}, id);
     return n == 1;
   }
 
-  /** Deletes every dead letter of an agent type; returns how many. */
+  /**
+   * Deletes every dead letter of an agent type, 500 per call.
+   *
+   * @param agentType the agent type
+   * @return how many were deleted
+   */
   public int purgeAll(String agentType) {
     int n = 0;
     List<String> ids;
@@ -215,7 +304,11 @@ public final class Inspector {
     return n;
   }
 
-  /** Names of the rate and concurrency limits registered by any process, sorted. */
+  /**
+   * Names of the rate and concurrency limits registered by any process.
+   *
+   * @return the names, sorted
+   */
   public List<String> limitNames() {
     return broker.limitNames();
   }
@@ -225,6 +318,8 @@ public final class Inspector {
    * within the last interval, concurrency keys with a lease not yet run out; at most 1,000 keys per
    * limit), with the budget or permit count the limit was last registered with. Rate entries first,
    * then concurrency, per limit name in sorted order.
+   *
+   * @return the usage of every limit key in use
    */
   public List<LimitUsage> limitUsage() {
     List<LimitUsage> out = new ArrayList<>();

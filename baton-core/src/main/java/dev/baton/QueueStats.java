@@ -1,7 +1,8 @@
 package dev.baton;
 
 /**
- * Counts for one agent type's queue.
+ * Counts for one agent type's queue, read at one moment ({@link Inspector#stats(String)}): stale as
+ * soon as it is read. Immutable and thread-safe.
  *
  * @param agentType the queue
  * @param queued entries waiting for a worker

@@ -4,6 +4,7 @@ import java.time.Instant;
 
 /**
  * One failed attempt, or the outcome record of a successful one ({@code errorClass} null).
+ * Immutable.
  *
  * @param attempt 1-based attempt number
  * @param worker the consumer that ran it
@@ -22,6 +23,11 @@ public record TaskError(
     String message,
     String stack) {
 
+  /**
+   * Whether this is the record of a successful attempt.
+   *
+   * @return true when {@code errorClass} is null
+   */
   public boolean succeeded() {
     return errorClass == null;
   }

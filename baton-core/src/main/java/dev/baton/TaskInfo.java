@@ -1,11 +1,14 @@
 package dev.baton;
 
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A snapshot of one task's record.
+ * A snapshot of one task's record, read at one moment: stale as soon as it is read. Immutable and
+ * thread-safe: the history list and the headers map are unmodifiable copies.
  *
  * @param id task id
  * @param agentType its queue ("" for a tombstone of an unreadable stream entry)
@@ -44,4 +47,11 @@ public record TaskInfo(
     String deadReason,
     Map<String, String> headers,
     String waitingFor,
-    String parkedReason) {}
+    String parkedReason) {
+
+  /** Makes unmodifiable copies of the history and the headers (keeping the headers' order). */
+  public TaskInfo {
+    history = history == null ? null : List.copyOf(history);
+    headers = headers == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(headers));
+  }
+}

@@ -10,8 +10,11 @@ import java.util.regex.Pattern;
 /**
  * One task to enqueue. Build with {@link #builder(String)}; the agent type is the queue.
  *
- * <p>Validation of names and options happens in the builder; the payload is checked against the
- * client's size limit and for well-formed JSON at enqueue.
+ * <p>Validation of names and options happens in the builder, which throws {@link
+ * InvalidTaskException} naming the field; the payload is checked against the client's size limit
+ * and for well-formed JSON at enqueue.
+ *
+ * <p>Immutable and thread-safe; its {@link Builder} is not thread-safe.
  */
 public final class TaskRequest {
   /** Agent types: a letter or digit, then letters, digits, '.', '_' or '-'; at most 64. */
@@ -19,9 +22,13 @@ public final class TaskRequest {
   /** Caller-supplied ids and dedup keys: 1-128 of letters, digits, '.', '_', ':', '-'. */
   public static final Pattern ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
+  /** Attempts a task gets unless {@link Builder#maxAttempts} says otherwise: 3. */
   public static final int DEFAULT_MAX_ATTEMPTS = 3;
+  /** The largest attempt budget: 1,000. */
   public static final int MAX_MAX_ATTEMPTS = 1000;
+  /** The longest delay, and the longest max wait: 365 days. */
   public static final Duration MAX_DELAY = Duration.ofDays(365);
+  /** The longest attempt timeout: 30 days. */
   public static final Duration MAX_TIMEOUT = Duration.ofDays(30);
 
   private final String agentType;
@@ -50,61 +57,124 @@ public final class TaskRequest {
     this.maxWait = b.maxWait;
   }
 
-  /** @throws InvalidTaskException when {@code agentType} does not match {@link #AGENT_TYPE} */
+  /**
+   * A builder for a task of {@code agentType}, with payload {@code {}} and every option at its
+   * default.
+   *
+   * @param agentType the agent type (queue) whose workers run the task
+   * @return a new builder
+   * @throws InvalidTaskException when {@code agentType} does not match {@link #AGENT_TYPE}
+   */
   public static Builder builder(String agentType) {
     return new Builder(agentType);
   }
 
+  /**
+   * The agent type (queue) whose workers run the task.
+   *
+   * @return the agent type
+   */
   public String agentType() {
     return agentType;
   }
 
+  /**
+   * The payload as JSON text (default {@code {}}).
+   *
+   * @return the payload
+   */
   public String payloadJson() {
     return payloadJson;
   }
 
-  /** The caller's id, or null to let the dispatcher assign a UUIDv7. */
+  /**
+   * The caller's id, or null to let the dispatcher assign a UUIDv7.
+   *
+   * @return the id, or null
+   */
   public String id() {
     return id;
   }
 
+  /**
+   * The attempt budget (default {@link #DEFAULT_MAX_ATTEMPTS}).
+   *
+   * @return attempts the task may use
+   */
   public int maxAttempts() {
     return maxAttempts;
   }
 
-  /** Null: the handler's default timeout. */
+  /**
+   * The timeout of each attempt; null means the handler's ({@link HandlerOptions#timeout()}).
+   *
+   * @return the timeout, or null
+   */
   public Duration timeout() {
     return timeout;
   }
 
-  /** Null: run now (unless {@link #runAt()} is set). */
+  /**
+   * How long after enqueue the task is due; null means now (unless {@link #runAt()} is set).
+   *
+   * @return the delay, or null
+   */
   public Duration delay() {
     return delay;
   }
 
+  /**
+   * When the task is due, compared with the Redis server clock; null unless set.
+   *
+   * @return the due time, or null
+   */
   public Instant runAt() {
     return runAt;
   }
 
+  /**
+   * The deduplication key, or null for none.
+   *
+   * @return the dedup key, or null
+   */
   public String dedupKey() {
     return dedupKey;
   }
 
+  /**
+   * Headers passed to the handler ({@link TaskContext#headers()}), e.g. {@code traceparent}.
+   *
+   * @return the headers, unmodifiable, empty by default
+   */
   public Map<String, String> headers() {
     return headers;
   }
 
-  /** Null: the handler's retry policy. */
+  /**
+   * The backoff between attempts; null means the handler's ({@link HandlerOptions#retryPolicy()}).
+   *
+   * @return the retry policy, or null
+   */
   public RetryPolicy retryPolicy() {
     return retryPolicy;
   }
 
-  /** Null: no limit on how long the task may wait (parked) for its dependencies. */
+  /**
+   * How long after enqueue the task may still wait, parked, for its dependencies; null means no
+   * limit.
+   *
+   * @return the max wait, or null
+   */
   public Duration maxWait() {
     return maxWait;
   }
 
-  /** Validating builder. Each setter may be called once. */
+  /**
+   * Validating builder: a bad value throws {@link InvalidTaskException} at once, naming the field
+   * and quoting the value. The payload and the max wait may be set once (a second set is
+   * rejected), {@code delay} and {@code runAt} exclude each other, and calling another setter again
+   * replaces its value ({@link #header} adds or replaces one header). Not thread-safe.
+   */
   public static final class Builder {
     private final String agentType;
     private String payloadJson = "{}";
@@ -127,7 +197,13 @@ public final class TaskRequest {
       this.agentType = agentType;
     }
 
-    /** JSON text; checked for well-formedness and size at enqueue. Default {@code {}}. */
+    /**
+     * The payload as JSON text; checked for well-formedness and size at enqueue. Default {@code {}}.
+     *
+     * @param json one JSON value
+     * @return this builder
+     * @throws InvalidTaskException when the payload was set before
+     */
     public Builder payloadJson(String json) {
       if (payloadSet) {
         throw new InvalidTaskException("payload", "set twice");
@@ -137,11 +213,26 @@ public final class TaskRequest {
       return this;
     }
 
-    /** Encodes {@code value} with {@code codec} as the payload. */
+    /**
+     * Encodes {@code value} with {@code codec} as the payload (default {@code {}}).
+     *
+     * @param value the payload object
+     * @param codec the codec that encodes it, usually the client's ({@link BatonClient#codec()})
+     * @return this builder
+     * @throws InvalidTaskException when the payload was set before
+     */
     public Builder payload(Object value, JsonCodec codec) {
       return payloadJson(codec.encode(value));
     }
 
+    /**
+     * The task's id (default: a UUIDv7 assigned at enqueue). Enqueue is idempotent on the id: a
+     * second enqueue with the same id writes nothing and returns the existing task.
+     *
+     * @param id the id, matching {@link #ID}
+     * @return this builder
+     * @throws InvalidTaskException when the id is invalid
+     */
     public Builder id(String id) {
       if (id == null || !ID.matcher(id).matches()) {
         throw new InvalidTaskException("id", "must match " + ID.pattern() + ", got " + quote(id));
@@ -150,6 +241,14 @@ public final class TaskRequest {
       return this;
     }
 
+    /**
+     * How many attempts the task gets before it is dead-lettered (default {@link
+     * #DEFAULT_MAX_ATTEMPTS}, 3).
+     *
+     * @param maxAttempts the budget, in [1, {@value #MAX_MAX_ATTEMPTS}]
+     * @return this builder
+     * @throws InvalidTaskException when out of range
+     */
     public Builder maxAttempts(int maxAttempts) {
       if (maxAttempts < 1 || maxAttempts > MAX_MAX_ATTEMPTS) {
         throw new InvalidTaskException("maxAttempts", "must be in [1, " + MAX_MAX_ATTEMPTS + "], got " + maxAttempts);
@@ -158,6 +257,14 @@ public final class TaskRequest {
       return this;
     }
 
+    /**
+     * The timeout of each attempt (default: the handler's, {@link HandlerOptions#DEFAULT_TIMEOUT}
+     * unless configured); an attempt that outlives it is interrupted and fails.
+     *
+     * @param timeout the timeout, in [1 ms, 30 days]
+     * @return this builder
+     * @throws InvalidTaskException when out of range
+     */
     public Builder timeout(Duration timeout) {
       if (timeout == null || timeout.toMillis() < 1 || timeout.compareTo(MAX_TIMEOUT) > 0) {
         throw new InvalidTaskException("timeout", "must be in [1ms, 30d], got " + timeout);
@@ -166,6 +273,14 @@ public final class TaskRequest {
       return this;
     }
 
+    /**
+     * Makes the task due {@code delay} after enqueue, on the Redis server clock (default: due at
+     * once). Excludes {@link #runAt}.
+     *
+     * @param delay the delay, in [0, 365 days]
+     * @return this builder
+     * @throws InvalidTaskException when out of range, or {@code runAt} is set
+     */
     public Builder delay(Duration delay) {
       if (runAt != null) {
         throw new InvalidTaskException("delay", "conflicts with runAt; set one");
@@ -177,6 +292,14 @@ public final class TaskRequest {
       return this;
     }
 
+    /**
+     * Makes the task due at {@code runAt}, compared with the Redis server clock; a past time means
+     * now (default: due at once). Excludes {@link #delay}.
+     *
+     * @param runAt the due time
+     * @return this builder
+     * @throws InvalidTaskException when {@code delay} is set
+     */
     public Builder runAt(Instant runAt) {
       if (delay != null) {
         throw new InvalidTaskException("runAt", "conflicts with delay; set one");
@@ -187,7 +310,11 @@ public final class TaskRequest {
 
     /**
      * While a task holding this key is within its dedup window (the retention period, plus any
-     * delay), enqueuing another task with the same key returns the holder instead.
+     * delay), enqueuing another task with the same key returns the holder instead. Default: none.
+     *
+     * @param dedupKey the key, matching {@link #ID}
+     * @return this builder
+     * @throws InvalidTaskException when the key is invalid
      */
     public Builder dedupKey(String dedupKey) {
       if (dedupKey == null || !ID.matcher(dedupKey).matches()) {
@@ -197,6 +324,14 @@ public final class TaskRequest {
       return this;
     }
 
+    /**
+     * Adds a header, passed to the handler ({@link TaskContext#headers()}); default: none.
+     *
+     * @param name 1 to 256 characters
+     * @param value at most 8,192 characters
+     * @return this builder
+     * @throws InvalidTaskException when the name or value is out of bounds
+     */
     public Builder header(String name, String value) {
       if (name == null || name.isEmpty() || name.length() > 256 || value == null || value.length() > 8192) {
         throw new InvalidTaskException("headers", "names are 1-256 chars, values at most 8192, got " + quote(name));
@@ -205,11 +340,25 @@ public final class TaskRequest {
       return this;
     }
 
+    /**
+     * Adds every header of {@code values}, as {@link #header} does one by one.
+     *
+     * @param values header names and values
+     * @return this builder
+     * @throws InvalidTaskException when a name or value is out of bounds
+     */
     public Builder headers(Map<String, String> values) {
       values.forEach(this::header);
       return this;
     }
 
+    /**
+     * The backoff between this task's attempts (default: the handler's, {@link
+     * HandlerOptions#retryPolicy()}).
+     *
+     * @param retryPolicy the policy
+     * @return this builder
+     */
     public Builder retryPolicy(RetryPolicy retryPolicy) {
       this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
       return this;
@@ -219,6 +368,10 @@ public final class TaskRequest {
      * The task's deadline for waiting on its dependencies, counted from enqueue: a task still
      * parked (its dependency's breaker open, or rate-limited) this long after it was enqueued is
      * dead-lettered with the reason instead of waiting on. Default: no limit.
+     *
+     * @param maxWait the limit, in [1 ms, 365 days]
+     * @return this builder
+     * @throws InvalidTaskException when out of range or set before
      */
     public Builder maxWait(Duration maxWait) {
       if (this.maxWait != null) {
@@ -231,6 +384,11 @@ public final class TaskRequest {
       return this;
     }
 
+    /**
+     * Builds the request.
+     *
+     * @return a new, immutable request
+     */
     public TaskRequest build() {
       return new TaskRequest(this);
     }

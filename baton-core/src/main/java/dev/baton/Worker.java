@@ -20,12 +20,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.DoubleSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,15 +51,44 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #shutdown(Duration)} stops fetching, lets running tasks finish within the grace period,
  * then interrupts the rest without recording an outcome and releases them at once to other
- * workers: never lost, never marked done.
+ * workers: never lost, never marked done. {@link #close()} does the same with the configured grace,
+ * and so does {@link BatonClient#close()} for every worker started on that client, before it closes
+ * its connections.
+ *
+ * <p><b>Threads and JVM exit.</b> Every thread a worker starts is a daemon thread (handlers run on
+ * virtual threads, which are always daemons), so a running worker does not keep the JVM alive: when
+ * {@code main} returns and no other non-daemon thread is left, or on {@link System#exit}, the JVM
+ * ends without stopping the worker, and the tasks it was running are released only when their lease
+ * runs out ({@link HandlerOptions#DEFAULT_LEASE}), when another worker's recoverer takes them over.
+ * To release them at once: close the worker (or its client) before {@code main} returns, or build it
+ * with {@link Builder#shutdownHook(boolean) shutdownHook(true)}, which also covers SIGTERM and
+ * SIGINT. An application whose {@code main} only runs workers blocks on {@link
+ * #awaitTermination()}:
+ *
+ * <pre>{@code
+ * Worker worker = Worker.builder(baton).shutdownHook(true).handle("summarizer", handler).build().start();
+ * worker.awaitTermination(); // returns once SIGTERM (or another thread) has shut the worker down
+ * }</pre>
+ *
+ * <p>Daemon threads are kept on purpose: a library thread that kept the JVM alive would turn a
+ * forgotten {@code close()} into a process that never exits.
+ *
+ * <p><b>Thread-safety.</b> A worker is thread-safe: {@link #shutdown}, {@link #close}, {@link
+ * #inFlight} and the other methods may be called from any thread; concurrent shutdowns run once, and
+ * every caller returns when it is done. {@link #start()} may be called once. Its {@link Builder} is
+ * not thread-safe: use it from one thread.
  */
 public final class Worker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
+  /** How long running tasks may take to finish when the worker stops: 30 s. */
   public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
+  /** Longest pause between two looks at the delayed set for due tasks: 200 ms. */
   public static final Duration DEFAULT_PROMOTE_INTERVAL = Duration.ofMillis(200);
+  /** Pause between two looks for tasks whose lease ran out: 1 s. */
   public static final Duration DEFAULT_RECOVER_INTERVAL = Duration.ofSeconds(1);
-  /** How often parked tasks are looked at, and how long each release wave lasts before doubling. */
+  /** How often parked tasks are looked at for release: 200 ms (not configurable). */
   public static final Duration DEFAULT_RELEASE_INTERVAL = Duration.ofMillis(200);
+  /** How long each wave of released parked tasks lasts before the next, twice as large: 1 s. */
   public static final Duration DEFAULT_RELEASE_WAVE = Duration.ofSeconds(1);
   /** Consumers idle this long with no pending entry are deleted from their group (default). */
   public static final Duration CONSUMER_IDLE_LIMIT = Duration.ofHours(1);
@@ -78,12 +109,17 @@ public final class Worker implements AutoCloseable {
   private final ExecutorService handlers;
   private final ScheduledExecutorService timers;
   private final Completer completer;
+  private final boolean shutdownHook;
+  private final CountDownLatch terminated = new CountDownLatch(1);
+  private final AtomicBoolean stopping = new AtomicBoolean();
   private volatile boolean started;
-  private volatile boolean stopped;
+  private volatile boolean clean = true;
+  private volatile Thread hook;
 
   private Worker(Builder b) {
     this.client = b.client;
     this.shutdownGrace = b.shutdownGrace;
+    this.shutdownHook = b.shutdownHook;
     this.handlers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("baton-task-", 0).factory());
     ScheduledThreadPoolExecutor deadlines = new ScheduledThreadPoolExecutor(1,
         r -> Thread.ofPlatform().daemon(true).name("baton-deadlines").unstarted(r));
@@ -121,25 +157,70 @@ public final class Worker implements AutoCloseable {
     this.datasetWatchLoop = new LoopRunner("baton-dataset-watch", datasetWatch::runOnce);
   }
 
+  /**
+   * A builder for a worker whose connections, codec and clock come from {@code client}.
+   *
+   * @param client the client the worker uses; closing it shuts the worker down first
+   * @return a new builder
+   */
   public static Builder builder(BatonClient client) {
     return new Builder(client);
   }
 
-  /** This worker's consumer name in every group it joins. */
+  /**
+   * This worker's consumer name in every group it joins.
+   *
+   * @return the consumer name ({@link Builder#consumerName})
+   */
   public String consumerName() {
     return runtime.consumerName();
   }
 
+  /**
+   * The agent types this worker serves.
+   *
+   * @return the agent types, in the order they were registered
+   */
   public List<String> agentTypes() {
     return processors.stream().map(Processor::agentType).toList();
   }
 
-  /** Starts fetching. Creates each agent type's stream and group if missing. */
+  /**
+   * Starts fetching. Creates each agent type's stream and group if missing, and registers the
+   * shutdown hook if {@link Builder#shutdownHook(boolean) asked for}. If starting fails, the worker
+   * is shut down (with no grace: nothing ran yet) before the exception is thrown.
+   *
+   * @return this worker
+   * @throws IllegalStateException when the worker was started or shut down before, or its client
+   *     is closed
+   * @throws RedisUnavailableException when Redis cannot be reached
+   * @throws RedisConfigurationException when Redis refuses the credentials or a command
+   */
   public Worker start() {
     if (started) {
       throw new IllegalStateException("worker already started");
     }
+    if (stopping.get()) {
+      throw new IllegalStateException("worker already shut down");
+    }
     started = true;
+    client.register(this);
+    try {
+      startComponents();
+    } catch (RuntimeException e) {
+      shutdown(Duration.ZERO);
+      throw e;
+    }
+    log.info("worker {} serving {}", consumerName(), agentTypes());
+    return this;
+  }
+
+  private void startComponents() {
+    if (shutdownHook) {
+      Thread h = Thread.ofPlatform().name("baton-shutdown-" + consumerName()).unstarted(() -> shutdown(shutdownGrace));
+      Runtime.getRuntime().addShutdownHook(h);
+      hook = h;
+    }
     datasetWatch.start();
     for (var d : breakers.all()) {
       client.broker().registerDependency(d.name());
@@ -155,16 +236,23 @@ public final class Worker implements AutoCloseable {
     promoter.start();
     releaser.start();
     janitor.start();
-    log.info("worker {} serving {}", consumerName(), agentTypes());
-    return this;
   }
 
-  /** How many times this worker saw Redis lose Baton's data (the epoch marker changed). */
+  /**
+   * How many times this worker saw Redis lose Baton's data (the epoch marker changed or vanished);
+   * each loss is also logged at ERROR.
+   *
+   * @return the number of losses seen since the worker started
+   */
   public long datasetLosses() {
     return datasetWatch.losses();
   }
 
-  /** Tasks running now. */
+  /**
+   * Tasks running now, in every agent type of this worker.
+   *
+   * @return the number of handlers running
+   */
   public int inFlight() {
     return processors.stream().mapToInt(Processor::inFlight).sum();
   }
@@ -173,15 +261,31 @@ public final class Worker implements AutoCloseable {
    * Stops the worker. Order: stop fetching (no new task starts); stop the recoverer, promoter,
    * releaser and janitor; wait up to {@code grace} for running tasks while the heartbeater keeps their leases;
    * then interrupt the rest without writing their outcome and release them at once to other
-   * workers (not counted as attempts); last, stop the heartbeater and close the readers.
+   * workers (not counted as attempts); last, stop the heartbeater and close the readers. Blocks
+   * until that is done. Safe to call more than once and from several threads: the shutdown runs
+   * once, and a caller that finds it under way waits for it and returns its result.
    *
+   * @param grace how long running tasks may take to finish; {@link Duration#ZERO} releases them at once
    * @return true when every running task finished within the grace period
    */
   public boolean shutdown(Duration grace) {
-    if (stopped) {
-      return true;
+    Objects.requireNonNull(grace, "grace");
+    if (!stopping.compareAndSet(false, true)) {
+      // another thread (the shutdown hook, BatonClient.close) is stopping it: wait for that
+      awaitTerminationUninterruptibly();
+      return clean;
     }
-    stopped = true;
+    try {
+      clean = stop(grace);
+    } finally {
+      removeShutdownHook();
+      client.unregister(this);
+      terminated.countDown();
+    }
+    return clean;
+  }
+
+  private boolean stop(Duration grace) {
     processors.forEach(Processor::stopFetching);
     recoverer.stop(Duration.ofSeconds(5));
     datasetWatchLoop.stop(Duration.ofSeconds(5));
@@ -189,16 +293,16 @@ public final class Worker implements AutoCloseable {
     releaser.stop(Duration.ofSeconds(5));
     janitor.stop(Duration.ofSeconds(5));
     long deadline = System.nanoTime() + grace.toNanos();
-    boolean clean = true;
+    boolean finished = true;
     try {
       for (Processor p : processors) {
-        clean &= p.awaitIdle(deadline);
+        finished &= p.awaitIdle(deadline);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      clean = false;
+      finished = false;
     }
-    if (!clean) {
+    if (!finished) {
       processors.forEach(Processor::abandonAndReleaseAll);
     }
     heartbeater.stop(Duration.ofSeconds(5));
@@ -213,10 +317,60 @@ public final class Worker implements AutoCloseable {
     timers.shutdownNow();
     processors.forEach(Processor::close);
     log.info("worker {} stopped", consumerName());
-    return clean;
+    return finished;
   }
 
-  /** {@link #shutdown(Duration)} with the configured grace period. */
+  private void removeShutdownHook() {
+    Thread h = hook;
+    if (h == null || h == Thread.currentThread()) {
+      return;
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(h);
+    } catch (IllegalStateException e) {
+      // the JVM is shutting down: the hook runs and finds the worker stopped
+    }
+  }
+
+  /**
+   * Waits until the worker has been shut down, by {@link #shutdown}, {@link #close}, {@link
+   * BatonClient#close()} or the shutdown hook, and its shutdown has finished. For an application
+   * whose {@code main} only runs workers: every Baton thread is a daemon thread, so without this
+   * {@code main} would return and the JVM exit at once.
+   *
+   * @throws InterruptedException when the calling thread is interrupted while waiting
+   */
+  public void awaitTermination() throws InterruptedException {
+    terminated.await();
+  }
+
+  /**
+   * {@link #awaitTermination()} for at most {@code timeout}.
+   *
+   * @param timeout the longest wait
+   * @return true when the worker's shutdown finished within {@code timeout}
+   * @throws InterruptedException when the calling thread is interrupted while waiting
+   */
+  public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private void awaitTerminationUninterruptibly() {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        terminated.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** {@link #shutdown(Duration)} with the configured grace period ({@link Builder#shutdownGrace}). */
   @Override
   public void close() {
     shutdown(shutdownGrace);
@@ -224,7 +378,11 @@ public final class Worker implements AutoCloseable {
 
   private record Registration(HandlerOptions options, TaskHandler handler) {}
 
-  /** Validating builder. */
+  /**
+   * Validating builder: each setter rejects a bad value at once with an {@link
+   * IllegalArgumentException} that quotes it. Not thread-safe; use it from one thread. Get one from
+   * {@link Worker#builder(BatonClient)}.
+   */
   public static final class Builder {
     private final BatonClient client;
     private final Map<String, Registration> handlers = new LinkedHashMap<>();
@@ -238,13 +396,22 @@ public final class Worker implements AutoCloseable {
     private Duration consumerIdleLimit = CONSUMER_IDLE_LIMIT;
     private InstantSource clock;
     private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
+    private boolean shutdownHook;
 
     private Builder(BatonClient client) {
       this.client = Objects.requireNonNull(client, "client");
       this.clock = client.clock();
     }
 
-    /** Serves {@code agentType} with {@code handler}; each agent type once. */
+    /**
+     * Serves {@code agentType} with {@code handler}; each agent type once. At least one is required.
+     *
+     * @param agentType the agent type (queue) to serve, matching {@link TaskRequest#AGENT_TYPE}
+     * @param options concurrency, timeout, retry policy, lease and dependencies of this agent type
+     * @param handler runs each task, on a virtual thread
+     * @return this builder
+     * @throws IllegalArgumentException when the agent type is invalid or already registered
+     */
     public Builder handle(String agentType, HandlerOptions options, TaskHandler handler) {
       if (agentType == null || !TaskRequest.AGENT_TYPE.matcher(agentType).matches()) {
         throw new IllegalArgumentException("agent type must match " + TaskRequest.AGENT_TYPE.pattern()
@@ -257,13 +424,26 @@ public final class Worker implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Serves {@code agentType} with {@code handler} and {@link HandlerOptions#DEFAULT} (concurrency
+     * 10, timeout 5 min, lease 15 s, the default retry policy, no dependency).
+     *
+     * @param agentType the agent type (queue) to serve, matching {@link TaskRequest#AGENT_TYPE}
+     * @param handler runs each task, on a virtual thread
+     * @return this builder
+     * @throws IllegalArgumentException when the agent type is invalid or already registered
+     */
     public Builder handle(String agentType, TaskHandler handler) {
       return handle(agentType, HandlerOptions.DEFAULT, handler);
     }
 
     /**
      * Registers a dependency that handlers may call through {@link TaskContext#dependency(String)}
-     * and declare in {@link HandlerOptions#dependencies()}; each name once.
+     * and declare in {@link HandlerOptions#dependencies()}; each name once. None by default.
+     *
+     * @param dependency the dependency's name, breaker and limits
+     * @return this builder
+     * @throws IllegalArgumentException when a dependency of that name is already registered
      */
     public Builder dependency(DependencyConfig dependency) {
       Objects.requireNonNull(dependency, "dependency");
@@ -276,7 +456,12 @@ public final class Worker implements AutoCloseable {
 
     /**
      * How long each wave of parked tasks released after a breaker recovers lasts before the next,
-     * twice as large, starts (default 1 s). The first wave is the breaker's permitted probes.
+     * twice as large, starts (default {@link #DEFAULT_RELEASE_WAVE}, 1 s). The first wave is the
+     * breaker's permitted probes.
+     *
+     * @param interval the length of a wave, in [10 ms, 10 min]
+     * @return this builder
+     * @throws IllegalArgumentException when out of range
      */
     public Builder releaseWave(Duration interval) {
       if (interval == null || interval.toMillis() < 10 || interval.toMinutes() > 10) {
@@ -286,7 +471,15 @@ public final class Worker implements AutoCloseable {
       return this;
     }
 
-    /** Must be unique per process incarnation; the default is host-pid-random. */
+    /**
+     * This worker's consumer name in the group of every agent type it serves. Must be unique per
+     * process incarnation: two live workers with one name would take each other's tasks for their
+     * own. The default is {@code <host>-<pid>-<random>}.
+     *
+     * @param name the name, matching {@link TaskRequest#ID}
+     * @return this builder
+     * @throws IllegalArgumentException when the name is invalid
+     */
     public Builder consumerName(String name) {
       if (name == null || !TaskRequest.ID.matcher(name).matches()) {
         throw new IllegalArgumentException("consumer name must match " + TaskRequest.ID.pattern() + ", got '" + name + "'");
@@ -295,6 +488,15 @@ public final class Worker implements AutoCloseable {
       return this;
     }
 
+    /**
+     * How long running tasks may take to finish when the worker is closed (by {@link Worker#close},
+     * {@link BatonClient#close} or the shutdown hook) before they are interrupted and released
+     * (default {@link #DEFAULT_SHUTDOWN_GRACE}, 30 s).
+     *
+     * @param grace the grace period, zero or more
+     * @return this builder
+     * @throws IllegalArgumentException when negative
+     */
     public Builder shutdownGrace(Duration grace) {
       if (grace == null || grace.isNegative()) {
         throw new IllegalArgumentException("shutdown grace must be >= 0, got " + grace);
@@ -303,7 +505,14 @@ public final class Worker implements AutoCloseable {
       return this;
     }
 
-    /** Longest pause between two looks at the delayed set (default 200 ms). */
+    /**
+     * Longest pause between two looks at the delayed set for due tasks (default {@link
+     * #DEFAULT_PROMOTE_INTERVAL}, 200 ms).
+     *
+     * @param interval the pause, in [1 ms, 60 s]
+     * @return this builder
+     * @throws IllegalArgumentException when out of range
+     */
     public Builder promoteInterval(Duration interval) {
       if (interval == null || interval.toMillis() < 1 || interval.toSeconds() > 60) {
         throw new IllegalArgumentException("promote interval must be in [1ms, 60s], got " + interval);
@@ -312,7 +521,14 @@ public final class Worker implements AutoCloseable {
       return this;
     }
 
-    /** Pause between two looks for tasks whose lease ran out (default 1 s). */
+    /**
+     * Pause between two looks for tasks whose lease ran out (default {@link
+     * #DEFAULT_RECOVER_INTERVAL}, 1 s).
+     *
+     * @param interval the pause, in [1 ms, 60 s]
+     * @return this builder
+     * @throws IllegalArgumentException when out of range
+     */
     public Builder recoverInterval(Duration interval) {
       if (interval == null || interval.toMillis() < 1 || interval.toSeconds() > 60) {
         throw new IllegalArgumentException("recover interval must be in [1ms, 60s], got " + interval);
@@ -326,6 +542,10 @@ public final class Worker implements AutoCloseable {
      * worker's janitor deletes it (default 1 h). A consumer holding entries is never deleted: its
      * tasks are recovered first. Deleting a live but idle consumer is harmless: its next read
      * creates it again.
+     *
+     * @param limit the idle time, in [1 s, 30 days]
+     * @return this builder
+     * @throws IllegalArgumentException when out of range
      */
     public Builder consumerIdleLimit(Duration limit) {
       if (limit == null || limit.toMillis() < 1000 || limit.toDays() > 30) {
@@ -335,7 +555,14 @@ public final class Worker implements AutoCloseable {
       return this;
     }
 
-    /** How long a failed outcome write is retried before the entry is left pending (default 60 s). */
+    /**
+     * How long a failed outcome write is retried before the entry is left pending for a recoverer
+     * (default 60 s).
+     *
+     * @param window the retry window, zero or more
+     * @return this builder
+     * @throws IllegalArgumentException when negative
+     */
     public Builder outcomeRetryWindow(Duration window) {
       if (window == null || window.isNegative()) {
         throw new IllegalArgumentException("outcome retry window must be >= 0, got " + window);
@@ -344,18 +571,54 @@ public final class Worker implements AutoCloseable {
       return this;
     }
 
-    /** Clock for attempt times and deadlines; due times and leases use the Redis server clock. */
+    /**
+     * Clock for attempt times and deadlines (default: the client's clock, {@link
+     * java.time.InstantSource#system()} unless given to {@link BatonClient#connect(BatonConfig,
+     * JsonCodec, InstantSource)}); due times and leases use the Redis server clock.
+     *
+     * @param clock the clock
+     * @return this builder
+     */
     public Builder clock(InstantSource clock) {
       this.clock = Objects.requireNonNull(clock);
       return this;
     }
 
-    /** Jitter source in [0, 1) for backoff. */
+    /**
+     * Whether {@link Worker#start()} registers a JVM shutdown hook that runs {@link
+     * Worker#shutdown(Duration)} with the {@linkplain #shutdownGrace shutdown grace} (default false).
+     * The hook runs when the JVM exits normally ({@code main} returned and only daemon threads are
+     * left, or {@link System#exit}) and on SIGTERM, SIGINT and SIGHUP, not on SIGKILL: running
+     * tasks get the grace to finish and the rest are released at once to other workers, as the
+     * CLI worker does on SIGTERM. Without it, tasks running when the JVM exits are released only
+     * when their lease runs out. A worker shut down before the JVM exits removes its hook.
+     *
+     * @param enabled whether to register the hook
+     * @return this builder
+     */
+    public Builder shutdownHook(boolean enabled) {
+      this.shutdownHook = enabled;
+      return this;
+    }
+
+    /**
+     * Jitter source in [0, 1) for backoff (default {@link ThreadLocalRandom}).
+     *
+     * @param random returns a number in [0, 1) on each call, from any thread
+     * @return this builder
+     */
     public Builder random(DoubleSupplier random) {
       this.random = Objects.requireNonNull(random);
       return this;
     }
 
+    /**
+     * Builds the worker; {@link Worker#start()} starts it.
+     *
+     * @return a new worker, not started
+     * @throws IllegalStateException when no handler is registered, or an agent type declares a
+     *     dependency that is not registered
+     */
     public Worker build() {
       if (handlers.isEmpty()) {
         throw new IllegalStateException("a worker needs at least one handler");

@@ -2,6 +2,7 @@ package dev.baton.cli;
 
 import dev.baton.BatonException;
 import dev.baton.InvalidTaskException;
+import dev.baton.RedisConfigurationException;
 import dev.baton.TaskNotFoundException;
 import java.io.PrintWriter;
 import java.net.ConnectException;
@@ -60,6 +61,10 @@ final class ErrorHandler implements IExecutionExceptionHandler, IExitCodeExcepti
     if (t instanceof TaskNotFoundException) {
       return ExitCodes.NOT_FOUND;
     }
+    // before the unreachable check: a refused handshake also carries a connection exception
+    if (redisRefused(t)) {
+      return ExitCodes.REDIS_CONFIGURATION;
+    }
     if (redisUnavailable(t)) {
       return ExitCodes.REDIS_UNREACHABLE;
     }
@@ -79,6 +84,16 @@ final class ErrorHandler implements IExecutionExceptionHandler, IExitCodeExcepti
         return true;
       }
       if (c instanceof dev.baton.RedisUnavailableException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether {@code t} (or a cause) is core's {@link RedisConfigurationException}. */
+  static boolean redisRefused(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof RedisConfigurationException) {
         return true;
       }
     }

@@ -11,6 +11,11 @@ public final class ExitCodes {
   public static final int REDIS_UNREACHABLE = 3;
   /** No such task, or not in the dead-letter queue named. */
   public static final int NOT_FOUND = 4;
+  /**
+   * Redis answered but refused the credentials or permissions (WRONGPASS, NOAUTH, NOPERM): fix the
+   * Redis URL's user and password or the ACL user's rights; retrying cannot help.
+   */
+  public static final int REDIS_CONFIGURATION = 5;
 
   private ExitCodes() {}
 }

@@ -3,6 +3,7 @@ package dev.baton.cli;
 import dev.baton.BatonClient;
 import dev.baton.BatonConfig;
 import dev.baton.BatonException;
+import dev.baton.RedisConfigurationException;
 import java.util.Map;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -124,12 +125,15 @@ public final class GlobalOptions {
   /**
    * Connects to Redis. The caller closes the client.
    *
-   * @throws CliException with {@link ExitCodes#REDIS_UNREACHABLE} when Redis cannot be reached
+   * @throws CliException with {@link ExitCodes#REDIS_UNREACHABLE} when Redis cannot be reached, and
+   *     with {@link ExitCodes#REDIS_CONFIGURATION} when it refuses the credentials or permissions
    */
   public BatonClient connect() {
     BatonConfig config = config();
     try {
       return BatonClient.connect(config);
+    } catch (RedisConfigurationException e) {
+      throw new CliException(ExitCodes.REDIS_CONFIGURATION, e.getMessage(), e);
     } catch (BatonException e) {
       throw new CliException(ExitCodes.REDIS_UNREACHABLE, e.getMessage(), e);
     } catch (IllegalArgumentException e) {

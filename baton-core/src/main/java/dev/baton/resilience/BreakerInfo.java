@@ -5,7 +5,8 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * A snapshot of one dependency's circuit breaker, from {@link Inspector#breakers()}.
+ * A snapshot of one dependency's circuit breaker, from {@link Inspector#breakers()}: stale as soon
+ * as it is read. Immutable and thread-safe.
  *
  * @param dependency the dependency's name
  * @param state its state

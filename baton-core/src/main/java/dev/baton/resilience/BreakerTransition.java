@@ -5,6 +5,7 @@ import java.time.Instant;
 
 /**
  * One transition of a dependency's circuit breaker, from {@link Inspector#breakerTransitions}.
+ * Immutable and thread-safe.
  *
  * @param dependency the dependency
  * @param from state before

@@ -8,7 +8,7 @@ import java.util.Objects;
  * At most {@code permits} calls at once, fleet-wide, per limit name and key (see {@link
  * BatonClient#concurrencyLimiter(String, ConcurrencyLimit)}). A permit is leased: unless it is
  * renewed, it comes back by itself once {@code lease} has passed on the Redis clock, so the permits
- * of a process killed with {@code kill -9} are not lost. Immutable; build with {@link #of(int)} and
+ * of a process killed with {@code kill -9} are not lost. Immutable and thread-safe; build with {@link #of(int)} and
  * the {@code with*} methods.
  *
  * @param permits calls allowed at once, 1 to 100,000
@@ -19,10 +19,18 @@ import java.util.Objects;
  *     the lease (default {@link #DEFAULT_RETRY_INTERVAL})
  */
 public record ConcurrencyLimit(int permits, Duration lease, Duration retryInterval) {
+  /** Most permits per key: 100,000. */
   public static final int MAX_PERMITS = 100_000;
+  /** 30 s. */
   public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
+  /** 200 ms. */
   public static final Duration DEFAULT_RETRY_INTERVAL = Duration.ofMillis(200);
 
+  /**
+   * Validates the settings.
+   *
+   * @throws IllegalArgumentException when a value is out of range
+   */
   public ConcurrencyLimit {
     Objects.requireNonNull(lease, "lease");
     Objects.requireNonNull(retryInterval, "retryInterval");
@@ -37,15 +45,32 @@ public record ConcurrencyLimit(int permits, Duration lease, Duration retryInterv
     }
   }
 
-  /** {@code permits} at once, with the default lease and retry interval. */
+  /**
+   * {@code permits} at once, with the default lease and retry interval.
+   *
+   * @param permits calls allowed at once, 1 to 100,000
+   * @return the limit
+   */
   public static ConcurrencyLimit of(int permits) {
     return new ConcurrencyLimit(permits, DEFAULT_LEASE, DEFAULT_RETRY_INTERVAL);
   }
 
+  /**
+   * A copy with another lease (default 30 s).
+   *
+   * @param lease 1 s to 1 day, at least the retry interval
+   * @return the new limit
+   */
   public ConcurrencyLimit withLease(Duration lease) {
     return new ConcurrencyLimit(permits, lease, retryInterval);
   }
 
+  /**
+   * A copy with another retry interval (default 200 ms).
+   *
+   * @param retryInterval 10 ms to the lease
+   * @return the new limit
+   */
   public ConcurrencyLimit withRetryInterval(Duration retryInterval) {
     return new ConcurrencyLimit(permits, lease, retryInterval);
   }

@@ -28,7 +28,8 @@ import java.util.List;
  */
 public interface ConcurrencyLimiter {
   /**
-   * The answer to {@link #acquire}: a leased permit, or a refusal.
+   * The answer to {@link #acquire}: a leased permit, or a refusal. Immutable and thread-safe: it
+   * may be renewed or released from another thread than the one that acquired it.
    *
    * @param limit the limit's name
    * @param key the key it was asked under
@@ -43,19 +44,33 @@ public interface ConcurrencyLimiter {
   record Permit(
       String limit, String key, String token, boolean granted, Instant expiresAt, Duration retryAfter, long inUse) {}
 
-  /** The limit's name, shared by every process that uses it. */
+  /**
+   * The limit's name, shared by every process that uses it.
+   *
+   * @return the name
+   */
   String name();
 
-  /** The settings this handle was made with. */
+  /**
+   * The settings this handle was made with.
+   *
+   * @return the permits and lease
+   */
   ConcurrencyLimit limit();
 
-  /** {@link #acquire(String)} under the key {@code "default"}. */
+  /**
+   * {@link #acquire(String)} under the key {@code "default"}.
+   *
+   * @return a permit, granted or refused
+   */
   Permit acquire();
 
   /**
    * Takes a permit under {@code key} if one is free (reclaiming expired ones first), else refuses
    * with a retry-after. Each key has its own permits.
    *
+   * @param key the key (a tenant, an API key's id)
+   * @return a permit, granted or refused
    * @throws RedisUnavailableException when Redis cannot be reached
    */
   Permit acquire(String key);
@@ -63,6 +78,7 @@ public interface ConcurrencyLimiter {
   /**
    * Extends a held permit's lease to now + the lease, on the Redis clock.
    *
+   * @param permit a granted permit of this limit
    * @return the permit with its new expiry
    * @throws PermitLostException when the permit was released or its lease had run out
    * @throws IllegalArgumentException when the permit was refused or belongs to another limit
@@ -74,6 +90,7 @@ public interface ConcurrencyLimiter {
    * Gives a permit back. Safe to call again, and after the lease ran out: it never frees another
    * holder's permit.
    *
+   * @param permit a permit of this limit
    * @return true if this call released a held permit; false if it was released before or its lease
    *     had already run out (then the call it protected ran partly outside the limit)
    * @throws RedisUnavailableException when Redis cannot be reached; the permit then comes back when
@@ -81,9 +98,18 @@ public interface ConcurrencyLimiter {
    */
   boolean release(Permit permit);
 
-  /** Permits in use under {@code key}. */
+  /**
+   * Permits in use under {@code key}.
+   *
+   * @param key the key
+   * @return its usage against the permits
+   */
   LimitUsage usage(String key);
 
-  /** Permits in use under every key with a lease not yet run out (at most 1,000 keys). */
+  /**
+   * Permits in use under every key with a lease not yet run out (at most 1,000 keys).
+   *
+   * @return one entry per key
+   */
   List<LimitUsage> usage();
 }

@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
  * BatonClient#concurrencyLimiter}, named {@code <name>/requests}, {@code <name>/units} and {@code
  * <name>}, so other code can share them.
  *
+ * <p>Immutable and thread-safe; the {@code with*} methods return copies.
+ *
  * @param name 1-64 of letters, digits, '.', '_', ':', '-', starting with a letter or digit (e.g.
  *     {@code llm:gpt-4o}); it names the Redis keys {@code P:{dep:<name>}:*}
  * @param breaker the breaker's configuration (default {@link BreakerConfig#DEFAULT})
@@ -31,8 +33,14 @@ import java.util.regex.Pattern;
  */
 public record DependencyConfig(String name, BreakerConfig breaker, RateLimit requestLimit, RateLimit unitLimit,
     ConcurrencyLimit concurrencyLimit) {
+  /** Dependency names: a letter or digit, then letters, digits, '.', '_', ':' or '-'; at most 64. */
   public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,63}");
 
+  /**
+   * Validates the name.
+   *
+   * @throws IllegalArgumentException when the name does not match {@link #NAME}
+   */
   public DependencyConfig {
     if (name == null || !NAME.matcher(name).matches()) {
       throw new IllegalArgumentException("dependency name must match " + NAME.pattern() + ", got '" + name + "'");
@@ -40,31 +48,68 @@ public record DependencyConfig(String name, BreakerConfig breaker, RateLimit req
     Objects.requireNonNull(breaker, "breaker");
   }
 
-  /** A dependency protected by {@code breaker} only. */
+  /**
+   * A dependency protected by {@code breaker} only, with no limit.
+   *
+   * @param name the dependency's name, matching {@link #NAME}
+   * @param breaker the breaker's configuration
+   * @throws IllegalArgumentException when the name is invalid
+   */
   public DependencyConfig(String name, BreakerConfig breaker) {
     this(name, breaker, null, null, null);
   }
 
-  /** The same, limited to {@code limit} calls per interval. */
+  /**
+   * The same, limited to {@code limit} calls per interval (default: no request limit).
+   *
+   * @param limit calls per interval
+   * @return a copy with the limit
+   */
   public DependencyConfig withRequestLimit(RateLimit limit) {
     return new DependencyConfig(name, breaker, Objects.requireNonNull(limit, "limit"), unitLimit, concurrencyLimit);
   }
 
-  /** The same, limited to {@code limit} weighted units (e.g. tokens) per interval. */
+  /**
+   * The same, limited to {@code limit} weighted units (e.g. tokens) per interval (default: no unit
+   * limit).
+   *
+   * @param limit units per interval
+   * @return a copy with the limit
+   */
   public DependencyConfig withUnitLimit(RateLimit limit) {
     return new DependencyConfig(name, breaker, requestLimit, Objects.requireNonNull(limit, "limit"), concurrencyLimit);
   }
 
-  /** The same, limited to {@code limit} calls at once across the fleet. */
+  /**
+   * The same, limited to {@code limit} calls at once across the fleet (default: no concurrency
+   * limit).
+   *
+   * @param limit calls at once
+   * @return a copy with the limit
+   */
   public DependencyConfig withConcurrencyLimit(ConcurrencyLimit limit) {
     return new DependencyConfig(name, breaker, requestLimit, unitLimit, Objects.requireNonNull(limit, "limit"));
   }
 
-  /** A dependency with the default breaker. */
+  /**
+   * A dependency with the default breaker ({@link BreakerConfig#DEFAULT}) and no limit.
+   *
+   * @param name the dependency's name, matching {@link #NAME}
+   * @return the configuration
+   * @throws IllegalArgumentException when the name is invalid
+   */
   public static DependencyConfig of(String name) {
     return new DependencyConfig(name, BreakerConfig.DEFAULT);
   }
 
+  /**
+   * A dependency with this breaker and no limit.
+   *
+   * @param name the dependency's name, matching {@link #NAME}
+   * @param breaker the breaker's configuration
+   * @return the configuration
+   * @throws IllegalArgumentException when the name is invalid
+   */
   public static DependencyConfig of(String name, BreakerConfig breaker) {
     return new DependencyConfig(name, breaker);
   }

@@ -1,22 +1,38 @@
 package dev.baton.resilience;
 
+import dev.baton.BatonException;
 
 /**
  * A dependency cannot serve the call: its circuit breaker is open (the call was not made), or the
  * handler found it down (throw this, e.g. on HTTP 503 or 529). The call counts as a failure against
  * the breaker (not when the breaker refused it), and the task is parked until the dependency is
- * back, without consuming an attempt.
+ * back, without consuming an attempt. Immutable.
  */
-public class DependencyUnavailableException extends RuntimeException {
+public class DependencyUnavailableException extends BatonException {
   private static final long serialVersionUID = 1L;
 
+  /** The dependency's name. */
   private final String dependency;
+  /** Whether the breaker refused the call. */
   private final boolean refusedByBreaker;
 
+  /**
+   * The dependency is down (thrown by a handler).
+   *
+   * @param dependency the dependency's name
+   * @param message what the handler saw, e.g. {@code "HTTP 529: overloaded"}
+   */
   public DependencyUnavailableException(String dependency, String message) {
     this(dependency, message, null);
   }
 
+  /**
+   * The dependency is down (thrown by a handler), with the exception that showed it.
+   *
+   * @param dependency the dependency's name
+   * @param message what the handler saw
+   * @param cause the underlying exception, or null
+   */
   public DependencyUnavailableException(String dependency, String message, Throwable cause) {
     this(dependency, message, cause, false);
   }
@@ -28,16 +44,32 @@ public class DependencyUnavailableException extends RuntimeException {
     this.refusedByBreaker = refused;
   }
 
-  /** The breaker refused the call; the dependency was not called. */
+  /**
+   * The breaker refused the call; the dependency was not called. Has no stack trace: refusals are
+   * routine while a breaker is open.
+   *
+   * @param dependency the dependency's name
+   * @param message why, e.g. the breaker's state and the wait left
+   * @return the exception
+   */
   public static DependencyUnavailableException refused(String dependency, String message) {
     return new DependencyUnavailableException(dependency, message, null, true);
   }
 
+  /**
+   * The dependency that could not serve the call.
+   *
+   * @return its name
+   */
   public String dependency() {
     return dependency;
   }
 
-  /** True when the breaker refused the call (it was never made). */
+  /**
+   * Whether the breaker refused the call.
+   *
+   * @return true when the call was never made
+   */
   public boolean refusedByBreaker() {
     return refusedByBreaker;
   }

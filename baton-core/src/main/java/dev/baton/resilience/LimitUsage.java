@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * How full one key of a limit is, at one instant of the Redis clock. A plain snapshot: it is stale
- * as soon as it is read.
+ * as soon as it is read. Immutable.
  *
  * @param limit the limit's name
  * @param key the key (tenant, API key id; {@code "default"} for calls without one)
@@ -16,11 +16,19 @@ import java.util.Objects;
  * @param at the Redis server time of the reading
  */
 public record LimitUsage(String limit, String key, Kind kind, long used, long max, Instant at) {
+  /** The two kinds of limit. */
   public enum Kind {
+    /** A budget of units per sliding interval ({@link RateLimiter}). */
     RATE,
+    /** Leased permits for calls at once ({@link ConcurrencyLimiter}). */
     CONCURRENCY
   }
 
+  /**
+   * Checks that no component is null.
+   *
+   * @throws NullPointerException when one is
+   */
   public LimitUsage {
     Objects.requireNonNull(limit, "limit");
     Objects.requireNonNull(key, "key");
@@ -28,7 +36,11 @@ public record LimitUsage(String limit, String key, Kind kind, long used, long ma
     Objects.requireNonNull(at, "at");
   }
 
-  /** {@code used / max}: 0 when idle, 1 when full, above 1 after charges. */
+  /**
+   * How full the key is.
+   *
+   * @return {@code used / max}: 0 when idle, 1 when full, above 1 after charges
+   */
   public double fill() {
     return (double) used / max;
   }

@@ -10,7 +10,7 @@ import java.util.Objects;
  * one request ({@link #requests}), or a weight such as LLM tokens ({@link #units}).
  *
  * <p>The window slides: at any instant, the units reserved in the preceding {@code interval}
- * (measured by the Redis server clock) must fit in {@code budget}. Immutable.
+ * (measured by the Redis server clock) must fit in {@code budget}. Immutable and thread-safe.
  *
  * @param budget units allowed per interval, 1 to {@value #MAX_BUDGET}
  * @param interval the window length, 1 s to 1 day, whole milliseconds
@@ -19,9 +19,16 @@ public record RateLimit(long budget, Duration interval) {
   /** Largest budget: keeps every sum well inside Lua's exact integer range (2^53). */
   public static final long MAX_BUDGET = 1_000_000_000_000L;
 
+  /** Shortest interval: 1 s. */
   public static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
+  /** Longest interval: 1 day. */
   public static final Duration MAX_INTERVAL = Duration.ofDays(1);
 
+  /**
+   * Validates the budget and interval.
+   *
+   * @throws IllegalArgumentException when either is out of range
+   */
   public RateLimit {
     Objects.requireNonNull(interval, "interval");
     if (budget < 1 || budget > MAX_BUDGET) {
@@ -35,17 +42,34 @@ public record RateLimit(long budget, Duration interval) {
     }
   }
 
-  /** {@code requests} calls per {@code interval}; each call reserves one unit. */
+  /**
+   * {@code requests} calls per {@code interval}; each call reserves one unit.
+   *
+   * @param requests calls per interval
+   * @param interval the window length
+   * @return the limit
+   */
   public static RateLimit requests(long requests, Duration interval) {
     return new RateLimit(requests, interval);
   }
 
-  /** {@code units} weighted units (e.g. tokens) per {@code interval}. */
+  /**
+   * {@code units} weighted units (e.g. tokens) per {@code interval}.
+   *
+   * @param units units per interval
+   * @param interval the window length
+   * @return the limit
+   */
   public static RateLimit units(long units, Duration interval) {
     return new RateLimit(units, interval);
   }
 
-  /** {@code units} weighted units per minute, the usual form of an LLM tokens-per-minute limit. */
+  /**
+   * {@code units} weighted units per minute, the usual form of an LLM tokens-per-minute limit.
+   *
+   * @param units units per minute
+   * @return the limit
+   */
   public static RateLimit unitsPerMinute(long units) {
     return new RateLimit(units, Duration.ofMinutes(1));
   }

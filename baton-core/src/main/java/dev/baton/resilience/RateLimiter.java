@@ -26,7 +26,8 @@ import java.util.List;
  */
 public interface RateLimiter {
   /**
-   * A reservation: granted, or refused with the time after which it could fit.
+   * A reservation: granted, or refused with the time after which it could fit. Immutable and
+   * thread-safe: it may be reconciled from another thread than the one that reserved it.
    *
    * @param limit the limit's name
    * @param key the key it was made under
@@ -43,7 +44,7 @@ public interface RateLimiter {
       long windowUnits) {}
 
   /**
-   * The outcome of {@link #reconcile}.
+   * The outcome of {@link #reconcile}. Immutable and thread-safe.
    *
    * @param applied false if the reservation had already left the window (its units no longer
    *     count against anyone) or was reconciled before; nothing was changed then
@@ -52,19 +53,35 @@ public interface RateLimiter {
    */
   record Reconciliation(boolean applied, long difference, Instant at) {}
 
-  /** The limit's name, shared by every process that uses it. */
+  /**
+   * The limit's name, shared by every process that uses it.
+   *
+   * @return the name
+   */
   String name();
 
-  /** The settings this handle was made with. */
+  /**
+   * The settings this handle was made with.
+   *
+   * @return the budget and interval
+   */
   RateLimit limit();
 
-  /** {@link #reserve(String, long)} under the key {@code "default"}. */
+  /**
+   * {@link #reserve(String, long)} under the key {@code "default"}.
+   *
+   * @param units the units to reserve, 1 or more
+   * @return the reservation, granted or refused
+   */
   Reservation reserve(long units);
 
   /**
    * Reserves {@code units} under {@code key} if they fit in the current window, else refuses with a
    * retry-after. Each key has its own budget.
    *
+   * @param key the key (a tenant, an API key's id)
+   * @param units the units to reserve, 1 or more
+   * @return the reservation, granted or refused
    * @throws IllegalArgumentException when {@code units} is below 1 or the key is invalid
    * @throws EstimateTooLargeException when {@code units} exceeds the whole budget
    * @throws RedisUnavailableException when Redis cannot be reached
@@ -77,6 +94,8 @@ public interface RateLimiter {
    * over the budget by this difference; later reservations then wait). Safe to call again: a
    * reservation is reconciled at most once.
    *
+   * @param reservation a granted reservation of this limit
+   * @param actualUnits the units really used, 0 or more
    * @return whether it was applied, and the units charged or refunded
    * @throws IllegalArgumentException when the reservation was refused, belongs to another limit, or
    *     {@code actualUnits} is negative
@@ -84,9 +103,18 @@ public interface RateLimiter {
    */
   Reconciliation reconcile(Reservation reservation, long actualUnits);
 
-  /** Units in the current window of {@code key}. */
+  /**
+   * Units in the current window of {@code key}.
+   *
+   * @param key the key
+   * @return its usage against the budget
+   */
   LimitUsage usage(String key);
 
-  /** Units in the current window of every key used within the last interval (at most 1,000 keys). */
+  /**
+   * Units in the current window of every key used within the last interval (at most 1,000 keys).
+   *
+   * @return one entry per key
+   */
   List<LimitUsage> usage();
 }

@@ -20,12 +20,18 @@ public final class RedisServer implements AutoCloseable {
   private final int port;
   private final Path dir;
   private final boolean appendOnly;
+  private final List<String> extraArgs;
   private Process process;
 
   private RedisServer(int port, Path dir, boolean appendOnly) {
+    this(port, dir, appendOnly, List.of());
+  }
+
+  private RedisServer(int port, Path dir, boolean appendOnly, List<String> extraArgs) {
     this.port = port;
     this.dir = dir;
     this.appendOnly = appendOnly;
+    this.extraArgs = List.copyOf(extraArgs);
   }
 
   /** Starts a server without persistence. */
@@ -37,6 +43,21 @@ public final class RedisServer implements AutoCloseable {
   public static RedisServer start(boolean appendOnly) {
     try {
       RedisServer s = new RedisServer(freePort(), Files.createTempDirectory("baton-redis-"), appendOnly);
+      s.launch();
+      return s;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Starts a server without persistence and with further {@code redis-server} options, e.g. {@code
+   * List.of("--requirepass", "secret")} or an ACL user {@code List.of("--user", "app", "on", ">pw",
+   * "~app:*", "+@all")}. The start check accepts a {@code NOAUTH} answer as a live server.
+   */
+  public static RedisServer startWith(List<String> options) {
+    try {
+      RedisServer s = new RedisServer(freePort(), Files.createTempDirectory("baton-redis-"), false, options);
       s.launch();
       return s;
     } catch (IOException e) {
@@ -73,6 +94,7 @@ public final class RedisServer implements AutoCloseable {
     } else {
       cmd.addAll(List.of("--appendonly", "no"));
     }
+    cmd.addAll(extraArgs);
     process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile()).start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (System.nanoTime() < deadline) {
@@ -98,7 +120,8 @@ public final class RedisServer implements AutoCloseable {
       s.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
       byte[] buf = new byte[7];
       int n = s.getInputStream().read(buf);
-      return n > 0 && new String(buf, 0, n, StandardCharsets.US_ASCII).startsWith("+PONG");
+      String reply = n > 0 ? new String(buf, 0, n, StandardCharsets.US_ASCII) : "";
+      return reply.startsWith("+PONG") || reply.startsWith("-NOAUTH");
     } catch (IOException e) {
       return false;
     }

@@ -2,6 +2,7 @@ package dev.baton.internal.broker;
 
 import dev.baton.BatonConfig;
 import dev.baton.BatonException;
+import dev.baton.RedisConfigurationException;
 import dev.baton.RedisUnavailableException;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.Consumer;
@@ -52,12 +53,14 @@ public final class RedisBroker implements AutoCloseable {
   private final ScriptRunner scripts = new ScriptRunner();
   private final Keys keys;
   private final Duration commandTimeout;
+  private final String where;
 
   public RedisBroker(BatonConfig config) {
     this.keys = new Keys(config.keyPrefix());
     this.commandTimeout = config.commandTimeout();
     RedisURI uri = RedisURI.create(config.redisUri());
     uri.setTimeout(config.commandTimeout());
+    this.where = redacted(uri);
     this.resources = ClientResources.builder()
         .reconnectDelay(Delay.exponential(Duration.ZERO, MAX_RECONNECT_DELAY, 2, TimeUnit.MILLISECONDS))
         .build();
@@ -68,14 +71,30 @@ public final class RedisBroker implements AutoCloseable {
         .requestQueueSize(100_000)
         .timeoutOptions(TimeoutOptions.enabled(config.commandTimeout()))
         .build());
+    StatefulRedisConnection<String, String> connection = null;
     try {
-      this.shared = client.connect(ScriptRunner.codec());
-    } catch (RuntimeException e) {
+      connection = client.connect(ScriptRunner.codec());
+      // the handshake does not authenticate a connection without credentials: ask now, so that a
+      // server requiring a password fails the connect (NOAUTH), not the first real command
+      connection.async().ping().toCompletableFuture().get(commandTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      if (connection != null) {
+        connection.close();
+      }
       client.shutdown();
       resources.shutdown();
-      throw new RedisUnavailableException("cannot connect to Redis at " + redacted(uri) + ": " + e.getMessage(), e);
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+      RedisConfigurationException refused = refusal(cause);
+      if (refused != null) {
+        throw refused;
+      }
+      throw new RedisUnavailableException("cannot connect to Redis at " + where + ": " + cause.getMessage(), cause);
     }
-    this.async = shared.async();
+    this.shared = connection;
+    this.async = connection.async();
   }
 
   public Keys keys() {
@@ -107,6 +126,10 @@ public final class RedisBroker implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new RedisUnavailableException("interrupted while waiting for Redis", e);
     } catch (ExecutionException e) {
+      RedisConfigurationException refused = refusal(e.getCause());
+      if (refused != null) {
+        throw refused;
+      }
       if (isConnectionFailure(e.getCause())) {
         throw new RedisUnavailableException("Redis unavailable: " + e.getCause().getMessage(), e.getCause());
       }
@@ -341,6 +364,10 @@ public final class RedisBroker implements AutoCloseable {
       throw new BatonException("interrupted while waiting for Redis", e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
+      RedisConfigurationException refused = refusal(cause);
+      if (refused != null) {
+        throw refused;
+      }
       if (isConnectionFailure(cause)) {
         throw new RedisUnavailableException("Redis unavailable: " + cause.getMessage(), cause);
       }
@@ -361,6 +388,39 @@ public final class RedisBroker implements AutoCloseable {
       }
     }
     return false;
+  }
+
+  /**
+   * A {@link RedisConfigurationException} when {@code t}'s cause chain holds an authentication or
+   * permission refusal ({@code WRONGPASS}, {@code NOAUTH}, {@code NOPERM}), else null. Lettuce wraps
+   * a refused handshake in a connection exception: without this it would read as "unreachable".
+   */
+  private RedisConfigurationException refusal(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof RedisConfigurationException r) {
+        return r;
+      }
+      String m = c.getMessage() == null ? "" : c.getMessage().strip();
+      String code = m.startsWith("WRONGPASS") ? "WRONGPASS" : m.startsWith("NOAUTH") ? "NOAUTH"
+          : m.startsWith("NOPERM") ? "NOPERM" : null;
+      if (code == null) {
+        continue;
+      }
+      String what = switch (code) {
+        case "WRONGPASS" -> "refused the credentials (WRONGPASS): check the user name and password in the Redis URI"
+            + " (redis://user:password@host:port)";
+        case "NOAUTH" -> "requires a password (NOAUTH): give it in the Redis URI (redis://:password@host:port,"
+            + " or redis://user:password@host:port for an ACL user)";
+        default -> "does not permit this user a command or key Baton needs (" + oneLine(m) + "): grant the ACL"
+            + " user Baton's commands and every key under the prefix '" + keys.prefix() + ":'";
+      };
+      return new RedisConfigurationException(code, "Redis at " + where + " " + what, c);
+    }
+    return null;
+  }
+
+  private static String oneLine(String s) {
+    return s.replaceAll("\\s+", " ");
   }
 
   private static String redacted(RedisURI uri) {
