@@ -1,6 +1,8 @@
 package dev.baton;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -16,6 +18,8 @@ import java.util.Objects;
  * @param retention how long finished task records are kept (default 7 days)
  * @param deadLetterCap dead letters kept per agent type; beyond it the oldest are purged (default 10,000)
  * @param commandTimeout how long one Redis command may take before it fails (default 10 s)
+ * @param listeners hear the lifecycle steps made by the client and the workers built on it, in
+ *     this order (default none: then no event is built); see {@link LifecycleListener}
  */
 public record BatonConfig(
     String redisUri,
@@ -23,7 +27,8 @@ public record BatonConfig(
     int maxPayloadBytes,
     Duration retention,
     int deadLetterCap,
-    Duration commandTimeout) {
+    Duration commandTimeout,
+    List<LifecycleListener> listeners) {
 
   /** A Redis on this machine's default port. */
   public static final String DEFAULT_REDIS_URI = "redis://127.0.0.1:6379";
@@ -49,6 +54,7 @@ public record BatonConfig(
     Objects.requireNonNull(keyPrefix, "keyPrefix");
     Objects.requireNonNull(retention, "retention");
     Objects.requireNonNull(commandTimeout, "commandTimeout");
+    listeners = List.copyOf(Objects.requireNonNull(listeners, "listeners"));
     if (!redisUri.startsWith("redis://") && !redisUri.startsWith("rediss://")) {
       throw new IllegalArgumentException("redisUri must start with redis:// or rediss://, got '" + redisUri + "'");
     }
@@ -89,6 +95,7 @@ public record BatonConfig(
     private Duration retention = DEFAULT_RETENTION;
     private int deadLetterCap = DEFAULT_DEAD_LETTER_CAP;
     private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
+    private final List<LifecycleListener> listeners = new ArrayList<>();
 
     private Builder() {}
 
@@ -162,13 +169,25 @@ public record BatonConfig(
     }
 
     /**
+     * Adds a listener of lifecycle steps (default none). Listeners hear events in the order they
+     * were added; with none, the client and its workers build no events at all.
+     *
+     * @param listener a thread-safe, non-blocking listener
+     * @return this builder
+     */
+    public Builder listener(LifecycleListener listener) {
+      this.listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
      * Builds and validates the configuration.
      *
      * @return the configuration
      * @throws IllegalArgumentException when a setting is out of range, quoting it
      */
     public BatonConfig build() {
-      return new BatonConfig(redisUri, keyPrefix, maxPayloadBytes, retention, deadLetterCap, commandTimeout);
+      return new BatonConfig(redisUri, keyPrefix, maxPayloadBytes, retention, deadLetterCap, commandTimeout, listeners);
     }
   }
 }

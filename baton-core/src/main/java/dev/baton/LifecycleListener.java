@@ -18,12 +18,24 @@ import dev.baton.resilience.LimitRefusal;
  * through {@link Inspector}.
  */
 public interface LifecycleListener {
-  /** A task changed state; see {@link TaskEvent.Kind} for which fields each kind carries. */
+  /**
+   * A task changed state; see {@link TaskEvent.Kind} for which fields each kind carries.
+   *
+   * @param event what happened
+   */
   default void onTaskEvent(TaskEvent event) {}
 
-  /** A dependency's circuit breaker changed state, and this process made the transition. */
+  /**
+   * A dependency's circuit breaker changed state, and this process made the transition.
+   *
+   * @param transition the transition, as recorded in Redis
+   */
   default void onBreakerTransition(BreakerTransition transition) {}
 
-  /** A limit refused a call of a handler in this process; its task is parked for the retry-after. */
+  /**
+   * A limit refused a call of a handler in this process; its task is parked for the retry-after.
+   *
+   * @param refusal which limit refused, and for how long
+   */
   default void onLimitRefused(LimitRefusal refusal) {}
 }
