@@ -1,17 +1,20 @@
 package dev.baton;
 
 import dev.baton.resilience.BreakerInfo;
-import dev.baton.resilience.BreakerState;
 import dev.baton.resilience.BreakerTransition;
 import dev.baton.resilience.ConcurrencyLimiter;
 import dev.baton.resilience.LimitUsage;
 import dev.baton.resilience.RateLimiter;
-import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
 import dev.baton.internal.limits.RedisConcurrencyLimiter;
 import dev.baton.internal.limits.RedisRateLimiter;
-import dev.baton.internal.broker.Script;
 import dev.baton.internal.codec.WireFormat;
+import dev.baton.internal.scripts.BreakerScripts;
+import dev.baton.internal.scripts.DeadLetterScripts;
+import dev.baton.internal.scripts.InspectionScripts;
+import dev.baton.internal.scripts.LimitScripts;
+import dev.baton.internal.scripts.Registry;
+import dev.baton.internal.scripts.SchedulingScripts;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,15 +25,25 @@ import java.util.Optional;
  * this class. Thread-safe. Get it from {@link BatonClient#inspector()}.
  */
 public final class Inspector {
-  private final RedisBroker broker;
+  private final InspectionScripts inspection;
+  private final Registry registry;
+  private final DeadLetterScripts deadLetters;
+  private final BreakerScripts breakerScripts;
+  private final SchedulingScripts scheduling;
+  private final LimitScripts limits;
 
   Inspector(RedisBroker broker) {
-    this.broker = broker;
+    this.inspection = new InspectionScripts(broker);
+    this.registry = new Registry(broker);
+    this.deadLetters = new DeadLetterScripts(broker);
+    this.breakerScripts = new BreakerScripts(broker);
+    this.scheduling = new SchedulingScripts(broker);
+    this.limits = new LimitScripts(broker);
   }
 
   /** Agent types that ever had a task enqueued or a worker, sorted. */
   public List<String> agentTypes() {
-    return broker.queues();
+    return registry.queues();
   }
 
   /**
@@ -44,8 +57,8 @@ public final class Inspector {
 
   /** The task with this id in this agent type's queue, if it exists. */
   public Optional<TaskInfo> task(String agentType, String id) {
-    Map<String, String> fields = broker.hgetall(broker.keys().task(agentType, id));
-    if (fields == null || fields.isEmpty()) {
+    Map<String, String> fields = inspection.taskRecord(agentType, id);
+    if (fields.isEmpty()) {
       return Optional.empty();
     }
     try {
@@ -60,7 +73,7 @@ public final class Inspector {
     if (!TaskRequest.ID.matcher(id).matches()) {
       throw new TaskNotFoundException(id);
     }
-    List<String> holders = broker.queuesHolding(id, broker.queues());
+    List<String> holders = inspection.queuesHolding(id, registry.queues());
     if (holders.isEmpty()) {
       throw new TaskNotFoundException(id);
     }
@@ -68,32 +81,14 @@ public final class Inspector {
   }
 
   public QueueStats stats(String agentType) {
-    Keys k = broker.keys();
-    List<Object> r = broker.runSync(Script.STATS,
-        new String[] {k.stream(agentType), k.delayed(agentType), k.dead(agentType), k.stats(agentType),
-            k.parked(agentType)}, Keys.GROUP);
-    long length = (Long) r.get(0);
-    long pending = (Long) r.get(1);
-    long succeeded = 0, cancelled = 0, enqueued = 0, retried = 0;
-    for (int i = 5; i + 1 < r.size(); i += 2) {
-      long v = Long.parseLong((String) r.get(i + 1));
-      switch ((String) r.get(i)) {
-        case "succeeded" -> succeeded = v;
-        case "cancelled" -> cancelled = v;
-        case "enqueued" -> enqueued = v;
-        case "retried" -> retried = v;
-        default -> {}
-      }
-    }
-    return new QueueStats(agentType, Math.max(0, length - pending), pending, (Long) r.get(2), (Long) r.get(3),
-        succeeded, cancelled, enqueued, retried, (Long) r.get(4));
+    return inspection.stats(agentType);
   }
 
   /** Every dependency a worker registered, with its breaker's state, sorted by name. */
   public List<BreakerInfo> breakers() {
     List<BreakerInfo> all = new ArrayList<>();
     List<String> queues = agentTypes();
-    for (String dep : broker.dependencies()) {
+    for (String dep : breakerScripts.dependencies()) {
       all.add(breaker(dep, queues));
     }
     return all;
@@ -103,17 +98,7 @@ public final class Inspector {
    * The latest transitions of a dependency's breaker (up to about 1,000 are kept), oldest first.
    */
   public List<BreakerTransition> breakerTransitions(String dependency) {
-    List<BreakerTransition> out = new ArrayList<>();
-    for (Map<String, String> e : broker.streamBodies(broker.keys().breakerEvents(dependency))) {
-      try {
-        out.add(new BreakerTransition(dependency, BreakerState.fromWire(e.get("from")),
-            BreakerState.fromWire(e.get("to")), Long.parseLong(e.get("gen")),
-            java.time.Instant.ofEpochMilli(Long.parseLong(e.get("at"))), e.getOrDefault("reason", "")));
-      } catch (RuntimeException malformed) {
-        // an entry not written by the breaker scripts: not a transition
-      }
-    }
-    return out;
+    return breakerScripts.transitions(dependency);
   }
 
   /** One dependency's breaker; a breaker never written reads as closed. */
@@ -122,18 +107,16 @@ public final class Inspector {
   }
 
   private BreakerInfo breaker(String dep, List<String> queues) {
-    Keys k = broker.keys();
-    List<Object> r = broker.runSync(Script.BREAKER_STATE,
-        new String[] {k.breaker(dep), k.breakerProbes(dep), k.breakerWindow(dep)});
-    long calls = (Long) r.get(4);
+    BreakerScripts.Snapshot s = breakerScripts.state(dep);
+    long calls = s.calls();
     long parked = 0;
     for (String q : queues) {
-      parked += broker.parkedCount(q, dep);
+      parked += scheduling.parkedCount(q, dep);
     }
-    return new BreakerInfo(dep, BreakerState.fromWire((String) r.get(0)), (Long) r.get(1),
-        java.time.Instant.ofEpochMilli((Long) r.get(2)), java.time.Duration.ofMillis((Long) r.get(3)), calls,
-        calls == 0 ? 0 : (Long) r.get(5) * 100.0 / calls, calls == 0 ? 0 : (Long) r.get(6) * 100.0 / calls,
-        (Long) r.get(7), (Long) r.get(8), parked);
+    return new BreakerInfo(dep, s.state(), s.gen(), java.time.Instant.ofEpochMilli(s.sinceMillis()),
+        java.time.Duration.ofMillis(s.openRemainingMillis()), calls,
+        calls == 0 ? 0 : s.failures() * 100.0 / calls, calls == 0 ? 0 : s.slowCalls() * 100.0 / calls,
+        s.probesInFlight(), s.probeSuccesses(), parked);
   }
 
   /** Stats of every agent type. */
@@ -148,14 +131,14 @@ public final class Inspector {
   /** Dead letters of one agent type, oldest first. */
   public List<TaskInfo> deadLetters(String agentType, int offset, int limit) {
     List<TaskInfo> out = new ArrayList<>();
-    for (String id : broker.deadIds(agentType, offset, limit)) {
+    for (String id : deadLetters.deadIds(agentType, offset, limit)) {
       task(agentType, id).ifPresent(out::add);
     }
     return out;
   }
 
   public long deadLetterCount(String agentType) {
-    return broker.deadCount(agentType);
+    return deadLetters.deadCount(agentType);
   }
 
   /**
@@ -166,24 +149,13 @@ public final class Inspector {
    * @throws BatonException when it is a tombstone of an unreadable entry, which cannot run
    */
   public boolean replay(String agentType, String id) {
-    Keys k = broker.keys();
-    List<Object> r = broker.runSync(Script.REPLAY,
-        new String[] {k.task(agentType, id), k.stream(agentType), k.dead(agentType), k.stats(agentType)},
-        Keys.GROUP, id);
-    long code = (Long) r.get(0);
-    if (code == -2) {
-      throw new TaskNotFoundException(id);
-    }
-    if (code == -3) {
-      throw new BatonException("task " + id + " is a tombstone of an unreadable stream entry and cannot run; purge it");
-    }
-    return code == 1;
+    return deadLetters.replay(agentType, id);
   }
 
   /** Replays every replayable dead letter of an agent type; returns how many. */
   public int replayAll(String agentType) {
     int n = 0;
-    for (String id : broker.deadIds(agentType, 0, Long.MAX_VALUE - 1)) {
+    for (String id : deadLetters.deadIds(agentType, 0, Long.MAX_VALUE - 1)) {
       try {
         if (replay(agentType, id)) {
           n++;
@@ -197,27 +169,22 @@ public final class Inspector {
 
   /** Deletes one dead letter; false if the task is not in the dead-letter queue. */
   public boolean purge(String agentType, String id) {
-    Keys k = broker.keys();
-    long n = broker.<Long>runSync(Script.PURGE, new String[] {k.dead(agentType), k.task(agentType, id)}, id);
-    return n == 1;
+    return deadLetters.purge(agentType, List.of(id)) == 1;
   }
 
   /** Deletes every dead letter of an agent type; returns how many. */
   public int purgeAll(String agentType) {
     int n = 0;
     List<String> ids;
-    while (!(ids = broker.deadIds(agentType, 0, 500)).isEmpty()) {
-      Keys k = broker.keys();
-      List<String> keys = new ArrayList<>(List.of(k.dead(agentType)));
-      ids.forEach(id -> keys.add(k.task(agentType, id)));
-      n += broker.<Long>runSync(Script.PURGE, keys.toArray(String[]::new), ids.toArray(String[]::new)).intValue();
+    while (!(ids = deadLetters.deadIds(agentType, 0, 500)).isEmpty()) {
+      n += (int) deadLetters.purge(agentType, ids);
     }
     return n;
   }
 
   /** Names of the rate and concurrency limits registered by any process, sorted. */
   public List<String> limitNames() {
-    return broker.limitNames();
+    return limits.names();
   }
 
   /**
@@ -228,23 +195,22 @@ public final class Inspector {
    */
   public List<LimitUsage> limitUsage() {
     List<LimitUsage> out = new ArrayList<>();
-    Keys k = broker.keys();
-    for (String name : broker.limitNames()) {
-      Map<String, String> conf = broker.hgetall(k.limitConfig(name));
+    for (String name : limits.names()) {
+      Map<String, String> conf = limits.settings(name);
       String budget = conf.get("rate.budget");
       String interval = conf.get("rate.interval-ms");
       if (budget != null && interval != null) {
-        List<String> keys = broker.zrange(k.rateKeys(name), RedisRateLimiter.MAX_USAGE_KEYS);
+        List<String> keys = limits.rateKeysInUse(name, RedisRateLimiter.MAX_USAGE_KEYS);
         if (!keys.isEmpty()) {
-          out.addAll(RedisRateLimiter.usageOf(broker, name, Long.parseLong(budget),
-              java.time.Duration.ofMillis(Long.parseLong(interval)), keys, ""));
+          out.addAll(RedisRateLimiter.usageOf(limits, name, Long.parseLong(budget),
+              java.time.Duration.ofMillis(Long.parseLong(interval)), keys, null));
         }
       }
       String permits = conf.get("permits.max");
       if (permits != null) {
-        List<String> keys = broker.zrange(k.permitKeys(name), RedisRateLimiter.MAX_USAGE_KEYS);
+        List<String> keys = limits.permitKeysInUse(name, RedisRateLimiter.MAX_USAGE_KEYS);
         if (!keys.isEmpty()) {
-          out.addAll(RedisConcurrencyLimiter.usageOf(broker, name, Long.parseLong(permits), keys, ""));
+          out.addAll(RedisConcurrencyLimiter.usageOf(limits, name, Long.parseLong(permits), keys, null));
         }
       }
     }
