@@ -29,7 +29,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -167,8 +166,13 @@ public final class RedisBroker implements AutoCloseable {
     return async.sadd(key, member).toCompletableFuture();
   }
 
-  public CompletableFuture<Set<String>> smembers(String key) {
-    return async.smembers(key).toCompletableFuture();
+  /** The members of a set, sorted. */
+  public CompletableFuture<List<String>> smembersSorted(String key) {
+    return async.smembers(key).toCompletableFuture().thenApply(members -> {
+      List<String> all = new ArrayList<>(members);
+      all.sort(null);
+      return all;
+    });
   }
 
   public CompletableFuture<Long> zcard(String key) {

@@ -143,8 +143,6 @@ public final class BreakerScripts {
 
   /** Every dependency a worker registered, sorted. */
   public List<String> dependencies() {
-    List<String> all = new ArrayList<>(broker.await(broker.smembers(keys.dependencies())));
-    all.sort(null);
-    return all;
+    return broker.await(broker.smembersSorted(keys.dependencies()));
   }
 }

@@ -5,7 +5,6 @@ import dev.baton.internal.broker.RedisBroker;
 import dev.baton.internal.broker.Script;
 import dev.baton.resilience.EstimateTooLargeException;
 import dev.baton.resilience.PermitLostException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -156,9 +155,7 @@ public final class LimitScripts {
 
   /** Registered limit names, sorted. */
   public List<String> names() {
-    List<String> all = new ArrayList<>(broker.await(broker.smembers(keys.limits())));
-    all.sort(null);
-    return all;
+    return broker.await(broker.smembersSorted(keys.limits()));
   }
 
   /** The settings limit {@code name} was last registered with (empty when none). */

@@ -2,7 +2,6 @@ package dev.baton.internal.scripts;
 
 import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -26,9 +25,7 @@ public final class Registry {
 
   /** Every agent type ever registered, sorted. */
   public List<String> queues() {
-    List<String> all = new ArrayList<>(broker.await(broker.smembers(keys.queues())));
-    all.sort(null);
-    return all;
+    return broker.await(broker.smembersSorted(keys.queues()));
   }
 
   /** The dataset's epoch marker, created with {@code candidate} when missing. */
