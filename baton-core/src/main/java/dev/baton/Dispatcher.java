@@ -1,11 +1,14 @@
 package dev.baton;
 
-import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
-import dev.baton.internal.broker.Script;
 import dev.baton.internal.client.ResultWaiter;
 import dev.baton.internal.codec.Ids;
 import dev.baton.internal.codec.WireFormat;
+import dev.baton.internal.scripts.DeadLetterScripts;
+import dev.baton.internal.scripts.EnqueueScripts;
+import dev.baton.internal.scripts.EnqueueScripts.NewTask;
+import dev.baton.internal.scripts.Registry;
+import dev.baton.internal.scripts.ScriptStatus;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -40,6 +43,9 @@ public final class Dispatcher {
   private final JsonCodec codec;
   private final InstantSource clock;
   private final RedisBroker broker;
+  private final EnqueueScripts enqueueScripts;
+  private final DeadLetterScripts deadLetterScripts;
+  private final Registry registry;
   private final Inspector inspector;
   private final ResultWaiter waiter;
   private final Set<String> registered = ConcurrentHashMap.newKeySet();
@@ -50,6 +56,9 @@ public final class Dispatcher {
     this.codec = codec;
     this.clock = clock;
     this.broker = broker;
+    this.enqueueScripts = new EnqueueScripts(broker);
+    this.deadLetterScripts = new DeadLetterScripts(broker);
+    this.registry = new Registry(broker);
     this.inspector = inspector;
     this.waiter = waiter;
   }
@@ -92,7 +101,7 @@ public final class Dispatcher {
       byType.computeIfAbsent(prepared.get(i).request.agentType(), t -> new ArrayList<>()).add(i);
     }
     List<List<Integer>> calls = new ArrayList<>();
-    List<CompletableFuture<List<Object>>> replies = new ArrayList<>();
+    List<CompletableFuture<EnqueueScripts.Replies>> replies = new ArrayList<>();
     for (List<Integer> indexes : byType.values()) {
       for (int from = 0; from < indexes.size(); from += ENQUEUE_BATCH) {
         List<Integer> call = indexes.subList(from, Math.min(indexes.size(), from + ENQUEUE_BATCH));
@@ -102,45 +111,34 @@ public final class Dispatcher {
     }
     EnqueueResult[] results = new EnqueueResult[prepared.size()];
     for (int c = 0; c < calls.size(); c++) {
-      List<Object> reply = broker.await(replies.get(c));
+      EnqueueScripts.Replies reply = broker.await(replies.get(c));
       List<Integer> call = calls.get(c);
       for (int j = 0; j < call.size(); j++) {
         String agentType = prepared.get(call.get(j)).request.agentType();
-        long code = (Long) reply.get(3 * j);
-        String id = (String) reply.get(3 * j + 1);
-        if (code == 2) {
+        ScriptStatus status = reply.status(j);
+        String id = reply.id(j);
+        if (status == ScriptStatus.DUPLICATE) {
           TaskState state = inspector.task(agentType, id).map(TaskInfo::state).orElse(null);
           results[call.get(j)] = new EnqueueResult(id, agentType, false, state);
         } else {
-          results[call.get(j)] = new EnqueueResult(id, agentType, code == 1,
-              TaskState.fromWire((String) reply.get(3 * j + 2)));
+          results[call.get(j)] = new EnqueueResult(id, agentType, status == ScriptStatus.OK,
+              TaskState.fromWire(reply.state(j)));
         }
       }
     }
     return List.of(results);
   }
 
-  /** One enqueue call for the tasks at {@code call} (all of one agent type); see enqueue.lua. */
-  private CompletableFuture<List<Object>> send(List<Prepared> prepared, List<Integer> call) {
-    Prepared first = prepared.get(call.get(0));
-    if (call.size() == 1) {
-      return broker.run(Script.ENQUEUE, first.keys, first.args);
+  /** One enqueue call for the tasks at {@code call} (all of one agent type). */
+  private CompletableFuture<EnqueueScripts.Replies> send(List<Prepared> prepared, List<Integer> call) {
+    List<NewTask> tasks = new ArrayList<>(call.size());
+    for (int i : call) {
+      tasks.add(prepared.get(i).task);
     }
-    List<String> keys = new ArrayList<>(5 + 2 * call.size());
-    List<String> args = new ArrayList<>(13 + 11 * call.size());
-    keys.addAll(List.of(first.keys));
-    args.addAll(List.of(first.args));
-    for (int j = 1; j < call.size(); j++) {
-      Prepared p = prepared.get(call.get(j));
-      keys.add(p.keys[0]); // the task
-      keys.add(p.keys[3]); // its dedup key
-      args.addAll(List.of(p.args).subList(0, 10)); // its values; window and group are shared
-      args.add(p.args[12]); // its max wait
-    }
-    return broker.run(Script.ENQUEUE, keys.toArray(String[]::new), args.toArray(String[]::new));
+    return enqueueScripts.enqueue(prepared.get(call.get(0)).request.agentType(), tasks, config.retention().toMillis());
   }
 
-  private record Prepared(TaskRequest request, String[] keys, String[] args) {}
+  private record Prepared(TaskRequest request, NewTask task) {}
 
   private Prepared prepare(TaskRequest r) {
     String payload = r.payloadJson();
@@ -154,31 +152,22 @@ public final class Dispatcher {
       throw new InvalidTaskException("payload", "is not valid JSON: " + e.getMessage());
     }
     String id = r.id() != null ? r.id() : Ids.uuidV7(clock);
-    Keys k = broker.keys();
-    String q = r.agentType();
-    String dedup = r.dedupKey() == null ? "" : r.dedupKey();
-    String[] keys = {k.task(q, id), k.stream(q), k.delayed(q), k.dedup(q, dedup), k.stats(q)};
-    String[] args = {
-      id,
-      q,
-      payload,
-      Integer.toString(r.maxAttempts()),
-      Long.toString(r.timeout() == null ? 0 : r.timeout().toMillis()),
-      Long.toString(r.delay() == null ? 0 : r.delay().toMillis()),
-      Long.toString(r.runAt() == null ? 0 : Math.max(1, r.runAt().toEpochMilli())),
-      dedup,
-      WireFormat.headers(r.headers()),
-      r.retryPolicy() == null ? "" : r.retryPolicy().toWire(),
-      Long.toString(config.retention().toMillis()),
-      Keys.GROUP,
-      Long.toString(r.maxWait() == null ? 0 : r.maxWait().toMillis())
-    };
-    return new Prepared(r, keys, args);
+    return new Prepared(r, new NewTask(
+        id,
+        payload,
+        r.maxAttempts(),
+        r.timeout() == null ? 0 : r.timeout().toMillis(),
+        r.delay() == null ? 0 : r.delay().toMillis(),
+        r.runAt() == null ? 0 : Math.max(1, r.runAt().toEpochMilli()),
+        r.dedupKey() == null ? "" : r.dedupKey(),
+        WireFormat.headers(r.headers()),
+        r.retryPolicy() == null ? "" : r.retryPolicy().toWire(),
+        r.maxWait() == null ? 0 : r.maxWait().toMillis()));
   }
 
   private void register(String agentType) {
     if (!registered.contains(agentType)) {
-      broker.registerQueue(agentType);
+      registry.registerQueue(agentType);
       registered.add(agentType);
     }
   }
@@ -204,16 +193,7 @@ public final class Dispatcher {
    * @throws TaskNotFoundException when no such task exists
    */
   public TaskState cancel(String agentType, String id) {
-    Keys k = broker.keys();
-    List<Object> reply = broker.runSync(Script.CANCEL,
-        new String[] {k.task(agentType, id), k.stream(agentType), k.delayed(agentType), k.stats(agentType),
-            k.parked(agentType), k.parking(agentType)},
-        Keys.GROUP, Long.toString(config.retention().toMillis()), k.finishedChannel(agentType), id);
-    long code = (Long) reply.get(0);
-    if (code == -2) {
-      throw new TaskNotFoundException(id);
-    }
-    return TaskState.fromWire((String) reply.get(1));
+    return deadLetterScripts.cancel(agentType, id, config.retention().toMillis());
   }
 
   /**

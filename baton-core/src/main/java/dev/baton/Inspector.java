@@ -1,17 +1,21 @@
 package dev.baton;
 
 import dev.baton.resilience.BreakerInfo;
-import dev.baton.resilience.BreakerState;
 import dev.baton.resilience.BreakerTransition;
 import dev.baton.resilience.ConcurrencyLimiter;
 import dev.baton.resilience.LimitUsage;
 import dev.baton.resilience.RateLimiter;
-import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
 import dev.baton.internal.limits.RedisConcurrencyLimiter;
 import dev.baton.internal.limits.RedisRateLimiter;
-import dev.baton.internal.broker.Script;
 import dev.baton.internal.codec.WireFormat;
+import dev.baton.internal.scripts.BreakerScripts;
+import dev.baton.internal.scripts.DeadLetterScripts;
+import dev.baton.internal.scripts.InspectionScripts;
+import dev.baton.internal.scripts.LimitScripts;
+import dev.baton.internal.scripts.Registry;
+import dev.baton.internal.scripts.SchedulingScripts;
+import dev.baton.internal.scripts.ScriptStatus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,10 +32,20 @@ import java.util.Optional;
  * credentials or a command.
  */
 public final class Inspector {
-  private final RedisBroker broker;
+  private final InspectionScripts inspection;
+  private final Registry registry;
+  private final DeadLetterScripts deadLetters;
+  private final BreakerScripts breakerScripts;
+  private final SchedulingScripts scheduling;
+  private final LimitScripts limits;
 
   Inspector(RedisBroker broker) {
-    this.broker = broker;
+    this.inspection = new InspectionScripts(broker);
+    this.registry = new Registry(broker);
+    this.deadLetters = new DeadLetterScripts(broker);
+    this.breakerScripts = new BreakerScripts(broker);
+    this.scheduling = new SchedulingScripts(broker);
+    this.limits = new LimitScripts(broker);
   }
 
   /**
@@ -40,7 +54,7 @@ public final class Inspector {
    * @return the agent types, sorted
    */
   public List<String> agentTypes() {
-    return broker.queues();
+    return registry.queues();
   }
 
   /**
@@ -65,8 +79,8 @@ public final class Inspector {
    * @throws BatonException when its record is malformed
    */
   public Optional<TaskInfo> task(String agentType, String id) {
-    Map<String, String> fields = broker.hgetall(broker.keys().task(agentType, id));
-    if (fields == null || fields.isEmpty()) {
+    Map<String, String> fields = inspection.taskRecord(agentType, id);
+    if (fields.isEmpty()) {
       return Optional.empty();
     }
     try {
@@ -81,7 +95,7 @@ public final class Inspector {
     if (!TaskRequest.ID.matcher(id).matches()) {
       throw new TaskNotFoundException(id);
     }
-    List<String> holders = broker.queuesHolding(id, broker.queues());
+    List<String> holders = inspection.queuesHolding(id, registry.queues());
     if (holders.isEmpty()) {
       throw new TaskNotFoundException(id);
     }
@@ -95,26 +109,9 @@ public final class Inspector {
    * @return its stats now (zeros for an agent type never used)
    */
   public QueueStats stats(String agentType) {
-    Keys k = broker.keys();
-    List<Object> r = broker.runSync(Script.STATS,
-        new String[] {k.stream(agentType), k.delayed(agentType), k.dead(agentType), k.stats(agentType),
-            k.parked(agentType)}, Keys.GROUP);
-    long length = (Long) r.get(0);
-    long pending = (Long) r.get(1);
-    long succeeded = 0, cancelled = 0, enqueued = 0, retried = 0;
-    for (int i = 5; i + 1 < r.size(); i += 2) {
-      long v = Long.parseLong((String) r.get(i + 1));
-      switch ((String) r.get(i)) {
-        case "succeeded" -> succeeded = v;
-        case "cancelled" -> cancelled = v;
-        case "enqueued" -> enqueued = v;
-        case "retried" -> retried = v;
-        default -> {}
-      }
-    }
-    return new QueueStats(agentType, Math.max(0, length - pending), pending, (Long) r.get(2), (Long) r.get(3),
-        succeeded, cancelled, enqueued, retried, (Long) r.get(4));
+    return inspection.stats(agentType);
   }
+
 
   /**
    * Every dependency a worker registered, with its breaker's state.
@@ -124,7 +121,7 @@ public final class Inspector {
   public List<BreakerInfo> breakers() {
     List<BreakerInfo> all = new ArrayList<>();
     List<String> queues = agentTypes();
-    for (String dep : broker.dependencies()) {
+    for (String dep : breakerScripts.dependencies()) {
       all.add(breaker(dep, queues));
     }
     return all;
@@ -137,17 +134,7 @@ public final class Inspector {
    * @return its transitions, empty when it never changed state
    */
   public List<BreakerTransition> breakerTransitions(String dependency) {
-    List<BreakerTransition> out = new ArrayList<>();
-    for (Map<String, String> e : broker.streamBodies(broker.keys().breakerEvents(dependency))) {
-      try {
-        out.add(new BreakerTransition(dependency, BreakerState.fromWire(e.get("from")),
-            BreakerState.fromWire(e.get("to")), Long.parseLong(e.get("gen")),
-            java.time.Instant.ofEpochMilli(Long.parseLong(e.get("at"))), e.getOrDefault("reason", "")));
-      } catch (RuntimeException malformed) {
-        // an entry not written by the breaker scripts: not a transition
-      }
-    }
-    return out;
+    return breakerScripts.transitions(dependency);
   }
 
   /**
@@ -161,18 +148,16 @@ public final class Inspector {
   }
 
   private BreakerInfo breaker(String dep, List<String> queues) {
-    Keys k = broker.keys();
-    List<Object> r = broker.runSync(Script.BREAKER_STATE,
-        new String[] {k.breaker(dep), k.breakerProbes(dep), k.breakerWindow(dep)});
-    long calls = (Long) r.get(4);
+    BreakerScripts.Snapshot s = breakerScripts.state(dep);
+    long calls = s.calls();
     long parked = 0;
     for (String q : queues) {
-      parked += broker.parkedCount(q, dep);
+      parked += scheduling.parkedCount(q, dep);
     }
-    return new BreakerInfo(dep, BreakerState.fromWire((String) r.get(0)), (Long) r.get(1),
-        java.time.Instant.ofEpochMilli((Long) r.get(2)), java.time.Duration.ofMillis((Long) r.get(3)), calls,
-        calls == 0 ? 0 : (Long) r.get(5) * 100.0 / calls, calls == 0 ? 0 : (Long) r.get(6) * 100.0 / calls,
-        (Long) r.get(7), (Long) r.get(8), parked);
+    return new BreakerInfo(dep, s.state(), s.gen(), java.time.Instant.ofEpochMilli(s.sinceMillis()),
+        java.time.Duration.ofMillis(s.openRemainingMillis()), calls,
+        calls == 0 ? 0 : s.failures() * 100.0 / calls, calls == 0 ? 0 : s.slowCalls() * 100.0 / calls,
+        s.probesInFlight(), s.probeSuccesses(), parked);
   }
 
   /**
@@ -198,7 +183,7 @@ public final class Inspector {
    */
   public List<TaskInfo> deadLetters(String agentType, int offset, int limit) {
     List<TaskInfo> out = new ArrayList<>();
-    for (String id : broker.deadIds(agentType, offset, limit)) {
+    for (String id : deadLetters.deadIds(agentType, offset, limit)) {
       task(agentType, id).ifPresent(out::add);
     }
     return out;
@@ -211,7 +196,7 @@ public final class Inspector {
    * @return the size of its dead-letter queue
    */
   public long deadLetterCount(String agentType) {
-    return broker.deadCount(agentType);
+    return deadLetters.deadCount(agentType);
   }
 
   /**
@@ -224,23 +209,9 @@ public final class Inspector {
    * @throws BatonException when it is a tombstone of an unreadable entry, which cannot run
    */
   public boolean replay(String agentType, String id) {
-    long code = replayCode(agentType, id);
-    if (code == -2) {
-      throw new TaskNotFoundException(id);
-    }
-    if (code == -3) {
-      throw new BatonException("task " + id + " is a tombstone of an unreadable stream entry and cannot run; purge it");
-    }
-    return code == 1;
+    return deadLetters.replay(agentType, id);
   }
 
-  private long replayCode(String agentType, String id) {
-    Keys k = broker.keys();
-    List<Object> r = broker.runSync(Script.REPLAY,
-        new String[] {k.task(agentType, id), k.stream(agentType), k.dead(agentType), k.stats(agentType)},
-        Keys.GROUP, id);
-    return (Long) r.get(0);
-  }
 
   /**
    * Replays every dead letter of an agent type, oldest first, as {@link #replay} does one by one.
@@ -256,19 +227,19 @@ public final class Inspector {
    * @throws RedisUnavailableException when Redis cannot be reached to list the dead letters
    */
   public int replayAll(String agentType) {
-    List<String> ids = broker.deadIds(agentType, 0, Long.MAX_VALUE - 1);
+    List<String> ids = deadLetters.deadIds(agentType, 0, Long.MAX_VALUE - 1);
     int n = 0;
     for (int i = 0; i < ids.size(); i++) {
-      long code;
+      ScriptStatus status;
       try {
-        code = replayCode(agentType, ids.get(i));
+        status = deadLetters.replayStatus(agentType, ids.get(i));
       } catch (BatonException e) {
         throw new PartialReplayException(agentType, n, ids.size() - i, e);
       }
-      if (code == 1) {
+      if (status == ScriptStatus.OK) {
         n++;
       }
-      // -2 purged meanwhile, -3 a tombstone that cannot run, 0 no longer dead: skipped
+      // NOT_FOUND purged meanwhile, TOMBSTONE cannot run, WRONG_STATE no longer dead: skipped
     }
     return n;
   }
@@ -281,9 +252,7 @@ public final class Inspector {
    * @return false if the task is not in the dead-letter queue (nothing deleted)
    */
   public boolean purge(String agentType, String id) {
-    Keys k = broker.keys();
-    long n = broker.<Long>runSync(Script.PURGE, new String[] {k.dead(agentType), k.task(agentType, id)}, id);
-    return n == 1;
+    return deadLetters.purge(agentType, List.of(id)) == 1;
   }
 
   /**
@@ -295,11 +264,8 @@ public final class Inspector {
   public int purgeAll(String agentType) {
     int n = 0;
     List<String> ids;
-    while (!(ids = broker.deadIds(agentType, 0, 500)).isEmpty()) {
-      Keys k = broker.keys();
-      List<String> keys = new ArrayList<>(List.of(k.dead(agentType)));
-      ids.forEach(id -> keys.add(k.task(agentType, id)));
-      n += broker.<Long>runSync(Script.PURGE, keys.toArray(String[]::new), ids.toArray(String[]::new)).intValue();
+    while (!(ids = deadLetters.deadIds(agentType, 0, 500)).isEmpty()) {
+      n += (int) deadLetters.purge(agentType, ids);
     }
     return n;
   }
@@ -310,7 +276,7 @@ public final class Inspector {
    * @return the names, sorted
    */
   public List<String> limitNames() {
-    return broker.limitNames();
+    return limits.names();
   }
 
   /**
@@ -323,23 +289,22 @@ public final class Inspector {
    */
   public List<LimitUsage> limitUsage() {
     List<LimitUsage> out = new ArrayList<>();
-    Keys k = broker.keys();
-    for (String name : broker.limitNames()) {
-      Map<String, String> conf = broker.hgetall(k.limitConfig(name));
+    for (String name : limits.names()) {
+      Map<String, String> conf = limits.settings(name);
       String budget = conf.get("rate.budget");
       String interval = conf.get("rate.interval-ms");
       if (budget != null && interval != null) {
-        List<String> keys = broker.zrange(k.rateKeys(name), RedisRateLimiter.MAX_USAGE_KEYS);
+        List<String> keys = limits.rateKeysInUse(name, RedisRateLimiter.MAX_USAGE_KEYS);
         if (!keys.isEmpty()) {
-          out.addAll(RedisRateLimiter.usageOf(broker, name, Long.parseLong(budget),
-              java.time.Duration.ofMillis(Long.parseLong(interval)), keys, ""));
+          out.addAll(RedisRateLimiter.usageOf(limits, name, Long.parseLong(budget),
+              java.time.Duration.ofMillis(Long.parseLong(interval)), keys, null));
         }
       }
       String permits = conf.get("permits.max");
       if (permits != null) {
-        List<String> keys = broker.zrange(k.permitKeys(name), RedisRateLimiter.MAX_USAGE_KEYS);
+        List<String> keys = limits.permitKeysInUse(name, RedisRateLimiter.MAX_USAGE_KEYS);
         if (!keys.isEmpty()) {
-          out.addAll(RedisConcurrencyLimiter.usageOf(broker, name, Long.parseLong(permits), keys, ""));
+          out.addAll(RedisConcurrencyLimiter.usageOf(limits, name, Long.parseLong(permits), keys, null));
         }
       }
     }

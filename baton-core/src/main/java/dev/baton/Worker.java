@@ -2,6 +2,8 @@ package dev.baton;
 
 import dev.baton.resilience.DependencyConfig;
 import dev.baton.internal.breaker.Breakers;
+import dev.baton.internal.scripts.BreakerScripts;
+import dev.baton.internal.scripts.Registry;
 import dev.baton.internal.server.Completer;
 import dev.baton.internal.server.DatasetWatch;
 import dev.baton.internal.server.Heartbeater;
@@ -222,12 +224,14 @@ public final class Worker implements AutoCloseable {
       hook = h;
     }
     datasetWatch.start();
+    BreakerScripts breakerIndex = new BreakerScripts(client.broker());
     for (var d : breakers.all()) {
-      client.broker().registerDependency(d.name());
+      breakerIndex.registerDependency(d.name());
     }
     completer.start();
+    Registry registry = new Registry(client.broker());
     for (Processor p : processors) {
-      client.broker().registerQueue(p.agentType());
+      registry.registerQueue(p.agentType());
       p.start();
     }
     heartbeater.start();

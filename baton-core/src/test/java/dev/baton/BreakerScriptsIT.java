@@ -1,11 +1,20 @@
 package dev.baton;
 
 import dev.baton.resilience.BreakerState;
+import static dev.baton.internal.scripts.ScriptStatus.OK;
+import static dev.baton.internal.scripts.ScriptStatus.PROBE;
+import static dev.baton.internal.scripts.ScriptStatus.REFUSED;
+import static dev.baton.internal.scripts.ScriptStatus.UNCHANGED;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
-import dev.baton.internal.broker.Script;
+import dev.baton.internal.scripts.BreakerScripts;
+import dev.baton.internal.scripts.BreakerScripts.Decision;
+import dev.baton.internal.scripts.BreakerScripts.Outcome;
+import dev.baton.internal.scripts.BreakerScripts.Recorded;
+import dev.baton.resilience.BreakerConfig;
+import java.time.Duration;
 import dev.baton.testing.RedisExtension;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
@@ -24,34 +33,39 @@ class BreakerScriptsIT {
   @RegisterExtension static final RedisExtension redis = new RedisExtension();
 
   private static final String DEP = "llm:test-model";
+  private static final Duration WITHIN = Duration.ofSeconds(10);
   private RedisBroker broker;
   private RedisCommands<String, String> raw;
   private Keys k;
-  private String[] keys;
+  private BreakerScripts scripts;
 
   @BeforeEach
   void setUp() {
     broker = redis.closeAfter(new RedisBroker(redis.config().build()));
     raw = redis.raw();
     k = broker.keys();
-    keys = new String[] {k.breaker(DEP), k.breakerProbes(DEP), k.breakerWindow(DEP), k.breakerEvents(DEP)};
+    scripts = new BreakerScripts(broker);
   }
 
-  /** {code, state, gen, retryAfter} */
-  private List<Object> acquire(int probes, String probeId) {
-    return broker.runSync(Script.BREAKER_ACQUIRE, keys, Integer.toString(probes), "60000", probeId, "100",
-        k.breakerChannel(DEP));
+  /** With {@code probes} permitted probes leased for 60 s. */
+  private Decision acquire(int probes, String probeId) {
+    BreakerConfig config = BreakerConfig.builder().permittedProbes(probes).probeLease(Duration.ofSeconds(60)).build();
+    return scripts.acquire(DEP, config, probeId, WITHIN);
   }
 
-  /** {code, state, gen} with a count window of 4, 4 minimum calls, 50 % thresholds, 2 probes. */
-  private List<Object> record(long gen, String probeId, String outcome, boolean slow) {
+  /** With a count window of 4, 4 minimum calls, 50 % thresholds, 2 probes. */
+  private Recorded record(long gen, String probeId, String outcome, boolean slow) {
     return recordWith("count", 4, 4, gen, probeId, outcome, slow);
   }
 
-  private List<Object> recordWith(String type, int size, int min, long gen, String probeId, String outcome,
+  private Recorded recordWith(String type, int size, int min, long gen, String probeId, String outcome,
       boolean slow) {
-    return broker.runSync(Script.BREAKER_RECORD, keys, Long.toString(gen), probeId, outcome, slow ? "1" : "0", type,
-        Integer.toString(size), Integer.toString(min), "50", "50", "2", "30000", "100", k.breakerChannel(DEP));
+    BreakerConfig.Builder b = BreakerConfig.builder();
+    BreakerConfig config = (type.equals("count") ? b.countWindow(size) : b.timeWindow(size)).minimumCalls(min)
+        .failureRateThreshold(50).slowCallRateThreshold(50).permittedProbes(2).waitInOpen(Duration.ofSeconds(30))
+        .build();
+    return scripts.record(DEP, config, gen, probeId, Outcome.valueOf(outcome.toUpperCase(java.util.Locale.ROOT)), slow,
+        WITHIN);
   }
 
   private String state() {
@@ -75,7 +89,7 @@ class BreakerScriptsIT {
 
   @Test
   void aNewBreakerIsClosedAndAllowsCalls() {
-    assertThat(acquire(2, "p1")).containsExactly(1L, "closed", 0L, 0L);
+    assertThat(acquire(2, "p1")).isEqualTo(new Decision(OK, BreakerState.CLOSED, 0, 0));
     assertThat(raw.exists(k.breaker(DEP))).isZero(); // asking writes nothing
   }
 
@@ -85,7 +99,7 @@ class BreakerScriptsIT {
     record(0, "", "failure", false);
     record(0, "", "success", false);
     assertThat(state()).isEqualTo("closed"); // 3 calls < minimum 4, though 67 % failed
-    assertThat(record(0, "", "success", false)).containsExactly(1L, "open", 1L); // 4 calls, 2 failed: 50 %
+    assertThat(record(0, "", "success", false)).isEqualTo(new Recorded(OK, BreakerState.OPEN, 1)); // 4 calls, 2 failed: 50 %
   }
 
   @Test
@@ -93,7 +107,7 @@ class BreakerScriptsIT {
     record(0, "", "success", false);
     record(0, "", "success", false);
     record(0, "", "failure", false);
-    assertThat(record(0, "", "failure", false)).containsExactly(1L, "open", 1L);
+    assertThat(record(0, "", "failure", false)).isEqualTo(new Recorded(OK, BreakerState.OPEN, 1));
     Map<String, String> b = raw.hgetall(k.breaker(DEP));
     assertThat(b).containsEntry("st", "open").containsEntry("gen", "1").containsKey("until").containsKey("since");
     assertThat(raw.exists(k.breakerWindow(DEP))).isZero(); // the window restarts
@@ -114,7 +128,7 @@ class BreakerScriptsIT {
     assertThat(state()).isEqualTo("closed");
     assertThat(raw.hmget(k.breaker(DEP), "wc", "wf").stream().map(kv -> kv.getValue()).toList())
         .containsExactly("4", "1");
-    assertThat(record(0, "", "failure", false).get(1)).isEqualTo("open"); // s s f f: 50 %
+    assertThat(record(0, "", "failure", false).state()).isEqualTo(BreakerState.OPEN); // s s f f: 50 %
   }
 
   @Test
@@ -122,7 +136,7 @@ class BreakerScriptsIT {
     record(0, "", "success", true);
     record(0, "", "success", false);
     record(0, "", "success", false);
-    assertThat(record(0, "", "success", true).get(1)).isEqualTo("open");
+    assertThat(record(0, "", "success", true).state()).isEqualTo(BreakerState.OPEN);
     assertThat(raw.xrange(k.breakerEvents(DEP), Range.create("-", "+")).get(0).getBody().get("reason"))
         .startsWith("slow-call rate 50.0%");
   }
@@ -134,19 +148,20 @@ class BreakerScriptsIT {
     assertThat(state()).isEqualTo("closed");
     // a bucket older than the window is dropped, not counted
     raw.hset(k.breakerWindow(DEP), Map.of("c1000", "50", "f1000", "50"));
-    assertThat(recordWith("time", 60, 3, 0, "", "success", false).get(1)).isEqualTo("open"); // 2/3 = 67 %
+    assertThat(recordWith("time", 60, 3, 0, "", "success", false).state()).isEqualTo(BreakerState.OPEN); // 2/3 = 67 %
   }
 
   @Test
   void openRefusesWithTheTimeLeftThenTurnsHalfOpenOnceTheWaitHasPassed() {
     open();
-    List<Object> refused = acquire(2, "p1");
-    assertThat(refused.subList(0, 3)).containsExactly(0L, "open", 1L);
-    assertThat((Long) refused.get(3)).isBetween(1L, 30_000L);
+    Decision refused = acquire(2, "p1");
+    assertThat(refused).extracting(Decision::status, Decision::state, Decision::gen)
+        .containsExactly(REFUSED, BreakerState.OPEN, 1L);
+    assertThat(refused.retryAfterMillis()).isBetween(1L, 30_000L);
     assertThat(state()).isEqualTo("open");
 
     openWaitPassed();
-    assertThat(acquire(2, "p1")).containsExactly(2L, "half_open", 2L, 0L);
+    assertThat(acquire(2, "p1")).isEqualTo(new Decision(PROBE, BreakerState.HALF_OPEN, 2, 0));
     assertThat(raw.zrange(k.breakerProbes(DEP), 0, -1)).containsExactly("p1");
     List<StreamMessage<String, String>> events = raw.xrange(k.breakerEvents(DEP), Range.create("-", "+"));
     assertThat(events).extracting(e -> e.getBody().get("from") + ">" + e.getBody().get("to"))
@@ -157,14 +172,15 @@ class BreakerScriptsIT {
   void halfOpenGrantsAtMostThePermittedProbesAndClosesWhenAllSucceed() {
     open();
     openWaitPassed();
-    assertThat(acquire(2, "p1").get(0)).isEqualTo(2L);
-    assertThat(acquire(2, "p2").get(0)).isEqualTo(2L);
-    assertThat(acquire(2, "p3").subList(0, 2)).containsExactly(0L, "half_open");
-    assertThat(record(2, "p1", "success", false)).containsExactly(1L, "half_open", 2L);
-    assertThat(acquire(2, "p4").get(0)).isEqualTo(0L); // a success still counts toward the limit
-    assertThat(record(2, "p2", "success", false)).containsExactly(1L, "closed", 3L);
+    assertThat(acquire(2, "p1").status()).isEqualTo(PROBE);
+    assertThat(acquire(2, "p2").status()).isEqualTo(PROBE);
+    assertThat(acquire(2, "p3")).extracting(Decision::status, Decision::state)
+        .containsExactly(REFUSED, BreakerState.HALF_OPEN);
+    assertThat(record(2, "p1", "success", false)).isEqualTo(new Recorded(OK, BreakerState.HALF_OPEN, 2));
+    assertThat(acquire(2, "p4").status()).isEqualTo(REFUSED); // a success still counts toward the limit
+    assertThat(record(2, "p2", "success", false)).isEqualTo(new Recorded(OK, BreakerState.CLOSED, 3));
     assertThat(raw.exists(k.breakerProbes(DEP))).isZero();
-    assertThat(acquire(2, "p5")).containsExactly(1L, "closed", 3L, 0L);
+    assertThat(acquire(2, "p5")).isEqualTo(new Decision(OK, BreakerState.CLOSED, 3, 0));
   }
 
   @Test
@@ -173,12 +189,12 @@ class BreakerScriptsIT {
     openWaitPassed();
     acquire(2, "p1");
     acquire(2, "p2");
-    assertThat(record(2, "p1", "failure", false)).containsExactly(1L, "open", 3L);
+    assertThat(record(2, "p1", "failure", false)).isEqualTo(new Recorded(OK, BreakerState.OPEN, 3));
     // the other probe's outcome arrives under the old gen: ignored
-    assertThat(record(2, "p2", "success", false)).containsExactly(0L, "open", 3L);
+    assertThat(record(2, "p2", "success", false)).isEqualTo(new Recorded(UNCHANGED, BreakerState.OPEN, 3));
     openWaitPassed();
     acquire(2, "p3");
-    assertThat(record(4, "p3", "success", true)).containsExactly(1L, "open", 5L);
+    assertThat(record(4, "p3", "success", true)).isEqualTo(new Recorded(OK, BreakerState.OPEN, 5));
   }
 
   @Test
@@ -186,10 +202,10 @@ class BreakerScriptsIT {
     open();
     openWaitPassed();
     acquire(1, "p1");
-    assertThat(acquire(1, "p2").get(0)).isEqualTo(0L);
+    assertThat(acquire(1, "p2").status()).isEqualTo(REFUSED);
     raw.zadd(k.breakerProbes(DEP), 1, "p1"); // its worker died: the lease ended long ago
-    assertThat(acquire(1, "p2").get(0)).isEqualTo(2L);
-    assertThat(record(2, "p1", "success", false).get(0)).isEqualTo(0L); // the late probe counts for nothing
+    assertThat(acquire(1, "p2").status()).isEqualTo(PROBE);
+    assertThat(record(2, "p1", "success", false).status()).isEqualTo(UNCHANGED); // the late probe counts for nothing
     assertThat(state()).isEqualTo("half_open");
   }
 
@@ -198,29 +214,29 @@ class BreakerScriptsIT {
     open();
     openWaitPassed();
     acquire(1, "p1");
-    assertThat(record(2, "p1", "ignore", false)).containsExactly(1L, "half_open", 2L);
-    assertThat(acquire(1, "p2").get(0)).isEqualTo(2L);
+    assertThat(record(2, "p1", "ignore", false)).isEqualTo(new Recorded(OK, BreakerState.HALF_OPEN, 2));
+    assertThat(acquire(1, "p2").status()).isEqualTo(PROBE);
   }
 
   @Test
   void illegalTransitionsCannotHappen() {
     // closed never turns half_open: asking for permission only ever allows
     for (int i = 0; i < 5; i++) {
-      assertThat(acquire(2, "p" + i).get(0)).isEqualTo(1L);
+      assertThat(acquire(2, "p" + i).status()).isEqualTo(OK);
     }
     open();
     long g = gen();
     // open ignores every outcome, of this gen or an older one: never open -> closed
     for (int i = 0; i < 10; i++) {
-      assertThat(record(g, "", "success", false).get(0)).isEqualTo(0L);
-      assertThat(record(0, "", "success", false).get(0)).isEqualTo(0L);
+      assertThat(record(g, "", "success", false).status()).isEqualTo(UNCHANGED);
+      assertThat(record(0, "", "success", false).status()).isEqualTo(UNCHANGED);
     }
     assertThat(state()).isEqualTo("open");
     openWaitPassed();
     acquire(2, "p1");
     // half_open: a call that is not a known probe decides nothing
-    assertThat(record(gen(), "", "success", false).get(0)).isEqualTo(0L);
-    assertThat(record(gen(), "p-unknown", "failure", false).get(0)).isEqualTo(0L);
+    assertThat(record(gen(), "", "success", false).status()).isEqualTo(UNCHANGED);
+    assertThat(record(gen(), "p-unknown", "failure", false).status()).isEqualTo(UNCHANGED);
     assertThat(state()).isEqualTo("half_open");
     List<StreamMessage<String, String>> events = raw.xrange(k.breakerEvents(DEP), Range.create("-", "+"));
     for (StreamMessage<String, String> e : events) {
@@ -234,8 +250,11 @@ class BreakerScriptsIT {
   void theStateScriptReportsRatesAndProbes() {
     record(0, "", "failure", false);
     record(0, "", "success", true);
-    List<Object> s = broker.runSync(Script.BREAKER_STATE, new String[] {keys[0], keys[1], keys[2]});
-    assertThat(s.subList(0, 2)).containsExactly("closed", 0L);
-    assertThat(s.subList(4, 9)).containsExactly(2L, 1L, 1L, 0L, 0L);
+    BreakerScripts.Snapshot s = scripts.state(DEP);
+    assertThat(s.state()).isEqualTo(BreakerState.CLOSED);
+    assertThat(s.gen()).isZero();
+    assertThat(s).extracting(BreakerScripts.Snapshot::calls, BreakerScripts.Snapshot::failures,
+        BreakerScripts.Snapshot::slowCalls, BreakerScripts.Snapshot::probesInFlight,
+        BreakerScripts.Snapshot::probeSuccesses).containsExactly(2L, 1L, 1L, 0L, 0L);
   }
 }

@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
-import dev.baton.internal.broker.Script;
+import dev.baton.internal.scripts.ScriptStatus;
+import dev.baton.internal.scripts.TaskScripts;
 import dev.baton.internal.server.Recoverer;
 import dev.baton.testing.RedisExtension;
 import dev.baton.testing.ScriptDriver;
@@ -60,13 +61,14 @@ class CompleteBatchIT {
     raw.del(k.task(Q, gone)); // a record that disappeared (purged by hand)
 
     BlockingQueue<String> published = subscribe(k.finishedChannel(Q));
-    List<Object> reply = complete(broker, k, List.of(a, stale, c, gone), held);
+    TaskScripts.CompleteReplies reply = complete(broker, List.of(a, stale, c, gone), held);
 
-    assertThat(reply).hasSize(4);
-    assertThat(reply.get(0)).isEqualTo(List.of(1L));
-    assertThat(reply.get(1)).isEqualTo(List.of(-1L, "running"));
-    assertThat(reply.get(2)).isEqualTo(List.of(1L));
-    assertThat(reply.get(3)).isEqualTo(List.of(-2L));
+    assertThat(reply.size()).isEqualTo(4);
+    assertThat(reply.status(0)).isEqualTo(ScriptStatus.OK);
+    assertThat(reply.status(1)).isEqualTo(ScriptStatus.NOT_HELD);
+    assertThat(reply.state(1)).isEqualTo("running");
+    assertThat(reply.status(2)).isEqualTo(ScriptStatus.OK);
+    assertThat(reply.status(3)).isEqualTo(ScriptStatus.NOT_FOUND);
     for (String id : List.of(a, c)) {
       Map<String, String> rec = raw.hgetall(k.task(Q, id));
       assertThat(rec).containsEntry("st", "succeeded").containsEntry("r", "\"ok\"").containsEntry("own", ME);
@@ -86,9 +88,12 @@ class CompleteBatchIT {
     // the new holder's completion of the same task still goes through, and a repeat of the batch
     // (a lost reply, re-sent) is refused for every task without counting anything twice
     held.put(stale, newer);
-    assertThat(complete(broker, k, List.of(stale), held).get(0)).isEqualTo(List.of(1L));
-    List<Object> repeat = complete(broker, k, List.of(a, stale, c), held);
-    assertThat(repeat).containsExactly(List.of(-1L, "succeeded"), List.of(-1L, "succeeded"), List.of(-1L, "succeeded"));
+    assertThat(complete(broker, List.of(stale), held).status(0)).isEqualTo(ScriptStatus.OK);
+    TaskScripts.CompleteReplies repeat = complete(broker, List.of(a, stale, c), held);
+    for (int i = 0; i < 3; i++) {
+      assertThat(repeat.status(i)).isEqualTo(ScriptStatus.NOT_HELD);
+      assertThat(repeat.state(i)).isEqualTo("succeeded");
+    }
     assertThat(raw.hget(k.stats(Q), "succeeded")).isEqualTo("3");
     assertThat(published.poll(5, TimeUnit.SECONDS)).isEqualTo(stale);
     assertThat(published.poll(200, TimeUnit.MILLISECONDS)).isNull();
@@ -136,14 +141,9 @@ class CompleteBatchIT {
     return ScriptDriver.startAs(broker, raw, Q, consumer, n);
   }
 
-  private static List<Object> complete(RedisBroker broker, Keys k, List<String> ids, Map<String, String[]> held) {
-    List<String> keys = new ArrayList<>(List.of(k.stream(Q), k.stats(Q)));
-    List<String> args = new ArrayList<>(List.of(Keys.GROUP, "60000", k.finishedChannel(Q)));
-    for (String id : ids) {
-      keys.add(k.task(Q, id));
-      args.addAll(List.of(held.get(id)[0], held.get(id)[1], "\"ok\"", "{\"a\":1,\"w\":\"" + ME + "\",\"s\":0,\"f\":0}"));
-    }
-    return broker.runSync(Script.COMPLETE, keys.toArray(String[]::new), args.toArray(String[]::new));
+  private static TaskScripts.CompleteReplies complete(RedisBroker broker, List<String> ids,
+      Map<String, String[]> held) {
+    return ScriptDriver.complete(broker, Q, ids, held, "\"ok\"", "{\"a\":1,\"w\":\"" + ME + "\",\"s\":0,\"f\":0}");
   }
 
   private static BlockingQueue<String> subscribe(String channel) {

@@ -10,7 +10,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
-import dev.baton.internal.broker.Script;
+import dev.baton.internal.scripts.LimitScripts;
+import dev.baton.internal.scripts.ScriptStatus;
 import dev.baton.testing.RedisExtension;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
@@ -149,13 +150,14 @@ class ConcurrencyLimiterIT {
 
   @Test
   void aResentAcquireTakesOnePermit() {
-    String[] keys = {k.permits(NAME, "default"), k.permitKeys(NAME)};
-    String[] args = {"tok-1", "2", "5000", "250", "default", Long.toString(T0)};
-    List<Long> first = broker.runSync(Script.PERMIT_ACQUIRE, keys, args);
-    List<Long> again = broker.runSync(Script.PERMIT_ACQUIRE, keys, args);
+    LimitScripts scripts = new LimitScripts(broker);
+    LimitScripts.PermitDecision first = scripts.acquirePermit(NAME, "default", "tok-1", 2, 5000, 250, T0);
+    LimitScripts.PermitDecision again = scripts.acquirePermit(NAME, "default", "tok-1", 2, 5000, 250, T0);
 
-    assertThat(first.subList(0, 3)).containsExactly(1L, T0 + 5_000, 1L);
-    assertThat(again.subList(0, 3)).containsExactly(1L, T0 + 5_000, 1L);
+    assertThat(first).extracting(LimitScripts.PermitDecision::status, LimitScripts.PermitDecision::expiresAtMillis,
+        LimitScripts.PermitDecision::inUse).containsExactly(ScriptStatus.OK, T0 + 5_000, 1L);
+    assertThat(again).extracting(LimitScripts.PermitDecision::status, LimitScripts.PermitDecision::expiresAtMillis,
+        LimitScripts.PermitDecision::inUse).containsExactly(ScriptStatus.OK, T0 + 5_000, 1L);
     assertThat(limiter.acquire().granted()).isTrue();
     assertThat(limiter.acquire().granted()).isFalse();
   }

@@ -3,6 +3,7 @@ package dev.baton;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.internal.broker.RedisBroker;
+import dev.baton.internal.scripts.Registry;
 import dev.baton.internal.server.DatasetWatch;
 import dev.baton.testing.RedisExtension;
 import java.time.Duration;
@@ -33,7 +34,7 @@ class DatasetLossIT {
   void workersShareOneEpoch() {
     RedisBroker a = redis.closeAfter(new RedisBroker(redis.config().build()));
     RedisBroker b = redis.closeAfter(new RedisBroker(redis.config().build()));
-    assertThat(a.epoch("first")).isEqualTo("first");
-    assertThat(b.epoch("second")).isEqualTo("first");
+    assertThat(new Registry(a).epoch("first")).isEqualTo("first");
+    assertThat(new Registry(b).epoch("second")).isEqualTo("first");
   }
 }

@@ -4,7 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
-import dev.baton.internal.broker.Script;
+import dev.baton.internal.scripts.DeadLetterScripts;
+import dev.baton.internal.scripts.SchedulingScripts;
+import dev.baton.internal.scripts.SchedulingScripts.Unparked;
+import dev.baton.internal.scripts.ScriptStatus;
+import dev.baton.internal.scripts.TaskScripts;
+import dev.baton.internal.scripts.TaskScripts.ParkKind;
+import dev.baton.internal.scripts.TaskScripts.Written;
 import dev.baton.testing.RedisExtension;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.util.ArrayList;
@@ -23,13 +29,17 @@ class ParkScriptsIT {
   private RedisBroker broker;
   private RedisCommands<String, String> raw;
   private Keys k;
+  private TaskScripts tasks;
+  private SchedulingScripts scheduling;
 
   @BeforeEach
   void setUp() {
     broker = redis.closeAfter(new RedisBroker(redis.config().build()));
     raw = redis.raw();
     k = broker.keys();
-    broker.ensureGroup(Q);
+    tasks = new TaskScripts(broker);
+    scheduling = new SchedulingScripts(broker);
+    tasks.ensureGroup(Q);
   }
 
   /** A task running its first attempt under delivery 1, with a pending entry; returns the entry id. */
@@ -43,21 +53,18 @@ class ParkScriptsIT {
     return eid;
   }
 
-  private List<Object> park(String id, String eid, String token, long afterMs) {
-    return broker.runSync(Script.PARK, new String[] {k.task(Q, id), k.stream(Q), k.parked(Q), k.parking(Q),
-        k.stats(Q)}, Keys.GROUP, eid, token, DEP, "503 from svc", Long.toString(afterMs), "unavailable");
+  private Written park(String id, String eid, String token, long afterMs) {
+    return tasks.park(Q, new TaskScripts.Held(id, eid, token), DEP, ParkKind.UNAVAILABLE, "503 from svc", afterMs);
   }
 
-  private List<Object> unpark(String mode, String gen, int initial, long intervalMs, int cap, long holdMs,
+  private Unparked unpark(String mode, String gen, int initial, long intervalMs, int cap, long holdMs,
       List<String> ids) {
-    List<String> keys = new ArrayList<>(List.of(k.parked(Q), k.stream(Q), k.parking(Q), k.stats(Q), k.dead(Q)));
-    List<String> args = new ArrayList<>(List.of(DEP, mode, gen, Integer.toString(initial), Long.toString(intervalMs),
-        Integer.toString(cap), Long.toString(holdMs), k.finishedChannel(Q)));
-    for (String id : ids) {
-      keys.add(k.task(Q, id));
-      args.add(id);
-    }
-    return broker.runSync(Script.UNPARK, keys.toArray(String[]::new), args.toArray(String[]::new));
+    return scheduling.unpark(Q,
+        new SchedulingScripts.Unpark(DEP, mode.equals("release"), gen, initial, intervalMs, cap, holdMs), ids);
+  }
+
+  private static Unparked unparked(long released, long ended, long held) {
+    return new Unparked(released, ended, held);
   }
 
   /** Parks n tasks, then makes them all due. */
@@ -75,34 +82,36 @@ class ParkScriptsIT {
   @Test
   void parkIsFencedAndGivesTheAttemptBack() {
     String eid = running("a", Map.of());
-    assertThat(park("a", eid, "2", 1000)).containsExactly(-1L, "running"); // not this delivery
+    assertThat(park("a", eid, "2", 1000)).isEqualTo(new Written(ScriptStatus.NOT_HELD, "running", 0)); // not this delivery
     assertThat(raw.hget(k.task(Q, "a"), "st")).isEqualTo("running");
     assertThat(raw.zcard(k.parked(Q))).isZero();
 
-    List<Object> r = park("a", eid, "1", 1000);
-    assertThat(r.subList(0, 2)).containsExactly(1L, "parked");
+    Written r = park("a", eid, "1", 1000);
+    assertThat(r.status()).isEqualTo(ScriptStatus.OK);
+    assertThat(r.state()).isEqualTo("parked");
     Map<String, String> rec = raw.hgetall(k.task(Q, "a"));
     assertThat(rec).containsEntry("st", "parked").containsEntry("att", "0").containsEntry("dep", DEP)
         .containsEntry("pr", "503 from svc").containsEntry("pk", "unavailable").containsEntry("pn", "1")
         .doesNotContainKeys("own", "eid");
-    assertThat(raw.zscore(k.parked(Q), "a")).isEqualTo(((Long) r.get(2)).doubleValue());
+    assertThat(raw.zscore(k.parked(Q), "a")).isEqualTo((double) r.reconsiderAtMillis());
     assertThat(raw.xlen(k.stream(Q))).isZero();
     assertThat(raw.hget(k.parking(Q), "n:" + DEP)).isEqualTo("1");
-    assertThat(park("a", eid, "1", 1000)).containsExactly(-1L, "parked"); // a second park is refused
+    assertThat(park("a", eid, "1", 1000)).isEqualTo(new Written(ScriptStatus.NOT_HELD, "parked", 0)); // a second park is refused
+    assertThat(park("no-record", eid, "1", 1000)).isEqualTo(new Written(ScriptStatus.NOT_FOUND, null, 0));
   }
 
   @Test
   void theReconsiderTimeIsCappedByTheTasksOwnDeadline() {
     long ct = System.currentTimeMillis();
     String eid = running("a", Map.of("mw", "5000", "ct", Long.toString(ct)));
-    List<Object> r = park("a", eid, "1", 3_600_000);
-    assertThat((Long) r.get(2)).isEqualTo(ct + 5000);
+    Written r = park("a", eid, "1", 3_600_000);
+    assertThat(r.reconsiderAtMillis()).isEqualTo(ct + 5000);
   }
 
   @Test
   void releaseGoesInWavesThatDoubleEachIntervalAndRestartWithANewGeneration() {
     List<String> ids = parkedDue(10);
-    assertThat(unpark("release", "7", 2, 60_000, 0, 100, ids)).containsExactly(2L, 0L, 8L);
+    assertThat(unpark("release", "7", 2, 60_000, 0, 100, ids)).isEqualTo(unparked(2, 0, 8));
     assertThat(raw.xlen(k.stream(Q))).isEqualTo(2);
     assertThat(raw.hget(k.task(Q, "t0"), "st")).isEqualTo("queued");
     assertThat(raw.hgetall(k.task(Q, "t0"))).doesNotContainKeys("dep", "pr", "pk").containsKey("eid");
@@ -115,11 +124,11 @@ class ParkScriptsIT {
     // the interval passed: the wave doubles to 4
     raw.hset(k.parking(Q), "r:" + DEP, "7,0,2,2");
     ids.forEach(id -> raw.zadd(k.parked(Q), 0, id));
-    assertThat(unpark("release", "7", 2, 60_000, 0, 100, ids)).containsExactly(4L, 0L, 4L);
+    assertThat(unpark("release", "7", 2, 60_000, 0, 100, ids)).isEqualTo(unparked(4, 0, 4));
 
     // a new generation (the breaker opened and closed again) starts over at the first wave
     ids.forEach(id -> raw.zadd(k.parked(Q), 0, id));
-    assertThat(unpark("release", "8", 2, 60_000, 0, 100, ids)).containsExactly(2L, 0L, 2L);
+    assertThat(unpark("release", "8", 2, 60_000, 0, 100, ids)).isEqualTo(unparked(2, 0, 2));
     assertThat(raw.hget(k.parking(Q), "n:" + DEP)).isEqualTo("2");
     assertThat(raw.hget(k.stats(Q), "unparked")).isEqualTo("8");
   }
@@ -128,13 +137,13 @@ class ParkScriptsIT {
   void whileProbingTheWaveNeverGrowsPastTheCap() {
     List<String> ids = parkedDue(5);
     raw.hset(k.parking(Q), "r:" + DEP, "3,0,4,0"); // an old wave of 4, interval long passed
-    assertThat(unpark("release", "3", 1, 1000, 1, 100, ids).get(0)).isEqualTo(1L);
+    assertThat(unpark("release", "3", 1, 1000, 1, 100, ids).released()).isEqualTo(1L);
   }
 
   @Test
   void holdReleasesNothingAndPushesTheTasksBack() {
     List<String> ids = parkedDue(3);
-    assertThat(unpark("hold", "", 1, 1000, 0, 5_000, ids)).containsExactly(0L, 0L, 3L);
+    assertThat(unpark("hold", "", 1, 1000, 0, 5_000, ids)).isEqualTo(unparked(0, 0, 3));
     assertThat(raw.zrangebyscore(k.parked(Q), io.lettuce.core.Range.create(0, System.currentTimeMillis())))
         .isEmpty();
     assertThat(raw.xlen(k.stream(Q))).isZero();
@@ -145,7 +154,7 @@ class ParkScriptsIT {
     String eid = running("old", Map.of("mw", "1000", "ct", "1"));
     park("old", eid, "1", 60_000);
     List<String> notDue = List.of("old");
-    assertThat(unpark("hold", "", 1, 1000, 0, 5_000, notDue)).containsExactly(0L, 1L, 0L);
+    assertThat(unpark("hold", "", 1, 1000, 0, 5_000, notDue)).isEqualTo(unparked(0, 1, 0));
     Map<String, String> rec = raw.hgetall(k.task(Q, "old"));
     assertThat(rec).containsEntry("st", "dead");
     assertThat(rec.get("why")).isEqualTo("waited longer than its max wait of 1000ms for dependency svc: 503 from svc");
@@ -158,22 +167,20 @@ class ParkScriptsIT {
   void membersNotDueOrNotParkedOnThisDependencyAreLeftAlone() {
     String eid = running("later", Map.of());
     park("later", eid, "1", 60_000); // due in a minute
-    assertThat(unpark("release", "1", 5, 1000, 0, 100, List.of("later"))).containsExactly(0L, 0L, 0L);
+    assertThat(unpark("release", "1", 5, 1000, 0, 100, List.of("later"))).isEqualTo(unparked(0, 0, 0));
     assertThat(raw.hget(k.task(Q, "later"), "st")).isEqualTo("parked");
     raw.zadd(k.parked(Q), 0, "later");
     raw.hset(k.task(Q, "later"), "dep", "other");
-    assertThat(unpark("release", "1", 5, 1000, 0, 100, List.of("later"))).containsExactly(0L, 0L, 0L);
+    assertThat(unpark("release", "1", 5, 1000, 0, 100, List.of("later"))).isEqualTo(unparked(0, 0, 0));
     assertThat(raw.zscore(k.parked(Q), "later")).isZero();
   }
 
   @Test
   void cancelTakesAParkedTaskOutOfTheParkedSet() {
     List<String> ids = parkedDue(1);
-    List<Object> r = broker.runSync(Script.CANCEL, new String[] {k.task(Q, ids.get(0)), k.stream(Q), k.delayed(Q),
-        k.stats(Q), k.parked(Q), k.parking(Q)}, Keys.GROUP, "1000", k.finishedChannel(Q), ids.get(0));
-    assertThat(r).containsExactly(1L, "cancelled");
+    assertThat(new DeadLetterScripts(broker).cancel(Q, ids.get(0), 1000)).isEqualTo(TaskState.CANCELLED);
     assertThat(raw.zcard(k.parked(Q))).isZero();
     assertThat(raw.hget(k.parking(Q), "n:" + DEP)).isEqualTo("0");
-    assertThat(unpark("release", "1", 5, 1000, 0, 100, ids)).containsExactly(0L, 0L, 0L);
+    assertThat(unpark("release", "1", 5, 1000, 0, 100, ids)).isEqualTo(unparked(0, 0, 0));
   }
 }

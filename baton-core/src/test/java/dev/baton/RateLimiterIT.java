@@ -12,7 +12,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
-import dev.baton.internal.broker.Script;
+import dev.baton.internal.scripts.LimitScripts;
+import dev.baton.internal.scripts.ScriptStatus;
 import dev.baton.testing.RedisExtension;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
@@ -151,10 +152,11 @@ class RateLimiterIT {
         .hasMessageContaining("1000");
     assertThatThrownBy(() -> limiter.reserve(0)).isInstanceOf(IllegalArgumentException.class);
     // the script refuses it too, whoever calls it
-    List<Long> r = broker.runSync(Script.RATE_RESERVE,
-        new String[] {k.rateLog(NAME, "x"), k.rateSum(NAME, "x"), k.rateKeys(NAME)}, "id-1", "1001", "1000", "10000",
-        "x", Long.toString(T0));
-    assertThat(r).containsExactly(-1L, 1000L);
+    assertThatThrownBy(() -> new LimitScripts(broker).reserve(NAME, "x", "id-1", 1001, 1000, 10_000, T0))
+        .isInstanceOf(EstimateTooLargeException.class)
+        .extracting(e -> ((EstimateTooLargeException) e).budget())
+        .isEqualTo(1000L);
+    assertThat(raw.exists(k.rateLog(NAME, "x"), k.rateSum(NAME, "x"))).isZero();
   }
 
   @Test
@@ -172,13 +174,12 @@ class RateLimiterIT {
 
   @Test
   void aResentReservationIsCountedOnce() {
-    String[] keys = {k.rateLog(NAME, "default"), k.rateSum(NAME, "default"), k.rateKeys(NAME)};
-    String[] args = {"res-1", "300", "1000", "10000", "default", Long.toString(T0)};
-    List<Long> first = broker.runSync(Script.RATE_RESERVE, keys, args);
-    List<Long> again = broker.runSync(Script.RATE_RESERVE, keys, args);
+    LimitScripts scripts = new LimitScripts(broker);
+    LimitScripts.Reserved first = scripts.reserve(NAME, "default", "res-1", 300, 1000, 10_000, T0);
+    LimitScripts.Reserved again = scripts.reserve(NAME, "default", "res-1", 300, 1000, 10_000, T0);
 
-    assertThat(first).containsExactly(1L, T0, 300L);
-    assertThat(again).containsExactly(1L, T0, 300L);
+    assertThat(first).isEqualTo(new LimitScripts.Reserved(ScriptStatus.OK, T0, 0, 300));
+    assertThat(again).isEqualTo(first);
     assertThat(limiter.usage("default").used()).isEqualTo(300);
   }
 

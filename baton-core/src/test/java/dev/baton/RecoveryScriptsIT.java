@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
-import dev.baton.internal.broker.Script;
+import dev.baton.internal.scripts.ScriptStatus;
+import dev.baton.internal.scripts.TaskScripts;
 import dev.baton.internal.server.Promoter;
 import dev.baton.internal.server.Recoverer;
 import dev.baton.testing.RedisExtension;
@@ -66,16 +67,14 @@ class RecoveryScriptsIT {
     return v == null ? 0 : Long.parseLong(v);
   }
 
-  private List<Long> renew(String consumer, String id, String[] held) {
-    return broker.runSync(Script.RENEW, new String[] {k.stream(Q), k.task(Q, id)}, Keys.GROUP, consumer, held[0], held[1]);
+  private List<ScriptStatus> renew(String consumer, String id, String[] held) {
+    return broker.await(new TaskScripts(broker).renew(Q, consumer, List.of(ScriptDriver.attempt(id, held))));
   }
 
-  /** The reply for this one task of a complete call. */
-  @SuppressWarnings("unchecked")
-  private List<Object> complete(String id, String[] held) {
-    List<Object> reply = broker.runSync(Script.COMPLETE, new String[] {k.stream(Q), k.stats(Q), k.task(Q, id)},
-        Keys.GROUP, "60000", k.finishedChannel(Q), held[0], held[1], "\"stale\"", "{\"a\":1,\"w\":\"ghost\",\"s\":0,\"f\":0}");
-    return (List<Object>) reply.get(0);
+  /** The status of this one task's complete call. */
+  private ScriptStatus complete(String id, String[] held) {
+    return ScriptDriver.complete(broker, Q, List.of(id), Map.of(id, held), "\"stale\"",
+        "{\"a\":1,\"w\":\"ghost\",\"s\":0,\"f\":0}").status(0);
   }
 
   private void awaitIdle() throws InterruptedException {
@@ -111,9 +110,9 @@ class RecoveryScriptsIT {
     Map<String, String> before = raw.hgetall(k.task(Q, id));
 
     // F5: the old holder's heartbeat must not steal the entry back
-    assertThat(renew("ghost", id, ghost)).containsExactly(-1L);
+    assertThat(renew("ghost", id, ghost)).containsExactly(ScriptStatus.NOT_HELD);
     // F4/F10: nor may its completion be accepted
-    assertThat(complete(id, ghost).get(0)).isEqualTo(-1L);
+    assertThat(complete(id, ghost)).isEqualTo(ScriptStatus.NOT_HELD);
 
     assertThat(raw.hgetall(k.task(Q, id))).isEqualTo(before);
     var pel = raw.xpending(k.stream(Q), Keys.GROUP, io.lettuce.core.Range.create("-", "+"), io.lettuce.core.Limit.from(10));
@@ -121,8 +120,8 @@ class RecoveryScriptsIT {
     assertThat(pel.get(0).getConsumer()).isEqualTo("live");
     assertThat(pel.get(0).getId()).isEqualTo(live[0]);
     // the current holder renews and completes normally
-    assertThat(renew("live", id, live)).containsExactly(1L);
-    assertThat(complete(id, live).get(0)).isEqualTo(1L);
+    assertThat(renew("live", id, live)).containsExactly(ScriptStatus.OK);
+    assertThat(complete(id, live)).isEqualTo(ScriptStatus.OK);
     assertThat(raw.hget(k.task(Q, id), "st")).isEqualTo("succeeded");
   }
 
@@ -133,7 +132,7 @@ class RecoveryScriptsIT {
     String[] held = startAs("alive", 1).get(id);
     awaitIdle();
     // renewing resets the idle time: a recoverer with a long lease must not take it
-    assertThat(renew("alive", id, held)).containsExactly(1L);
+    assertThat(renew("alive", id, held)).containsExactly(ScriptStatus.OK);
     Recoverer r = new Recoverer(broker, List.of(new Recoverer.Target(Q, Duration.ofSeconds(30), 5)), Duration.ZERO);
     r.runOnce();
     assertThat(raw.hget(k.task(Q, id), "st")).isEqualTo("running");

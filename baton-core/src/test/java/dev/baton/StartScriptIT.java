@@ -3,8 +3,8 @@ package dev.baton;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.internal.broker.Keys;
-import dev.baton.internal.broker.Script;
-import dev.baton.internal.codec.WireFormat;
+import dev.baton.internal.scripts.ScriptStatus;
+import dev.baton.internal.scripts.TaskScripts;
 import dev.baton.testing.RedisExtension;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.XReadArgs;
@@ -34,12 +34,12 @@ class StartScriptIT {
     String eid = raw.xreadgroup(Consumer.from(Keys.GROUP, ME), XReadArgs.StreamOffset.lastConsumed(k.stream(Q)))
         .get(0).getId();
 
-    List<Object> first = start(baton, eid, id);
-    List<Object> retry = start(baton, eid, id); // as if the first reply had been lost
+    TaskScripts.StartReplies first = start(baton, eid, id);
+    TaskScripts.StartReplies retry = start(baton, eid, id); // as if the first reply had been lost
 
-    assertThat(first.get(0)).isEqualTo(1L);
-    assertThat(retry.get(0)).isEqualTo(1L);
-    Map<String, String> a = fields(first), b = fields(retry);
+    assertThat(first.status(0)).isEqualTo(ScriptStatus.OK);
+    assertThat(retry.status(0)).isEqualTo(ScriptStatus.OK);
+    Map<String, String> a = first.record(0), b = retry.record(0);
     assertThat(b).containsEntry("st", "running").containsEntry("own", ME).containsEntry("eid", eid);
     assertThat(b.get("dlv")).isEqualTo(a.get("dlv")).isEqualTo("1"); // same fencing token
     assertThat(b.get("att")).isEqualTo(a.get("att")).isEqualTo("1"); // no second attempt counted
@@ -57,25 +57,19 @@ class StartScriptIT {
         .get(0).getId();
     assertThat(baton.dispatcher().cancel(Q, id)).isEqualTo(TaskState.CANCELLED); // delivered, not started
 
-    List<Object> r = start(baton, eid, id);
+    TaskScripts.StartReplies r = start(baton, eid, id);
 
-    assertThat(r.get(0)).isEqualTo(0L);
+    assertThat(r.status(0)).isEqualTo(ScriptStatus.SKIPPED);
+    assertThat(r.reason(0)).isEqualTo("not runnable: state cancelled");
     assertThat(raw.hget(k.task(Q, id), "st")).isEqualTo("cancelled");
     assertThat(raw.hget(k.task(Q, id), "att")).isEqualTo("0");
     assertThat(raw.xpending(k.stream(Q), Keys.GROUP).getCount()).isZero();
     assertThat(raw.xlen(k.stream(Q))).isZero();
   }
 
-  @SuppressWarnings("unchecked")
-  private static List<Object> start(BatonClient baton, String eid, String id) {
-    Keys k = baton.broker().keys();
-    List<Object> all = baton.broker().runSync(Script.START,
-        new String[] {k.stream(Q), k.dead(Q), k.stats(Q), k.task(Q, id)},
-        Keys.GROUP, ME, k.finishedChannel(Q), eid, id);
-    return (List<Object>) all.get(0);
-  }
-
-  private static Map<String, String> fields(List<Object> reply) {
-    return WireFormat.startedRecord((List<?>) reply.get(1));
+  private static TaskScripts.StartReplies start(BatonClient baton, String eid, String id) {
+    TaskScripts.StartReplies r = new TaskScripts(baton.broker()).start(Q, ME, List.of(eid), List.of(id));
+    assertThat(r.size()).isEqualTo(1);
+    return r;
   }
 }

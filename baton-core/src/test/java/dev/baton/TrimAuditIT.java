@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
-import dev.baton.internal.broker.Script;
+import dev.baton.internal.scripts.ScriptStatus;
+import dev.baton.internal.scripts.TaskScripts;
 import dev.baton.internal.server.Janitor;
 import dev.baton.internal.server.Recoverer;
 import dev.baton.testing.RedisExtension;
@@ -56,8 +57,8 @@ class TrimAuditIT {
         raw.xack(k.stream(Q), Keys.GROUP, e.getId());
       }
     }
-    broker.runSync(Script.START, new String[] {k.stream(Q), k.dead(Q), k.stats(Q), k.task(Q, running)},
-        Keys.GROUP, "ghost", k.finishedChannel(Q), runningEntry.getId(), running);
+    assertThat(new TaskScripts(broker).start(Q, "ghost", List.of(runningEntry.getId()), List.of(running)).status(0))
+        .isEqualTo(ScriptStatus.OK);
     assertThat(baton.inspector().task(running).state()).isEqualTo(TaskState.RUNNING);
 
     raw.xtrim(k.stream(Q), 0); // someone trims the stream to nothing

@@ -3,15 +3,11 @@ package dev.baton.bench;
 import dev.baton.BatonClient;
 import dev.baton.BatonConfig;
 import dev.baton.TaskRequest;
-import dev.baton.internal.broker.Keys;
-import dev.baton.internal.broker.RedisBroker;
-import dev.baton.internal.broker.Script;
-import dev.baton.internal.codec.WireFormat;
-import io.lettuce.core.Consumer;
+import dev.baton.testing.HotPathDriver;
+import dev.baton.testing.KeyNames;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.StreamMessage;
-import io.lettuce.core.XReadArgs;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -24,10 +20,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * enqueued ({@code enqueue.lua}, 100 per call through {@code enqueueAll}), then read with
  * {@code XREADGROUP COUNT 100} and started ({@code start.lua}, one call per read), then recorded as
  * successes ({@code complete.lua}, {@value #COMPLETE_BATCH} per call, about what a worker at
- * concurrency 100 sends). Each step is its own cost window. From {@code INFO commandstats}: the
- * microseconds Redis spent in the script calls ({@code evalsha}), in the commands they ran, and
- * the difference, which is the scripts' own cost (running Lua, passing arguments and replies between
- * Lua and Redis, one {@code redis.call} at a time). A last row calibrates that cost: a script that
+ * concurrency 100 sends), reading, starting and completing through {@link HotPathDriver}, that is
+ * through the worker's own script gateways. Each step is its own cost window. From {@code INFO
+ * commandstats}: the microseconds Redis spent in the script calls ({@code evalsha}), in the
+ * commands they ran, and the difference, which is the scripts' own cost (running Lua, passing
+ * arguments and replies between Lua and Redis, one {@code redis.call} at a time). A last row calibrates that cost: a script that
  * does nothing but {@code HGET} one field, so its Lua time per HGET is what one {@code redis.call}
  * costs beyond its command.
  */
@@ -42,17 +39,22 @@ final class HotPathScripts implements Scenario {
   private static final String CALIBRATION =
       "for i = 1, tonumber(ARGV[1]) do redis.call('HGET', KEYS[1], 'st') end return 1";
   private static final int CALIBRATION_CALLS = 1_000;
-  private static final long RETENTION_MS = Duration.ofDays(7).toMillis();
+  private static final Duration RETENTION = Duration.ofDays(7);
+  /** The attempt times in the attempt records written: fixed, so every record has the same length. */
+  private static final Instant ATTEMPT_STARTED = Instant.ofEpochMilli(1795874815747L);
+  private static final Instant ATTEMPT_FINISHED = Instant.ofEpochMilli(1795874815748L);
 
   @Override
   public void run(BenchContext ctx) throws Exception {
     int n = ctx.settings.e2eTasks();
     String prefix = ctx.freshPrefix();
-    Keys k = new Keys(prefix);
+    KeyNames k = new KeyNames(prefix);
     try (BatonClient client = ctx.client(prefix);
-        RedisBroker broker = new RedisBroker(BatonConfig.builder().redisUri(ctx.redisUri).keyPrefix(prefix).build())) {
+        HotPathDriver driver = new HotPathDriver(
+            BatonConfig.builder().redisUri(ctx.redisUri).keyPrefix(prefix).retention(RETENTION).build(), AGENT_TYPE,
+            CONSUMER)) {
       client.dispatcher().enqueue(TaskRequest.builder(AGENT_TYPE).payloadJson(BenchContext.payload(-1)).build());
-      startAll(ctx, broker, k, 1, new AtomicLong()); // the first task: stream, group and consumer exist before the windows
+      startAll(driver, 1, new AtomicLong()); // the first task: stream, group and consumer exist before the windows
 
       AtomicLong progress = ctx.progress.step(String.format(Locale.ROOT, "scripts: enqueue.lua, %,d tasks", n), n);
       CostMeter.Window window = ctx.cost.start();
@@ -69,20 +71,21 @@ final class HotPathScripts implements Scenario {
 
       progress = ctx.progress.step(String.format(Locale.ROOT, "scripts: XREADGROUP + start.lua, %,d tasks", n), n);
       window = ctx.cost.start();
-      List<String[]> held = startAll(ctx, broker, k, n, progress);
+      List<HotPathDriver.Started> held = startAll(driver, n, progress);
       ctx.report.add(row("start.lua, 100 entries per call (after XREADGROUP COUNT 100)", n, window.stop(n)));
 
       progress = ctx.progress.step(String.format(Locale.ROOT, "scripts: complete.lua, %,d tasks", n), n);
       window = ctx.cost.start();
       for (int i = 0; i < held.size(); i += COMPLETE_BATCH) {
-        complete(broker, k, held.subList(i, Math.min(held.size(), i + COMPLETE_BATCH)));
+        driver.complete(held.subList(i, Math.min(held.size(), i + COMPLETE_BATCH)), "null", ATTEMPT_STARTED,
+            ATTEMPT_FINISHED);
         progress.set(Math.min(n, i + COMPLETE_BATCH));
       }
       ctx.report.add(row("complete.lua, " + COMPLETE_BATCH + " successes per call", n, window.stop(n)));
 
       // what one redis.call costs beyond its command: a script of nothing but cheap HGETs
       ctx.progress.step(String.format(Locale.ROOT, "scripts: %,d HGETs from Lua", n), n);
-      String record = k.task(AGENT_TYPE, held.get(0)[0]);
+      String record = k.task(AGENT_TYPE, held.get(0).taskId());
       ctx.redis.sync().eval(CALIBRATION, ScriptOutputType.INTEGER, new String[] {record}, "10");
       window = ctx.cost.start();
       for (int i = 0; i < n; i += CALIBRATION_CALLS) {
@@ -96,66 +99,18 @@ final class HotPathScripts implements Scenario {
     }
   }
 
-  /** Reads and starts {@code n} entries; returns each started task's id, entry id and delivery token. */
-  private static List<String[]> startAll(BenchContext ctx, RedisBroker broker, Keys k, int n, AtomicLong progress) {
-    List<String[]> held = new ArrayList<>(n);
+  /** Reads and starts {@code n} entries, 100 per read and start call. */
+  private static List<HotPathDriver.Started> startAll(HotPathDriver driver, int n, AtomicLong progress) {
+    List<HotPathDriver.Started> held = new ArrayList<>(n);
     while (held.size() < n) {
-      List<StreamMessage<String, String>> entries = ctx.redis.sync().xreadgroup(Consumer.from(Keys.GROUP, CONSUMER),
-          XReadArgs.Builder.count(Math.min(100, n - held.size())).block(1000),
-          XReadArgs.StreamOffset.lastConsumed(k.stream(AGENT_TYPE)));
-      if (entries.isEmpty()) {
+      List<HotPathDriver.Started> started = driver.readAndStart(Math.min(100, n - held.size()), Duration.ofSeconds(1));
+      if (started.isEmpty()) {
         throw new IllegalStateException("only " + held.size() + " of " + n + " tasks reached the stream");
       }
-      String[] keys = new String[3 + entries.size()];
-      String[] args = new String[3 + 2 * entries.size()];
-      keys[0] = k.stream(AGENT_TYPE);
-      keys[1] = k.dead(AGENT_TYPE);
-      keys[2] = k.stats(AGENT_TYPE);
-      args[0] = Keys.GROUP;
-      args[1] = CONSUMER;
-      args[2] = k.finishedChannel(AGENT_TYPE);
-      for (int i = 0; i < entries.size(); i++) {
-        String id = entries.get(i).getBody().get("t");
-        keys[3 + i] = k.task(AGENT_TYPE, id);
-        args[3 + 2 * i] = entries.get(i).getId();
-        args[4 + 2 * i] = id;
-      }
-      List<Object> replies = broker.runSync(Script.START, keys, args);
-      for (int i = 0; i < replies.size(); i++) {
-        List<?> r = (List<?>) replies.get(i);
-        if (!Long.valueOf(1).equals(r.get(0))) {
-          throw new IllegalStateException("start.lua did not start " + args[4 + 2 * i] + ": " + r);
-        }
-        Map<String, String> f = WireFormat.startedRecord((List<?>) r.get(1));
-        held.add(new String[] {f.get("id"), f.get("eid"), f.get("dlv")});
-      }
+      held.addAll(started);
       progress.set(held.size());
     }
     return held;
-  }
-
-  private static void complete(RedisBroker broker, Keys k, List<String[]> tasks) {
-    String[] keys = new String[2 + tasks.size()];
-    String[] args = new String[3 + 4 * tasks.size()];
-    keys[0] = k.stream(AGENT_TYPE);
-    keys[1] = k.stats(AGENT_TYPE);
-    args[0] = Keys.GROUP;
-    args[1] = Long.toString(RETENTION_MS);
-    args[2] = k.finishedChannel(AGENT_TYPE);
-    for (int i = 0; i < tasks.size(); i++) {
-      String[] t = tasks.get(i);
-      keys[2 + i] = k.task(AGENT_TYPE, t[0]);
-      args[3 + 4 * i] = t[1];
-      args[4 + 4 * i] = t[2];
-      args[5 + 4 * i] = "null";
-      args[6 + 4 * i] = "{\"a\":1,\"w\":\"" + CONSUMER + "\",\"s\":1795874815747,\"f\":1795874815748}";
-    }
-    List<Object> replies = broker.runSync(Script.COMPLETE, keys, args);
-    for (Object r : replies) {
-      if (!List.of(1L).equals(r)) {
-        throw new IllegalStateException("complete.lua did not record a success: " + r);
-      }
-    }
   }
 
   /**

@@ -19,10 +19,15 @@ ARGV[3] probe id (unique per call)
 ARGV[4] events stream cap (approximate MAXLEN)
 ARGV[5] channel for transitions (PUBLISH "from>to:gen")
 
-Returns {code, state, gen, retryAfterMs}
-  code 1 allowed (closed), 2 allowed as a probe (half_open, lease taken),
-  0 denied: open (retryAfterMs = time left in open) or half_open with every probe slot taken.
+Returns {code, state, gen, retryAfterMs}.
+
+Status codes (ScriptStatus):
+  OK        1  allowed (closed)
+  PROBE     2  allowed as a probe (half_open, lease taken)
+  REFUSED   0  denied: open (retryAfterMs = time left in open) or half_open with every probe
+               slot taken
 ]]
+local OK, PROBE, REFUSED = 1, 2, 0
 local breaker, probes, window, events = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local permitted, leaseMs, probeId = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 local eventsCap, channel = ARGV[4], ARGV[5]
@@ -33,12 +38,12 @@ local cur = redis.call('HMGET', breaker, 'st', 'gen', 'until', 'ok')
 local st, gen = cur[1] or 'closed', tonumber(cur[2] or '0')
 
 if st == 'closed' then
-  return {1, st, gen, 0}
+  return {OK, st, gen, 0}
 end
 if st == 'open' then
   local openUntil = tonumber(cur[3] or '0')
   if now < openUntil then
-    return {0, st, gen, openUntil - now}
+    return {REFUSED, st, gen, openUntil - now}
   end
   -- open -> half_open: the wait is over; a fresh probe round starts
   gen = gen + 1
@@ -58,6 +63,6 @@ local inFlight = redis.call('ZCARD', probes)
 local ok = tonumber(cur[4] or '0')
 if inFlight + ok < permitted then
   redis.call('ZADD', probes, now + leaseMs, probeId)
-  return {2, st, gen, 0}
+  return {PROBE, st, gen, 0}
 end
-return {0, st, gen, 0}
+return {REFUSED, st, gen, 0}

@@ -30,9 +30,13 @@ ARGV[11] wait in open, ms
 ARGV[12] events stream cap
 ARGV[13] channel for transitions
 
-Returns {code, state, gen}: code 1 recorded, 0 ignored (stale gen, open, or unknown probe);
-state and gen are the breaker's after the call.
+Returns {code, state, gen}: state and gen are the breaker's after the call.
+
+Status codes (ScriptStatus):
+  OK          1  recorded
+  UNCHANGED   0  ignored (stale gen, open, unknown probe, or an ignored outcome while closed)
 ]]
+local OK, UNCHANGED = 1, 0
 local breaker, probes, window, events = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local callGen, probeId, outcome, slow = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4] == '1'
 local windowType, windowSize, minCalls = ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])
@@ -67,16 +71,16 @@ local function transition(to, reason)
 end
 
 if callGen ~= gen or st == 'open' then
-  return {0, st, gen}
+  return {UNCHANGED, st, gen}
 end
 
 if st == 'half_open' then
   if probeId == '' or redis.call('ZREM', probes, probeId) == 0 then
-    return {0, st, gen}
+    return {UNCHANGED, st, gen}
   end
   local err
   if outcome == 'ignore' then
-    return {1, st, gen}
+    return {OK, st, gen}
   elseif failed then
     err = transition('open', 'probe failed')
   elseif slow then
@@ -88,12 +92,12 @@ if st == 'half_open' then
     end
   end
   if err then return err end
-  return {1, st, gen}
+  return {OK, st, gen}
 end
 
 -- closed: add the call to the sliding window, then evaluate the rates
 if outcome == 'ignore' then
-  return {0, st, gen}
+  return {UNCHANGED, st, gen}
 end
 local calls, failures, slows = 0, 0, 0
 redis.call('HSET', breaker, 'st', st, 'gen', gen, 'wt', windowType, 'wsz', windowSize)
@@ -138,4 +142,4 @@ if calls >= math.min(minCalls, windowType == 'count' and windowSize or minCalls)
   end
 end
 if err then return err end
-return {1, st, gen}
+return {OK, st, gen}

@@ -17,16 +17,22 @@ A queued entry not yet delivered is deleted from the stream; one already
 delivered (pending) is left for the worker, whose start script sees the
 cancelled state and acknowledges it without running it.
 
-Returns {1, 'cancelled'}; {0, state} not cancellable in that state; {-2} not found.
+Returns {OK, 'cancelled'}; {WRONG_STATE, state} not cancellable in that state; {NOT_FOUND}.
+
+Status codes (ScriptStatus):
+  OK            1  cancelled
+  WRONG_STATE   0  not cancellable in its state (returned): nothing written
+  NOT_FOUND    -2  no such task
 ]]
+local OK, WRONG_STATE, NOT_FOUND = 1, 0, -2
 local taskKey, stream, delayed, stats, parked, parking = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local group, retention, channel, id = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 
 local cur = redis.call('HMGET', taskKey, 'st', 'eid', 'dep')
 local st, eid = cur[1], cur[2]
-if not st then return {-2} end
+if not st then return {NOT_FOUND} end
 if st ~= 'scheduled' and st ~= 'retrying' and st ~= 'queued' and st ~= 'parked' then
-  return {0, st}
+  return {WRONG_STATE, st}
 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -43,4 +49,4 @@ redis.call('HSET', taskKey, 'st', 'cancelled', 'ft', now)
 redis.call('PEXPIRE', taskKey, retention)
 redis.call('HINCRBY', stats, 'cancelled', 1)
 redis.call('PUBLISH', channel, id)
-return {1, 'cancelled'}
+return {OK, 'cancelled'}

@@ -22,10 +22,16 @@ ARGV[b+4] attempt record (JSON object text) appended to the history
 The record keeps own (the worker whose attempt succeeded): deleting it would cost one more command
 per task on the hot path, and nothing reads own once the task is finished.
 
-Returns one element per task, in order: {1} recorded; {-1, state} fence rejected (the worker no
-longer owns this attempt: nothing written for it); {-2} the record is gone.
+Returns one element per task, in order: {OK} recorded; {NOT_HELD, state} fence rejected (the
+worker no longer owns this attempt: nothing written for it); {NOT_FOUND} the record is gone.
 Publishes once on the channel: the ids of the recorded tasks, separated by single spaces.
+
+Status codes (ScriptStatus):
+  OK          1  recorded
+  NOT_HELD   -1  fence rejected: nothing written for this task (its state is returned)
+  NOT_FOUND  -2  the task record is gone
 ]]
+local OK, NOT_HELD, NOT_FOUND = 1, -1, -2
 local stream, stats = KEYS[1], KEYS[2]
 local group, retention, channel = ARGV[1], ARGV[2], ARGV[3]
 local n = #KEYS - 2
@@ -42,9 +48,9 @@ for i = 1, n do
   local eid, token, result, record = ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4]
   local cur = redis.call('HMGET', taskKey, 'st', 'eid', 'dlv', 'hist', 'id')
   if not cur[1] then
-    out[i] = {-2}
+    out[i] = {NOT_FOUND}
   elseif cur[1] ~= 'running' or cur[2] ~= eid or cur[3] ~= token then
-    out[i] = {-1, cur[1]}
+    out[i] = {NOT_HELD, cur[1]}
   else
     local hist = cur[4]
     if hist then hist = string.sub(hist, 1, -2) .. ',' .. record .. ']' else hist = '[' .. record .. ']' end
@@ -52,7 +58,7 @@ for i = 1, n do
     redis.call('PEXPIRE', taskKey, retention)
     acked[#acked + 1] = eid
     done[#done + 1] = cur[5]
-    out[i] = {1}
+    out[i] = {OK}
   end
 end
 

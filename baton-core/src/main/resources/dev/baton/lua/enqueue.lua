@@ -32,12 +32,17 @@ More tasks of the same agent type in the same call (a bulk enqueue), for j = 2..
 KEYS[6+2(j-2)] task of task j, KEYS[7+2(j-2)] its dedup key (same rules as KEYS[1] and KEYS[4]);
 ARGV[14+11(j-2)] .. ARGV[24+11(j-2)]: task j's values in the order of ARGV[1]..ARGV[10], then its
 max wait (as ARGV[13]). ARGV[11] and ARGV[12] apply to every task. Tasks are created in order, each as if alone: a
-second task with the same id or dedup key as an earlier one in the call gets code 0 or 2.
+second task with the same id or dedup key as an earlier one in the call gets EXISTS or DUPLICATE.
 
 Returns {code, id, state} per task, flattened: {code_1, id_1, state_1, code_2, id_2, ...}
-  code 1 created, 0 the id already exists (its current state is returned),
-  2 the dedup key is held by another task (its id is returned, state '').
+
+Status codes (ScriptStatus):
+  OK          1  created (its state is returned)
+  EXISTS      0  the id already exists: nothing written (its current state is returned)
+  DUPLICATE   2  the dedup key is held by another task: nothing written (the holder's id is
+                 returned, state '')
 ]]
+local OK, EXISTS, DUPLICATE = 1, 0, 2
 local stream, delayed, stats = KEYS[2], KEYS[3], KEYS[5]
 local dedupWindow, group = ARGV[11], ARGV[12]
 local n = (#KEYS - 5) / 2 + 1
@@ -117,16 +122,16 @@ for j = 1, n do
   end
   local id, dedup = ARGV[b + 1], ARGV[b + 8]
 
-  local code, rid, state = 1, id, nil
+  local code, rid, state = OK, id, nil
   local existing = redis.call('HGET', taskKey, 'st')
   if existing then
-    code, state = 0, existing
+    code, state = EXISTS, existing
   elseif dedup ~= '' then
     local holder = redis.call('GET', dedupKey)
-    if holder then code, rid, state = 2, holder, '' end
+    if holder then code, rid, state = DUPLICATE, holder, '' end
   end
 
-  if code == 1 then
+  if code == OK then
     local due = now + tonumber(ARGV[b + 6])
     local runAt = tonumber(ARGV[b + 7])
     if runAt > 0 then due = runAt end

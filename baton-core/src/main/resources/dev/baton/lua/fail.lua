@@ -17,17 +17,23 @@ ARGV[6] error record (JSON object text): stored as last error, appended to histo
 ARGV[7] dead-letter reason (mode dead), plain text
 ARGV[8] channel for terminal events
 
-Returns {1, state} recorded ('retrying' or 'dead'); {-1, state} fence rejected,
-nothing written; {-2} the record is gone.
+Returns {OK, state} recorded ('retrying' or 'dead'); {NOT_HELD, state} fence rejected,
+nothing written; {NOT_FOUND} the record is gone.
+
+Status codes (ScriptStatus):
+  OK          1  recorded
+  NOT_HELD   -1  fence rejected: nothing written (the task's state is returned)
+  NOT_FOUND  -2  the task record is gone
 ]]
+local OK, NOT_HELD, NOT_FOUND = 1, -1, -2
 local taskKey, stream, delayed, dead, stats = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local group, eid, token, mode = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local delayMs, record, reason, channel = tonumber(ARGV[5]), ARGV[6], ARGV[7], ARGV[8]
 
 local cur = redis.call('HMGET', taskKey, 'st', 'eid', 'dlv', 'hist', 'id')
-if not cur[1] then return {-2} end
+if not cur[1] then return {NOT_FOUND} end
 if cur[1] ~= 'running' or cur[2] ~= eid or cur[3] ~= token then
-  return {-1, cur[1]}
+  return {NOT_HELD, cur[1]}
 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -43,10 +49,10 @@ if mode == 'retry' then
   redis.call('HSET', taskKey, 'st', 'retrying', 'sa', due, 'err', record, 'hist', hist)
   redis.call('ZADD', delayed, due, id)
   redis.call('HINCRBY', stats, 'retried', 1)
-  return {1, 'retrying'}
+  return {OK, 'retrying'}
 end
 redis.call('HSET', taskKey, 'st', 'dead', 'ft', now, 'err', record, 'hist', hist, 'why', reason)
 redis.call('ZADD', dead, now, id)
 redis.call('HINCRBY', stats, 'dead', 1)
 redis.call('PUBLISH', channel, id)
-return {1, 'dead'}
+return {OK, 'dead'}

@@ -20,17 +20,23 @@ ARGV[7] kind: 'open' (breaker open), 'unavailable' (dependency down) or 'rate' (
 The reconsider time is capped by the task's own deadline (ct + mw) when it has a max wait,
 so a task past its deadline is ended by unpark without waiting for the dependency.
 
-Returns {1, 'parked', reconsiderAtMs}; {-1, state} fence rejected, nothing written;
-{-2} the record is gone.
+Returns {OK, 'parked', reconsiderAtMs}; {NOT_HELD, state} fence rejected, nothing written;
+{NOT_FOUND} the record is gone.
+
+Status codes (ScriptStatus):
+  OK          1  parked
+  NOT_HELD   -1  fence rejected: nothing written (the task's state is returned)
+  NOT_FOUND  -2  the task record is gone
 ]]
+local OK, NOT_HELD, NOT_FOUND = 1, -1, -2
 local taskKey, stream, parked, parking, stats = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local group, eid, token, dep, reason = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local afterMs, kind = tonumber(ARGV[6]), ARGV[7]
 
 local cur = redis.call('HMGET', taskKey, 'st', 'eid', 'dlv', 'id', 'att', 'ct', 'mw')
-if not cur[1] then return {-2} end
+if not cur[1] then return {NOT_FOUND} end
 if cur[1] ~= 'running' or cur[2] ~= eid or cur[3] ~= token then
-  return {-1, cur[1]}
+  return {NOT_HELD, cur[1]}
 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -50,4 +56,4 @@ redis.call('HINCRBY', taskKey, 'pn', 1)
 redis.call('ZADD', parked, at, id)
 redis.call('HINCRBY', parking, 'n:' .. dep, 1)
 redis.call('HINCRBY', stats, 'parked', 1)
-return {1, 'parked', at}
+return {OK, 'parked', at}

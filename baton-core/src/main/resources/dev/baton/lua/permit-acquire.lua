@@ -18,13 +18,18 @@ ARGV[5]  the limit key, as stored in the index
 ARGV[6]  now (ms) for tests; '' in production, meaning Redis TIME
 
 Returns:
-  {1, expiresAt, inUse, reclaimed, now}    granted; inUse counts this permit;
-                                           reclaimed = expired holders removed now
-  {0, retryAfterMs, inUse, reclaimed, now} refused; retryAfterMs >= 1 is the sooner of
-                                           the earliest lease expiry and the retry interval
+  {OK, expiresAt, inUse, reclaimed, now}        granted; inUse counts this permit;
+                                                reclaimed = expired holders removed now
+  {REFUSED, retryAfterMs, inUse, reclaimed, now} refused; retryAfterMs >= 1 is the sooner of
+                                                the earliest lease expiry and the retry interval
+
+Status codes (ScriptStatus):
+  OK        1  granted
+  REFUSED   0  refused for now
 
 The holders key expires 1 s after its last lease, the index 1 s after its latest.
 ]]
+local OK, REFUSED = 1, 0
 local holders, index = KEYS[1], KEYS[2]
 local token, permits, lease, retryInterval, key =
   ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
@@ -45,7 +50,7 @@ local inUse = redis.call('ZCARD', holders)
 -- a re-sent call whose first copy was granted
 local previous = redis.call('ZSCORE', holders, token)
 if previous then
-  return {1, tonumber(previous), inUse, reclaimed, now}
+  return {OK, tonumber(previous), inUse, reclaimed, now}
 end
 
 if inUse < permits then
@@ -57,9 +62,9 @@ if inUse < permits then
   redis.call('ZREMRANGEBYSCORE', index, '-inf', int(now))
   local latest = redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')
   redis.call('PEXPIRE', index, int(tonumber(latest[2]) - now + 1000))
-  return {1, expiresAt, inUse + 1, reclaimed, now}
+  return {OK, expiresAt, inUse + 1, reclaimed, now}
 end
 
 local first = redis.call('ZRANGE', holders, 0, 0, 'WITHSCORES')
 local retryAfter = math.min(tonumber(first[2]) - now, retryInterval)
-return {0, math.max(1, retryAfter), inUse, reclaimed, now}
+return {REFUSED, math.max(1, retryAfter), inUse, reclaimed, now}

@@ -7,12 +7,15 @@ KEYS[1]  holders  P:{limit:<name>}:permits:<key>  ZSET  member permit token, sco
 ARGV[1]  permit token
 ARGV[2]  now (ms) for tests; '' in production, meaning Redis TIME
 
-Returns:
-   1  released
-   0  not held: released before (or a re-sent release), or already reclaimed
-  -1  its lease had run out before this release (removed now; the caller ran
-      unprotected for a while)
+Returns a status code.
+
+Status codes (ScriptStatus):
+  OK          1  released
+  UNCHANGED   0  not held: released before (or a re-sent release), or already reclaimed
+  EXPIRED    -1  its lease had run out before this release (removed now; the caller ran
+                 unprotected for a while)
 ]]
+local OK, UNCHANGED, EXPIRED = 1, 0, -1
 local holders, token = KEYS[1], ARGV[1]
 
 local now
@@ -25,10 +28,10 @@ end
 
 local score = redis.call('ZSCORE', holders, token)
 if not score then
-  return 0
+  return UNCHANGED
 end
 redis.call('ZREM', holders, token)
 if tonumber(score) <= now then
-  return -1
+  return EXPIRED
 end
-return 1
+return OK

@@ -12,11 +12,14 @@ ARGV[2]  lease (ms)
 ARGV[3]  the limit key, as stored in the index
 ARGV[4]  now (ms) for tests; '' in production, meaning Redis TIME
 
-Returns:
-  {1, expiresAt}  renewed
-  {-1}            lost: released before, or its lease had run out (an expired
-                  holder is removed here)
+Returns {OK, expiresAt} renewed, or {NOT_HELD}.
+
+Status codes (ScriptStatus):
+  OK         1  renewed
+  NOT_HELD  -1  lost: released before, or its lease had run out (an expired holder is
+                removed here)
 ]]
+local OK, NOT_HELD = 1, -1
 local holders, index = KEYS[1], KEYS[2]
 local token, lease, key = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 
@@ -31,11 +34,11 @@ local function int(x) return string.format('%d', x) end
 
 local score = redis.call('ZSCORE', holders, token)
 if not score then
-  return {-1}
+  return {NOT_HELD}
 end
 if tonumber(score) <= now then
   redis.call('ZREM', holders, token)
-  return {-1}
+  return {NOT_HELD}
 end
 local expiresAt = now + lease
 redis.call('ZADD', holders, 'XX', int(expiresAt), token)
@@ -44,4 +47,4 @@ redis.call('PEXPIRE', holders, int(tonumber(last[2]) - now + 1000))
 redis.call('ZADD', index, 'GT', int(expiresAt), key)
 local latest = redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')
 redis.call('PEXPIRE', index, int(tonumber(latest[2]) - now + 1000))
-return {1, expiresAt}
+return {OK, expiresAt}

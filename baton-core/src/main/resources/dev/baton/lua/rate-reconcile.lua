@@ -12,14 +12,19 @@ ARGV[2]  units reserved (the estimate, as granted)
 ARGV[3]  units really used, a decimal integer >= 0 (0 removes the entry)
 
 Returns:
-  {1, difference, now}  applied; difference = used - reserved (> 0 charged, < 0 refunded)
-  {0, 0, now}           nothing to do: the entry left the window already (its units no
-                        longer count anywhere), or this reservation was reconciled before
-                        (so a re-sent call changes nothing)
+  {OK, difference, now}  applied; difference = used - reserved (> 0 charged, < 0 refunded)
+  {UNCHANGED, 0, now}    nothing to do: the entry left the window already (its units no
+                         longer count anywhere), or this reservation was reconciled before
+                         (so a re-sent call changes nothing)
 now is the Redis time (ms) of the call, for the caller's records; the logic needs
 no clock: an entry past the window but not yet trimmed is trimmed later with its
 new units, which keeps the sum right.
+
+Status codes (ScriptStatus):
+  OK          1  applied
+  UNCHANGED   0  nothing to do
 ]]
+local OK, UNCHANGED = 1, 0
 local log, sum = KEYS[1], KEYS[2]
 local id, reservedArg, actualArg = ARGV[1], ARGV[2], ARGV[3]
 local reserved, actual = tonumber(reservedArg), tonumber(actualArg)
@@ -31,11 +36,11 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local member = id .. '|' .. reservedArg
 local score = redis.call('ZSCORE', log, member)
 if not score then
-  return {0, 0, now}
+  return {UNCHANGED, 0, now}
 end
 local difference = actual - reserved
 if difference == 0 then
-  return {1, 0, now}
+  return {OK, 0, now}
 end
 redis.call('ZREM', log, member)
 if actual > 0 then
@@ -47,4 +52,4 @@ else
   local used = tonumber(redis.call('GET', sum) or '0') + difference
   redis.call('SET', sum, int(math.max(used, 0)), 'KEEPTTL')
 end
-return {1, difference, now}
+return {OK, difference, now}

@@ -21,15 +21,21 @@ ARGV[5]  the limit key (tenant, API key id), as stored in the index
 ARGV[6]  now (ms) for tests; '' in production, meaning Redis TIME
 
 Returns:
-  {1, grantedAt, used}        granted; used = units in the window including these
-  {0, retryAfterMs, used, now} refused; retryAfterMs >= 1 is when enough older
-                              entries will have left the window for this call to fit
-  {-1, budget}                the units exceed the whole budget: it can never fit
+  {OK, grantedAt, used}             granted; used = units in the window including these
+  {REFUSED, retryAfterMs, used, now} refused; retryAfterMs >= 1 is when enough older
+                                    entries will have left the window for this call to fit
+  {TOO_LARGE, budget}               the units exceed the whole budget: it can never fit
+
+Status codes (ScriptStatus):
+  OK          1  granted
+  REFUSED     0  refused for now
+  TOO_LARGE  -1  more units than the whole budget: nothing written
 
 Every key gets a TTL of interval + 1 s after a write, so idle keys disappear.
 A call re-sent after a lost reply finds its entry and returns it as granted
 without counting it twice.
 ]]
+local OK, REFUSED, TOO_LARGE = 1, 0, -1
 local log, sum, index = KEYS[1], KEYS[2], KEYS[3]
 local id, unitsArg, budget, interval, key = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local units = tonumber(unitsArg)
@@ -47,7 +53,7 @@ local function int(x) return string.format('%d', x) end
 local function unitsOf(member) return tonumber(string.match(member, '|(%d+)$')) end
 
 if units > budget then
-  return {-1, budget}
+  return {TOO_LARGE, budget}
 end
 
 local member = id .. '|' .. unitsArg
@@ -56,7 +62,7 @@ local ttl = interval + 1000
 -- a re-sent call whose first copy was granted
 local previous = redis.call('ZSCORE', log, member)
 if previous then
-  return {1, tonumber(previous), tonumber(redis.call('GET', sum) or '0')}
+  return {OK, tonumber(previous), tonumber(redis.call('GET', sum) or '0')}
 end
 
 -- trim the entries that left the window: scored <= now - interval
@@ -94,7 +100,7 @@ if used + units <= budget then
   redis.call('ZADD', index, int(now), key)
   redis.call('ZREMRANGEBYSCORE', index, '-inf', int(horizon))
   redis.call('PEXPIRE', index, ttl)
-  return {1, now, used}
+  return {OK, now, used}
 end
 
 -- refused: walk from the oldest entry until enough units would have left
@@ -109,10 +115,10 @@ while true do
   for j = 1, #batch, 2 do
     freed = freed + unitsOf(batch[j])
     if freed >= need then
-      return {0, math.max(1, tonumber(batch[j + 1]) + interval - now), used, now}
+      return {REFUSED, math.max(1, tonumber(batch[j + 1]) + interval - now), used, now}
     end
   end
   from = from + 100
 end
 -- only reachable if the sum disagrees with the log; a full interval always frees everything
-return {0, interval, used, now}
+return {REFUSED, interval, used, now}

@@ -15,9 +15,14 @@ ARGV[2]      consumer name (this worker)
 ARGV[2+2i-1] entry id the worker holds for task i
 ARGV[2+2i]   delivery number the worker holds for task i (fencing token)
 
-Returns one code per task: 1 renewed; -1 lease lost (the task was taken over,
-finished, released or cancelled: the worker must stop it and write nothing).
+Returns one status code per task.
+
+Status codes (ScriptStatus):
+  OK         1  renewed
+  NOT_HELD  -1  lease lost (the task was taken over, finished, released or cancelled: the
+                worker must stop it and write nothing)
 ]]
+local OK, NOT_HELD = 1, -1
 local stream = KEYS[1]
 local group, consumer = ARGV[1], ARGV[2]
 local out = {}
@@ -25,12 +30,12 @@ for i = 1, #KEYS - 1 do
   local taskKey = KEYS[1 + i]
   local eid, token = ARGV[2 + 2 * i - 1], ARGV[2 + 2 * i]
   local rec = redis.call('HMGET', taskKey, 'st', 'eid', 'dlv', 'own')
-  local code = -1
+  local code = NOT_HELD
   if rec[1] == 'running' and rec[2] == eid and rec[3] == token and rec[4] == consumer then
     local p = redis.call('XPENDING', stream, group, eid, eid, 1)
     if #p == 1 and p[1][2] == consumer then
       redis.call('XCLAIM', stream, group, consumer, 0, eid, 'JUSTID')
-      code = 1
+      code = OK
     end
   end
   out[i] = code

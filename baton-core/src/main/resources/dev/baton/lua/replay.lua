@@ -10,16 +10,23 @@ KEYS[4] stats   P:{Q}:stats      HASH
 ARGV[1] consumer group
 ARGV[2] task id
 
-Returns {1, entryId} replayed; {0, state} not dead; {-2} not found;
-{-3} a tombstone without a payload (cannot run again; purge it instead).
+Returns {OK, entryId} replayed; {WRONG_STATE, state} not dead; {NOT_FOUND};
+{TOMBSTONE} a tombstone without a payload (cannot run again; purge it instead).
+
+Status codes (ScriptStatus):
+  OK            1  replayed
+  WRONG_STATE   0  not dead (its state is returned): nothing written
+  NOT_FOUND    -2  no such task
+  TOMBSTONE    -3  a tombstone without a payload: nothing written
 ]]
+local OK, WRONG_STATE, NOT_FOUND, TOMBSTONE = 1, 0, -2, -3
 local taskKey, stream, dead, stats = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local group, id = ARGV[1], ARGV[2]
 
 local cur = redis.call('HMGET', taskKey, 'st', 'p')
-if not cur[1] then return {-2} end
-if cur[1] ~= 'dead' then return {0, cur[1]} end
-if not cur[2] then return {-3} end
+if not cur[1] then return {NOT_FOUND} end
+if cur[1] ~= 'dead' then return {WRONG_STATE, cur[1]} end
+if not cur[2] then return {TOMBSTONE} end
 
 if redis.call('EXISTS', stream) == 0 then
   redis.call('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM')
@@ -30,4 +37,4 @@ redis.call('HDEL', taskKey, 'ft', 'why', 'r', 'own')
 redis.call('HSET', taskKey, 'st', 'queued', 'eid', eid, 'att', 0)
 redis.call('PERSIST', taskKey)
 redis.call('HINCRBY', stats, 'replayed', 1)
-return {1, eid}
+return {OK, eid}

@@ -16,14 +16,19 @@ ARGV[3+2i-1] entry id of entry i
 ARGV[3+2i]   task id of entry i
 
 Returns one element per entry:
-  {1, values}  started: the values a worker needs, after the update, by position (nil where the
+  {OK, values}  started: the values a worker needs, after the update, by position (nil where the
                record has no such field): st eid id att max dlv own q p to h bo p2 p3 p4 p5 p6 p7 p8
                (1-based positions 1..19; st is 'running', own this consumer; the payload is p
                followed by p2, p3, ... as long as they are present, see enqueue.lua). By position
                rather than as field/value pairs because building a second list costs Redis CPU on
-               the hot path; WireFormat.STARTED_FIELDS mirrors this order.
-  {0, reason}             skipped and acknowledged (finished, cancelled, stale entry)
-  {-1, reason}            dead-lettered here (record missing or malformed, attempts exhausted)
+               the hot path; TaskScripts.STARTED_FIELDS mirrors this order.
+  {SKIPPED, reason}        skipped and acknowledged (finished, cancelled, stale entry)
+  {DEAD_LETTERED, reason}  dead-lettered here (record missing or malformed, attempts exhausted)
+
+Status codes (ScriptStatus):
+  OK              1  started
+  SKIPPED         0  not runnable: acknowledged and deleted, the record left unchanged
+  DEAD_LETTERED  -1  dead-lettered
 
 Idempotent: a retry of the same call (its first reply lost) finds the task
 running under this consumer with this entry and returns it as started again,
@@ -33,6 +38,7 @@ Nothing here can fail on data: each entry's record is read and checked (id,
 att, max and dlv must be well formed) before anything about it is written, so
 a malformed record is dead-lettered instead of aborting the batch half-applied.
 ]]
+local OK, SKIPPED, DEAD_LETTERED = 1, 0, -1
 local stream, dead, stats = KEYS[1], KEYS[2], KEYS[3]
 local group, consumer, channel = ARGV[1], ARGV[2], ARGV[3]
 
@@ -75,28 +81,28 @@ for i = 1, n do
     local why = 'task record missing for stream entry ' .. eid
     redis.call('HSET', taskKey, 'id', id, 'q', '', 'att', 0, 'dlv', 1, 'max', 0, 'ct', now, 'eid', eid)
     deadLetter(taskKey, id, eid, why)
-    out[i] = {-1, 'task record missing'}
+    out[i] = {DEAD_LETTERED, 'task record missing'}
   elseif st == 'running' and f[2] == eid and f[7] == consumer then
     -- this call is a retry and the first one started the task: hand it out again
-    out[i] = {1, f}
+    out[i] = {OK, f}
   elseif st ~= 'queued' or f[2] ~= eid then
     redis.call('XACK', stream, group, eid)
     redis.call('XDEL', stream, eid)
-    out[i] = {0, 'not runnable: state ' .. st}
+    out[i] = {SKIPPED, 'not runnable: state ' .. st}
   else
     local bad = malformed(f, id)
     if bad then
       deadLetter(taskKey, id, eid, 'malformed task record: field ' .. bad)
-      out[i] = {-1, 'malformed task record'}
+      out[i] = {DEAD_LETTERED, 'malformed task record'}
     elseif tonumber(f[4]) >= tonumber(f[5]) then
       deadLetter(taskKey, id, eid, 'attempts exhausted')
-      out[i] = {-1, 'attempts exhausted'}
+      out[i] = {DEAD_LETTERED, 'attempts exhausted'}
     else
       -- att and dlv were checked to be integers above, so one HSET replaces two HINCRBYs
       local att, dlv = tostring(tonumber(f[4]) + 1), tostring(tonumber(f[6]) + 1)
       redis.call('HSET', taskKey, 'att', att, 'dlv', dlv, 'st', 'running', 'own', consumer, 'sta', now)
       f[1], f[4], f[6], f[7] = 'running', att, dlv, consumer
-      out[i] = {1, f}
+      out[i] = {OK, f}
     end
   end
 end

@@ -2,7 +2,8 @@ package dev.baton.testing;
 
 import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
-import dev.baton.internal.broker.Script;
+import dev.baton.internal.scripts.ScriptStatus;
+import dev.baton.internal.scripts.TaskScripts;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XReadArgs;
@@ -17,27 +18,48 @@ public final class ScriptDriver {
   private ScriptDriver() {}
 
   /**
-   * Reads up to {@code n} entries of {@code queue} as {@code consumer} and runs start.lua for them;
-   * returns task id -> {entry id, delivery token}, in read order.
+   * Reads up to {@code n} entries of {@code queue} as {@code consumer} and starts them through
+   * {@link TaskScripts#start}; returns task id -> {entry id, delivery token} of the started ones,
+   * in read order.
    */
   public static Map<String, String[]> startAs(RedisBroker broker, RedisCommands<String, String> raw, String queue,
       String consumer, int n) {
     Keys k = broker.keys();
     List<StreamMessage<String, String>> entries = raw.xreadgroup(Consumer.from(Keys.GROUP, consumer),
         XReadArgs.Builder.count(n), XReadArgs.StreamOffset.lastConsumed(k.stream(queue)));
-    List<String> keys = new ArrayList<>(List.of(k.stream(queue), k.dead(queue), k.stats(queue)));
-    List<String> args = new ArrayList<>(List.of(Keys.GROUP, consumer, k.finishedChannel(queue)));
+    List<String> entryIds = new ArrayList<>();
+    List<String> taskIds = new ArrayList<>();
     for (StreamMessage<String, String> e : entries) {
-      keys.add(k.task(queue, e.getBody().get("t")));
-      args.add(e.getId());
-      args.add(e.getBody().get("t"));
+      entryIds.add(e.getId());
+      taskIds.add(e.getBody().get("t"));
     }
-    broker.runSync(Script.START, keys.toArray(String[]::new), args.toArray(String[]::new));
+    TaskScripts.StartReplies replies = new TaskScripts(broker).start(queue, consumer, entryIds, taskIds);
     Map<String, String[]> held = new LinkedHashMap<>();
-    for (StreamMessage<String, String> e : entries) {
-      String id = e.getBody().get("t");
-      held.put(id, new String[] {e.getId(), raw.hget(k.task(queue, id), "dlv")});
+    for (int i = 0; i < replies.size(); i++) {
+      if (replies.status(i) == ScriptStatus.OK) {
+        Map<String, String> f = replies.record(i);
+        held.put(f.get("id"), new String[] {f.get("eid"), f.get("dlv")});
+      }
     }
     return held;
+  }
+
+  /** The attempt {@code held} (an entry of {@link #startAs}'s map) of task {@code id}. */
+  public static TaskScripts.Held attempt(String id, String[] held) {
+    return new TaskScripts.Held(id, held[0], held[1]);
+  }
+
+  /**
+   * Records the successes of tasks {@code ids} of {@code queue} in one {@link TaskScripts#complete}
+   * call, each under its attempt in {@code held} (as {@link #startAs} returns them), with a
+   * retention of a minute.
+   */
+  public static TaskScripts.CompleteReplies complete(RedisBroker broker, String queue, List<String> ids,
+      Map<String, String[]> held, String resultJson, String attemptRecord) {
+    List<TaskScripts.Succeeded> successes = new ArrayList<>();
+    for (String id : ids) {
+      successes.add(new TaskScripts.Succeeded(attempt(id, held.get(id)), resultJson, attemptRecord));
+    }
+    return broker.await(new TaskScripts(broker).complete(queue, 60_000, successes));
   }
 }

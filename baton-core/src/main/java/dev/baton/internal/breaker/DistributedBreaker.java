@@ -3,12 +3,11 @@ package dev.baton.internal.breaker;
 import dev.baton.resilience.BreakerConfig;
 import dev.baton.resilience.BreakerState;
 import dev.baton.resilience.DependencyConfig;
-import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
-import dev.baton.internal.broker.Script;
+import dev.baton.internal.scripts.BreakerScripts;
+import dev.baton.internal.scripts.ScriptStatus;
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +23,6 @@ public final class DistributedBreaker {
   static final Duration REDIS_RETRY_AFTER = Duration.ofSeconds(1);
   /** The longest a breaker call waits for Redis before deciding locally. */
   static final Duration REDIS_WAIT = Duration.ofMillis(500);
-  static final String EVENTS_CAP = "1000";
   /** How long a state read is reused by the fetch and release loops. */
   static final long VIEW_TTL_NANOS = Duration.ofMillis(100).toNanos();
 
@@ -41,9 +39,8 @@ public final class DistributedBreaker {
 
   private final DependencyConfig dependency;
   private final BreakerConfig config;
-  private final RedisBroker broker;
+  private final BreakerScripts scripts;
   private final LocalBreaker local;
-  private final String[] keys;
   private volatile long redisDownUntilNanos;
   private volatile long lastWarnNanos;
   private volatile View view;
@@ -52,11 +49,8 @@ public final class DistributedBreaker {
   public DistributedBreaker(DependencyConfig dependency, RedisBroker broker, InstantSource clock) {
     this.dependency = dependency;
     this.config = dependency.breaker();
-    this.broker = broker;
+    this.scripts = new BreakerScripts(broker);
     this.local = new LocalBreaker(config, clock);
-    Keys k = broker.keys();
-    String n = dependency.name();
-    this.keys = new String[] {k.breaker(n), k.breakerProbes(n), k.breakerWindow(n), k.breakerEvents(n)};
   }
 
   public String name() {
@@ -75,15 +69,12 @@ public final class DistributedBreaker {
     if (redisUp()) {
       String probeId = UUID.randomUUID().toString();
       try {
-        List<Object> r = broker.runWithin(REDIS_WAIT, Script.BREAKER_ACQUIRE, keys,
-            Integer.toString(config.permittedProbes()), Long.toString(config.probeLease().toMillis()), probeId,
-            EVENTS_CAP, broker.keys().breakerChannel(name()));
-        long code = (Long) r.get(0);
-        long gen = (Long) r.get(2);
-        BreakerState st = BreakerState.fromWire((String) r.get(1));
-        long retryAfter = (Long) r.get(3);
-        remember(new View(st, Long.toString(gen), st == BreakerState.OPEN ? retryAfter : 0));
-        return new Permit(code != 0, true, gen, code == 2 ? probeId : "", retryAfter, null);
+        BreakerScripts.Decision d = scripts.acquire(name(), config, probeId, REDIS_WAIT);
+        BreakerState st = d.state();
+        long retryAfter = d.retryAfterMillis();
+        remember(new View(st, Long.toString(d.gen()), st == BreakerState.OPEN ? retryAfter : 0));
+        return new Permit(d.allowed(), true, d.gen(), d.status() == ScriptStatus.PROBE ? probeId : "", retryAfter,
+            null);
       } catch (RuntimeException e) {
         redisFailed(e);
       }
@@ -111,18 +102,15 @@ public final class DistributedBreaker {
       return; // Redis went away during the call: a probe's lease frees its slot
     }
     try {
-      List<Object> r = broker.runWithin(REDIS_WAIT, Script.BREAKER_RECORD, keys,
-          Long.toString(permit.gen()), permit.probeId(), counted ? (failed ? "failure" : "success") : "ignore",
-          slow ? "1" : "0", config.windowType().name().toLowerCase(java.util.Locale.ROOT),
-          Integer.toString(config.windowSize()), Integer.toString(config.minimumCalls()),
-          Float.toString(config.failureRateThreshold()), Float.toString(config.slowCallRateThreshold()),
-          Integer.toString(config.permittedProbes()), Long.toString(config.waitInOpen().toMillis()), EVENTS_CAP,
-          broker.keys().breakerChannel(name()));
-      BreakerState st = BreakerState.fromWire((String) r.get(1));
+      BreakerScripts.Outcome outcome = !counted ? BreakerScripts.Outcome.IGNORE
+          : failed ? BreakerScripts.Outcome.FAILURE : BreakerScripts.Outcome.SUCCESS;
+      BreakerScripts.Recorded r = scripts.record(name(), config, permit.gen(), permit.probeId(), outcome, slow,
+          REDIS_WAIT);
+      BreakerState st = r.state();
       if (st != BreakerState.CLOSED) {
         viewReadNanos = 0; // a transition: read the state again rather than guess the open time
       } else {
-        remember(new View(st, Long.toString((Long) r.get(2)), 0));
+        remember(new View(st, Long.toString(r.gen()), 0));
       }
     } catch (RuntimeException e) {
       redisFailed(e);
@@ -137,8 +125,8 @@ public final class DistributedBreaker {
     }
     if (redisUp()) {
       try {
-        List<Object> r = broker.runWithin(REDIS_WAIT, Script.BREAKER_STATE, new String[] {keys[0], keys[1], keys[2]});
-        View fresh = new View(BreakerState.fromWire((String) r.get(0)), Long.toString((Long) r.get(1)), (Long) r.get(3));
+        BreakerScripts.Snapshot s = scripts.state(name(), REDIS_WAIT);
+        View fresh = new View(s.state(), Long.toString(s.gen()), s.openRemainingMillis());
         remember(fresh);
         return fresh;
       } catch (RuntimeException e) {

@@ -6,7 +6,6 @@ import dev.baton.RedisConfigurationException;
 import dev.baton.RedisUnavailableException;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.Consumer;
-import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
@@ -15,6 +14,7 @@ import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
+import io.lettuce.core.SetArgs;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.UnblockType;
@@ -36,8 +36,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The only class that sends commands to Redis. Holds one shared multiplexed connection for
- * everything that does not block, and opens a dedicated connection per blocking reader.
+ * The only class that sends commands to Redis, and only transport: connections (one shared
+ * multiplexed connection for everything that does not block, a dedicated one per blocking reader,
+ * Pub/Sub), scripts by EVALSHA with reload on NOSCRIPT, reconnects, and the typed "Redis is down"
+ * error. It knows no script layout and no key's meaning: the gateways of {@code
+ * dev.baton.internal.scripts} do, and call it.
  */
 public final class RedisBroker implements AutoCloseable {
   /**
@@ -97,6 +100,7 @@ public final class RedisBroker implements AutoCloseable {
     this.async = connection.async();
   }
 
+  /** The key names of this deployment's prefix, for the gateways; the broker itself names no key. */
   public Keys keys() {
     return keys;
   }
@@ -141,63 +145,13 @@ public final class RedisBroker implements AutoCloseable {
   }
 
   // ---- plain commands ------------------------------------------------------------------------
-
-  public Map<String, String> hgetall(String key) {
-    return await(async.hgetall(key).toCompletableFuture());
-  }
+  // One Redis command each, sent at once on the shared connection: send several, then await them,
+  // and they go in one round trip. What the keys mean is the gateways' business
+  // (dev.baton.internal.scripts); this class only carries the commands.
 
   /** Throws {@link RedisUnavailableException} unless Redis answers. */
   public void ping() {
     await(async.ping().toCompletableFuture());
-  }
-
-  /** The dataset's epoch marker, created with {@code candidate} when missing. */
-  public String epoch(String candidate) {
-    await(async.set(keys.epoch(), candidate, io.lettuce.core.SetArgs.Builder.nx()).toCompletableFuture());
-    String v = await(async.get(keys.epoch()).toCompletableFuture());
-    return v == null ? candidate : v;
-  }
-
-  public void registerQueue(String queue) {
-    await(async.sadd(keys.queues(), queue).toCompletableFuture());
-  }
-
-  public void registerDependency(String name) {
-    await(async.sadd(keys.dependencies(), name).toCompletableFuture());
-  }
-
-  public List<String> dependencies() {
-    List<String> all = new ArrayList<>(await(async.smembers(keys.dependencies()).toCompletableFuture()));
-    all.sort(null);
-    return all;
-  }
-
-  /** Parked tasks of {@code queue} due for reconsideration, with the dependency each waits for. */
-  public Map<String, String> parkedDue(String queue, int limit) {
-    List<String> ids = await(async.zrangebyscore(keys.parked(queue), Range.create(Double.NEGATIVE_INFINITY,
-        (double) serverTimeMillis()), Limit.create(0, limit)).toCompletableFuture());
-    List<CompletableFuture<String>> deps = new ArrayList<>();
-    for (String id : ids) {
-      deps.add(async.hget(keys.task(queue, id), "dep").toCompletableFuture());
-    }
-    Map<String, String> out = new java.util.LinkedHashMap<>();
-    for (int i = 0; i < ids.size(); i++) {
-      String dep = await(deps.get(i));
-      if (dep != null) {
-        out.put(ids.get(i), dep);
-      }
-    }
-    return out;
-  }
-
-  /** The bodies of every entry of a stream, oldest first (for capped event streams). */
-  public List<Map<String, String>> streamBodies(String key) {
-    List<StreamMessage<String, String>> all = await(async.xrange(key, Range.create("-", "+")).toCompletableFuture());
-    List<Map<String, String>> out = new ArrayList<>();
-    for (StreamMessage<String, String> m : all) {
-      out.add(m.getBody());
-    }
-    return out;
   }
 
   /** Redis server time, ms since the epoch. */
@@ -206,90 +160,82 @@ public final class RedisBroker implements AutoCloseable {
     return Long.parseLong(t.get(0)) * 1000 + Long.parseLong(t.get(1)) / 1000;
   }
 
-  /** Tasks of {@code queue} parked on {@code dependency}. */
-  public long parkedCount(String queue, String dependency) {
-    String n = await(async.hget(keys.parking(queue), "n:" + dependency).toCompletableFuture());
-    return n == null ? 0 : Long.parseLong(n);
+  public CompletableFuture<String> get(String key) {
+    return async.get(key).toCompletableFuture();
   }
 
-  public List<String> queues() {
-    List<String> all = new ArrayList<>(await(async.smembers(keys.queues()).toCompletableFuture()));
-    all.sort(null);
-    return all;
+  /** {@code SET key value NX}: completes with true when this call set it. */
+  public CompletableFuture<Boolean> setIfAbsent(String key, String value) {
+    return async.set(key, value, SetArgs.Builder.nx()).toCompletableFuture().thenApply("OK"::equals);
   }
 
-  /**
-   * Records a limit's name in the index of limits and its settings in its config hash, for readers
-   * that do not hold its config (inspector, CLI). Not part of any limit's state: no script reads them.
-   */
-  public void registerLimit(String name, Map<String, String> settings) {
-    CompletableFuture<Long> added = async.sadd(keys.limits(), name).toCompletableFuture();
-    CompletableFuture<Long> set = async.hset(keys.limitConfig(name), settings).toCompletableFuture();
-    await(added);
-    await(set);
+  public CompletableFuture<Long> exists(String key) {
+    return async.exists(key).toCompletableFuture();
   }
 
-  /** Registered limit names, sorted. */
-  public List<String> limitNames() {
-    List<String> all = new ArrayList<>(await(async.smembers(keys.limits()).toCompletableFuture()));
-    all.sort(null);
-    return all;
+  public CompletableFuture<Map<String, String>> hgetall(String key) {
+    return async.hgetall(key).toCompletableFuture();
   }
 
-  /** Members of a sorted set, lowest score first, at most {@code limit}. */
-  public List<String> zrange(String key, int limit) {
-    return await(async.zrange(key, 0, limit - 1).toCompletableFuture());
+  public CompletableFuture<String> hget(String key, String field) {
+    return async.hget(key, field).toCompletableFuture();
   }
 
-  /** Of {@code queues}, the ones holding a record for task {@code id}. One round trip. */
-  public List<String> queuesHolding(String id, List<String> queues) {
-    List<CompletableFuture<Long>> checks = new ArrayList<>();
-    for (String q : queues) {
-      checks.add(async.exists(keys.task(q, id)).toCompletableFuture());
-    }
-    List<String> found = new ArrayList<>();
-    for (int i = 0; i < queues.size(); i++) {
-      if (await(checks.get(i)) > 0) {
-        found.add(queues.get(i));
+  public CompletableFuture<Long> hset(String key, Map<String, String> fields) {
+    return async.hset(key, fields).toCompletableFuture();
+  }
+
+  public CompletableFuture<Long> sadd(String key, String member) {
+    return async.sadd(key, member).toCompletableFuture();
+  }
+
+  /** The members of a set, sorted. */
+  public CompletableFuture<List<String>> smembersSorted(String key) {
+    return async.smembers(key).toCompletableFuture().thenApply(members -> {
+      List<String> all = new ArrayList<>(members);
+      all.sort(null);
+      return all;
+    });
+  }
+
+  public CompletableFuture<Long> zcard(String key) {
+    return async.zcard(key).toCompletableFuture();
+  }
+
+  /** Members of a sorted set by rank, lowest score first: {@code ZRANGE key start stop}. */
+  public CompletableFuture<List<String>> zrange(String key, long start, long stop) {
+    return async.zrange(key, start, stop).toCompletableFuture();
+  }
+
+  /** The first {@code count} members scored in [{@code min}, {@code max}], lowest first (infinities allowed). */
+  public CompletableFuture<List<String>> zrangeByScore(String key, double min, double max, long count) {
+    return async.zrangebyscore(key, Range.create(min, max), Limit.create(0, count)).toCompletableFuture();
+  }
+
+  /** The bodies of every entry of a stream, oldest first. */
+  public CompletableFuture<List<Map<String, String>>> xrangeBodies(String key) {
+    return async.xrange(key, Range.create("-", "+")).toCompletableFuture().thenApply(all -> {
+      List<Map<String, String>> out = new ArrayList<>(all.size());
+      for (StreamMessage<String, String> m : all) {
+        out.add(m.getBody());
       }
-    }
-    return found;
+      return out;
+    });
   }
 
-  /** Dead-letter ids, oldest first. */
-  public List<String> deadIds(String queue, long offset, long limit) {
-    return await(async.zrange(keys.dead(queue), offset, offset + limit - 1).toCompletableFuture());
-  }
-
-  public long deadCount(String queue) {
-    return await(async.zcard(keys.dead(queue)).toCompletableFuture());
-  }
-
-  /** Ids of dead letters beyond {@code cap}, oldest first, at most {@code limit}. */
-  public List<String> deadOverCap(String queue, long cap, int limit) {
-    long excess = deadCount(queue) - cap;
-    if (excess <= 0) {
-      return List.of();
-    }
-    return await(async.zrangebyscore(keys.dead(queue), Range.unbounded(), Limit.create(0, Math.min(excess, limit)))
-        .toCompletableFuture());
-  }
-
-  /** One page of a SCAN over a queue's task records; {@code cursor} is "0" once the pass is over. */
+  /** One page of a SCAN; {@code cursor} is "0" once the pass is over. */
   public record ScanPage(String cursor, List<String> keys) {}
 
-  /** The next page of task record keys of {@code queue}, starting at {@code cursor} ("0": the start). */
-  public ScanPage scanTaskKeys(String queue, String cursor, int count) {
-    KeyScanCursor<String> page = await(async.scan(ScanCursor.of(cursor),
-        ScanArgs.Builder.matches(keys.taskPattern(queue)).limit(count)).toCompletableFuture());
-    return new ScanPage(page.isFinished() ? "0" : page.getCursor(), page.getKeys());
+  /** The next page of keys matching {@code pattern}, starting at {@code cursor} ("0": the start). */
+  public CompletableFuture<ScanPage> scan(String cursor, String pattern, int count) {
+    return async.scan(ScanCursor.of(cursor), ScanArgs.Builder.matches(pattern).limit(count)).toCompletableFuture()
+        .thenApply(page -> new ScanPage(page.isFinished() ? "0" : page.getCursor(), page.getKeys()));
   }
 
-  /** Creates the stream and its consumer group at the start, if missing; a no-op otherwise. */
-  public void ensureGroup(String queue) {
+  /** Creates the stream and the consumer group at the start, if missing; a no-op otherwise. */
+  public void createGroup(String stream, String group) {
     try {
-      await(async.xgroupCreate(
-              XReadArgs.StreamOffset.from(keys.stream(queue), "0"), Keys.GROUP, XGroupCreateArgs.Builder.mkstream(true))
+      await(async.xgroupCreate(XReadArgs.StreamOffset.from(stream, "0"), group, XGroupCreateArgs.Builder.mkstream(true))
           .toCompletableFuture());
     } catch (BatonException e) {
       if (e.getCause() == null || e.getCause().getMessage() == null || !e.getCause().getMessage().startsWith("BUSYGROUP")) {
@@ -302,9 +248,9 @@ public final class RedisBroker implements AutoCloseable {
     return client.connectPubSub(ScriptRunner.codec());
   }
 
-  /** Opens a dedicated connection for one blocking reader. */
-  public BlockingReader openReader(String queue, String consumer) {
-    return new BlockingReader(client.connect(ScriptRunner.codec()), queue, consumer);
+  /** Opens a dedicated connection for one blocking reader of {@code stream} in {@code group}. */
+  public BlockingReader openReader(String stream, String group, String consumer) {
+    return new BlockingReader(client.connect(ScriptRunner.codec()), stream, group, consumer);
   }
 
   /** A dedicated connection that blocks on XREADGROUP for one stream. */
@@ -315,11 +261,12 @@ public final class RedisBroker implements AutoCloseable {
     private final Consumer<String> consumer;
     private volatile long clientId;
 
-    private BlockingReader(StatefulRedisConnection<String, String> connection, String queue, String consumer) {
+    private BlockingReader(StatefulRedisConnection<String, String> connection, String stream, String group,
+        String consumer) {
       this.connection = connection;
       this.sync = connection.sync();
-      this.stream = keys.stream(queue);
-      this.consumer = Consumer.from(Keys.GROUP, consumer);
+      this.stream = stream;
+      this.consumer = Consumer.from(group, consumer);
       this.clientId = sync.clientId();
     }
 

@@ -8,7 +8,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * Every Lua script Baton runs, one file per state change under {@code dev/baton/lua/}. Each
  * declares how many keys it takes (exactly, or at least, for batch scripts); the count is checked
- * on every call, as BullMQ's {@code -N} file suffix does.
+ * on every call, as BullMQ's {@code -N} file suffix does. Only {@link RedisBroker} (which runs
+ * them) and the gateways of {@code dev.baton.internal.scripts} (which know their layouts) use it.
  */
 public enum Script {
   ENQUEUE("enqueue", 5, true, ScriptOutputType.MULTI),
@@ -57,6 +58,11 @@ public enum Script {
 
   public String source() {
     return source;
+  }
+
+  /** The script's file name under {@code dev/baton/lua/}, without {@code .lua}. */
+  public String file() {
+    return file;
   }
 
   ScriptOutputType output() {

@@ -4,6 +4,7 @@ import dev.baton.TaskInfo;
 import dev.baton.TaskNotFoundException;
 import dev.baton.internal.broker.RedisBroker;
 import dev.baton.internal.codec.WireFormat;
+import dev.baton.internal.scripts.InspectionScripts;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.util.List;
@@ -29,6 +30,7 @@ public final class ResultWaiter implements AutoCloseable {
   private record Waiter(String queue, String id, CompletableFuture<TaskInfo> future) {}
 
   private final RedisBroker broker;
+  private final InspectionScripts records;
   private final Function<String, String> locate;
   private final Map<String, List<Waiter>> waiters = new ConcurrentHashMap<>();
   private final Set<String> subscribed = ConcurrentHashMap.newKeySet();
@@ -38,6 +40,7 @@ public final class ResultWaiter implements AutoCloseable {
 
   public ResultWaiter(RedisBroker broker, Function<String, String> locate) {
     this.broker = broker;
+    this.records = new InspectionScripts(broker);
     this.locate = locate;
   }
 
@@ -93,8 +96,8 @@ public final class ResultWaiter implements AutoCloseable {
       return;
     }
     try {
-      Map<String, String> fields = broker.hgetall(broker.keys().task(w.queue, w.id));
-      if (fields == null || fields.isEmpty()) {
+      Map<String, String> fields = records.taskRecord(w.queue, w.id);
+      if (fields.isEmpty()) {
         w.future.completeExceptionally(new TaskNotFoundException(w.id));
         return;
       }

@@ -5,7 +5,6 @@ import dev.baton.TaskInfo;
 import dev.baton.TaskState;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -131,32 +130,6 @@ public final class WireFormat {
       b.append(f.get("p" + k));
     }
     return b.toString();
-  }
-
-  /** The fields start.lua returns for a started task, in its order (see its header). */
-  static final List<String> STARTED_FIELDS = List.of("st", "eid", "id", "att", "max", "dlv", "own", "q", "p", "to",
-      "h", "bo", "p2", "p3", "p4", "p5", "p6", "p7", "p8");
-
-  /**
-   * The record of a started task from start.lua's positional values: field name to value for the
-   * fields present, with {@code p} the whole payload (its pieces joined) and no {@code p2..p8}.
-   */
-  public static Map<String, String> startedRecord(List<?> values) {
-    Map<String, String> f = new HashMap<>();
-    int n = Math.min(values.size(), STARTED_FIELDS.size());
-    for (int i = 0; i < n; i++) {
-      if (values.get(i) instanceof String v) {
-        f.put(STARTED_FIELDS.get(i), v);
-      }
-    }
-    String whole = payload(f);
-    if (whole != null) {
-      f.put("p", whole);
-    }
-    for (int k = 2; k <= 8; k++) {
-      f.remove("p" + k);
-    }
-    return f;
   }
 
   private static JsonNode readTreeOrNull(String json) {

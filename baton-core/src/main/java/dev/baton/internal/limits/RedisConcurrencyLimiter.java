@@ -6,10 +6,10 @@ import dev.baton.resilience.ConcurrencyLimit;
 import dev.baton.resilience.ConcurrencyLimiter;
 import dev.baton.resilience.LimitUsage;
 import dev.baton.resilience.PermitLostException;
-import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
-import dev.baton.internal.broker.Script;
 import dev.baton.internal.codec.Ids;
+import dev.baton.internal.scripts.LimitScripts;
+import dev.baton.internal.scripts.ScriptStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 public final class RedisConcurrencyLimiter implements ConcurrencyLimiter {
   private static final Logger log = LoggerFactory.getLogger(RedisConcurrencyLimiter.class);
 
-  private final RedisBroker broker;
+  private final LimitScripts scripts;
   private final String name;
   private final ConcurrencyLimit limit;
   private final InstantSource clock;
@@ -35,7 +35,7 @@ public final class RedisConcurrencyLimiter implements ConcurrencyLimiter {
 
   public RedisConcurrencyLimiter(
       RedisBroker broker, String name, ConcurrencyLimit limit, InstantSource clock, LongSupplier testNowMillis) {
-    this.broker = broker;
+    this.scripts = new LimitScripts(broker);
     this.name = LimitNames.name(name);
     this.limit = Objects.requireNonNull(limit, "limit");
     this.clock = clock;
@@ -66,15 +66,14 @@ public final class RedisConcurrencyLimiter implements ConcurrencyLimiter {
   public Permit acquire(String key) {
     LimitNames.key(key);
     register();
-    Keys k = broker.keys();
     String token = Ids.uuidV7(clock);
-    List<Long> r = broker.runSync(Script.PERMIT_ACQUIRE, new String[] {k.permits(name, key), k.permitKeys(name)},
-        token, Integer.toString(limit.permits()), Long.toString(limit.lease().toMillis()),
-        Long.toString(limit.retryInterval().toMillis()), key, now());
-    if (r.get(0) == 1) {
-      return new Permit(name, key, token, true, Instant.ofEpochMilli(r.get(1)), Duration.ZERO, r.get(2));
+    LimitScripts.PermitDecision r = scripts.acquirePermit(name, key, token, limit.permits(), limit.lease().toMillis(),
+        limit.retryInterval().toMillis(), now());
+    if (r.status() == ScriptStatus.OK) {
+      return new Permit(name, key, token, true, Instant.ofEpochMilli(r.expiresAtMillis()), Duration.ZERO, r.inUse());
     }
-    return new Permit(name, key, token, false, Instant.ofEpochMilli(r.get(4)), Duration.ofMillis(r.get(1)), r.get(2));
+    return new Permit(name, key, token, false, Instant.ofEpochMilli(r.nowMillis()),
+        Duration.ofMillis(r.retryAfterMillis()), r.inUse());
   }
 
   /**
@@ -87,14 +86,8 @@ public final class RedisConcurrencyLimiter implements ConcurrencyLimiter {
    */
   public Permit renew(Permit permit) {
     check(permit);
-    Keys k = broker.keys();
-    List<Long> r = broker.runSync(Script.PERMIT_RENEW, new String[] {k.permits(name, permit.key()), k.permitKeys(name)},
-        permit.token(), Long.toString(limit.lease().toMillis()), permit.key(), now());
-    if (r.get(0) != 1) {
-      throw new PermitLostException("permit " + permit.token() + " of limit '" + name + "' key '" + permit.key()
-          + "' is no longer held: released, or its lease ran out");
-    }
-    return new Permit(name, permit.key(), permit.token(), true, Instant.ofEpochMilli(r.get(1)), Duration.ZERO,
+    long expiresAt = scripts.renewPermit(name, permit.key(), permit.token(), limit.lease().toMillis(), now());
+    return new Permit(name, permit.key(), permit.token(), true, Instant.ofEpochMilli(expiresAt), Duration.ZERO,
         permit.inUse());
   }
 
@@ -109,31 +102,28 @@ public final class RedisConcurrencyLimiter implements ConcurrencyLimiter {
    */
   public boolean release(Permit permit) {
     check(permit);
-    long code = broker.<Long>runSync(Script.PERMIT_RELEASE, new String[] {broker.keys().permits(name, permit.key())},
-        permit.token(), now());
-    return code == 1;
+    return scripts.releasePermit(name, permit.key(), permit.token(), now()) == ScriptStatus.OK;
   }
 
   /** Permits in use under {@code key}. */
   public LimitUsage usage(String key) {
     LimitNames.key(key);
-    return usageOf(broker, name, limit.permits(), List.of(key), now()).get(0);
+    return usageOf(scripts, name, limit.permits(), List.of(key), now()).get(0);
   }
 
   /** Permits in use under every key with a lease not yet run out (at most 1,000 keys). */
   public List<LimitUsage> usage() {
-    List<String> keys = broker.zrange(broker.keys().permitKeys(name), RedisRateLimiter.MAX_USAGE_KEYS);
-    return keys.isEmpty() ? List.of() : usageOf(broker, name, limit.permits(), keys, now());
+    List<String> keys = scripts.permitKeysInUse(name, RedisRateLimiter.MAX_USAGE_KEYS);
+    return keys.isEmpty() ? List.of() : usageOf(scripts, name, limit.permits(), keys, now());
   }
 
-  public static List<LimitUsage> usageOf(RedisBroker broker, String name, long permits, List<String> keys, String now) {
-    Keys k = broker.keys();
-    String[] keyNames = keys.stream().map(key -> k.permits(name, key)).toArray(String[]::new);
-    List<Long> r = broker.runSync(Script.PERMIT_USAGE, keyNames, now);
-    Instant at = Instant.ofEpochMilli(r.get(0));
+  /** @param now the time for tests; null: Redis time */
+  public static List<LimitUsage> usageOf(LimitScripts scripts, String name, long permits, List<String> keys, Long now) {
+    LimitScripts.Usage r = scripts.permitUsage(name, keys, now);
+    Instant at = Instant.ofEpochMilli(r.nowMillis());
     List<LimitUsage> out = new ArrayList<>();
     for (int i = 0; i < keys.size(); i++) {
-      out.add(new LimitUsage(name, keys.get(i), LimitUsage.Kind.CONCURRENCY, r.get(i + 1), permits, at));
+      out.add(new LimitUsage(name, keys.get(i), LimitUsage.Kind.CONCURRENCY, r.perKey().get(i), permits, at));
     }
     return out;
   }
@@ -149,8 +139,8 @@ public final class RedisConcurrencyLimiter implements ConcurrencyLimiter {
     LimitNames.key(permit.key());
   }
 
-  private String now() {
-    return testNowMillis == null ? "" : Long.toString(testNowMillis.getAsLong());
+  private Long now() {
+    return testNowMillis == null ? null : testNowMillis.getAsLong();
   }
 
   /** Best effort: the index only serves readers, so an outage here must not fail the caller. */
@@ -159,7 +149,7 @@ public final class RedisConcurrencyLimiter implements ConcurrencyLimiter {
       return;
     }
     try {
-      broker.registerLimit(name, Map.of("permits.max", Integer.toString(limit.permits()),
+      scripts.register(name, Map.of("permits.max", Integer.toString(limit.permits()),
           "permits.lease-ms", Long.toString(limit.lease().toMillis())));
       registered = true;
     } catch (BatonException e) {

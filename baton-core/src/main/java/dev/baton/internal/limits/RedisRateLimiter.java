@@ -6,10 +6,10 @@ import dev.baton.resilience.EstimateTooLargeException;
 import dev.baton.resilience.LimitUsage;
 import dev.baton.resilience.RateLimit;
 import dev.baton.resilience.RateLimiter;
-import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
-import dev.baton.internal.broker.Script;
 import dev.baton.internal.codec.Ids;
+import dev.baton.internal.scripts.LimitScripts;
+import dev.baton.internal.scripts.ScriptStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -27,7 +27,7 @@ public final class RedisRateLimiter implements RateLimiter {
   /** Most keys one {@link #usage()} call reports. */
   public static final int MAX_USAGE_KEYS = 1000;
 
-  private final RedisBroker broker;
+  private final LimitScripts scripts;
   private final String name;
   private final RateLimit limit;
   private final InstantSource clock;
@@ -38,7 +38,7 @@ public final class RedisRateLimiter implements RateLimiter {
 
   public RedisRateLimiter(
       RedisBroker broker, String name, RateLimit limit, InstantSource clock, LongSupplier testNowMillis) {
-    this.broker = broker;
+    this.scripts = new LimitScripts(broker);
     this.name = LimitNames.name(name);
     this.limit = Objects.requireNonNull(limit, "limit");
     this.clock = clock;
@@ -77,21 +77,10 @@ public final class RedisRateLimiter implements RateLimiter {
       throw new EstimateTooLargeException(name, units, limit.budget());
     }
     register();
-    Keys k = broker.keys();
     String id = Ids.uuidV7(clock);
-    List<Long> r = broker.runSync(Script.RATE_RESERVE,
-        new String[] {k.rateLog(name, key), k.rateSum(name, key), k.rateKeys(name)},
-        id, Long.toString(units), Long.toString(limit.budget()), Long.toString(limit.interval().toMillis()), key,
-        now());
-    long code = r.get(0);
-    if (code == 1) {
-      return new Reservation(name, key, id, units, true, Instant.ofEpochMilli(r.get(1)), Duration.ZERO, r.get(2));
-    }
-    if (code == 0) {
-      return new Reservation(name, key, id, units, false, Instant.ofEpochMilli(r.get(3)), Duration.ofMillis(r.get(1)),
-          r.get(2));
-    }
-    throw new EstimateTooLargeException(name, units, r.get(1));
+    LimitScripts.Reserved r = scripts.reserve(name, key, id, units, limit.budget(), limit.interval().toMillis(), now());
+    return new Reservation(name, key, id, units, r.status() == ScriptStatus.OK, Instant.ofEpochMilli(r.atMillis()),
+        Duration.ofMillis(r.retryAfterMillis()), r.used());
   }
 
   /**
@@ -118,45 +107,37 @@ public final class RedisRateLimiter implements RateLimiter {
       throw new IllegalArgumentException("actualUnits must be in [0, " + RateLimit.MAX_BUDGET + "], got " + actualUnits);
     }
     LimitNames.key(reservation.key());
-    Keys k = broker.keys();
-    List<Long> r = broker.runSync(Script.RATE_RECONCILE,
-        new String[] {k.rateLog(name, reservation.key()), k.rateSum(name, reservation.key())},
-        reservation.id(), Long.toString(reservation.units()), Long.toString(actualUnits));
-    return new Reconciliation(r.get(0) == 1, r.get(1), Instant.ofEpochMilli(r.get(2)));
+    LimitScripts.Reconciled r = scripts.reconcile(name, reservation.key(), reservation.id(), reservation.units(),
+        actualUnits);
+    return new Reconciliation(r.status() == ScriptStatus.OK, r.difference(), Instant.ofEpochMilli(r.nowMillis()));
   }
 
   /** Units in the current window of {@code key}. */
   public LimitUsage usage(String key) {
     LimitNames.key(key);
-    return usageOf(broker, name, limit.budget(), limit.interval(), List.of(key), now()).get(0);
+    return usageOf(scripts, name, limit.budget(), limit.interval(), List.of(key), now()).get(0);
   }
 
   /** Units in the current window of every key used within the last interval (at most 1,000 keys). */
   public List<LimitUsage> usage() {
-    List<String> keys = broker.zrange(broker.keys().rateKeys(name), MAX_USAGE_KEYS);
-    return keys.isEmpty() ? List.of() : usageOf(broker, name, limit.budget(), limit.interval(), keys, now());
+    List<String> keys = scripts.rateKeysInUse(name, MAX_USAGE_KEYS);
+    return keys.isEmpty() ? List.of() : usageOf(scripts, name, limit.budget(), limit.interval(), keys, now());
   }
 
+  /** @param now the time for tests; null: Redis time */
   public static List<LimitUsage> usageOf(
-      RedisBroker broker, String name, long budget, Duration interval, List<String> keys, String now) {
-    Keys k = broker.keys();
-    List<String> keyNames = new ArrayList<>();
-    for (String key : keys) {
-      keyNames.add(k.rateLog(name, key));
-      keyNames.add(k.rateSum(name, key));
-    }
-    List<Long> r = broker.runSync(Script.RATE_USAGE, keyNames.toArray(String[]::new),
-        Long.toString(interval.toMillis()), now);
-    Instant at = Instant.ofEpochMilli(r.get(0));
+      LimitScripts scripts, String name, long budget, Duration interval, List<String> keys, Long now) {
+    LimitScripts.Usage r = scripts.rateUsage(name, keys, interval.toMillis(), now);
+    Instant at = Instant.ofEpochMilli(r.nowMillis());
     List<LimitUsage> out = new ArrayList<>();
     for (int i = 0; i < keys.size(); i++) {
-      out.add(new LimitUsage(name, keys.get(i), LimitUsage.Kind.RATE, r.get(i + 1), budget, at));
+      out.add(new LimitUsage(name, keys.get(i), LimitUsage.Kind.RATE, r.perKey().get(i), budget, at));
     }
     return out;
   }
 
-  private String now() {
-    return testNowMillis == null ? "" : Long.toString(testNowMillis.getAsLong());
+  private Long now() {
+    return testNowMillis == null ? null : testNowMillis.getAsLong();
   }
 
   /** Best effort: the index only serves readers, so an outage here must not fail the caller. */
@@ -165,7 +146,7 @@ public final class RedisRateLimiter implements RateLimiter {
       return;
     }
     try {
-      broker.registerLimit(name, Map.of("rate.budget", Long.toString(limit.budget()),
+      scripts.register(name, Map.of("rate.budget", Long.toString(limit.budget()),
           "rate.interval-ms", Long.toString(limit.interval().toMillis())));
       registered = true;
     } catch (BatonException e) {

@@ -1,8 +1,8 @@
 package dev.baton.internal.server;
 
-import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
-import dev.baton.internal.broker.Script;
+import dev.baton.internal.scripts.ScriptStatus;
+import dev.baton.internal.scripts.TaskScripts;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -36,7 +36,8 @@ public final class Completer {
   static final long MAX_PAUSE_MILLIS = 2_000;
 
   private final RedisBroker broker;
-  private final String retentionMillis;
+  private final TaskScripts scripts;
+  private final long retentionMillis;
   private final Duration retryWindow;
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final List<Pending> retrying = new ArrayList<>(); // the loop thread's only
@@ -44,13 +45,14 @@ public final class Completer {
   private volatile boolean closed;
   private LoopRunner loop;
 
-  /** A success waiting to be written; {@code done} completes with the script's code for it. */
+  /** A success waiting to be written; {@code done} completes with the script's status for it. */
   record Pending(StartedTask task, String resultJson, String attemptRecord, long deadlineNanos,
-      CompletableFuture<Long> done) {}
+      CompletableFuture<ScriptStatus> done) implements TaskScripts.Success {}
 
   public Completer(RedisBroker broker, long retentionMillis, Duration retryWindow) {
     this.broker = broker;
-    this.retentionMillis = Long.toString(retentionMillis);
+    this.scripts = new TaskScripts(broker);
+    this.retentionMillis = retentionMillis;
     this.retryWindow = retryWindow;
   }
 
@@ -60,11 +62,12 @@ public final class Completer {
   }
 
   /**
-   * Queues the success of {@code task}. The future completes with 1 (recorded), -1 (fence
-   * rejected: this worker no longer holds the attempt) or -2 (record gone), or exceptionally when
-   * the write was given up; each case is already logged.
+   * Queues the success of {@code task}. The future completes with {@link ScriptStatus#OK}
+   * (recorded), {@link ScriptStatus#NOT_HELD} (fence rejected: this worker no longer holds the
+   * attempt) or {@link ScriptStatus#NOT_FOUND} (record gone), or exceptionally when the write was
+   * given up; each case is already logged.
    */
-  CompletableFuture<Long> submit(StartedTask task, String resultJson, String attemptRecord) {
+  CompletableFuture<ScriptStatus> submit(StartedTask task, String resultJson, String attemptRecord) {
     Pending p = new Pending(task, resultJson, attemptRecord, System.nanoTime() + retryWindow.toNanos(),
         new CompletableFuture<>());
     queue.add(p);
@@ -121,7 +124,7 @@ public final class Completer {
       byType.computeIfAbsent(p.task.agentType(), t -> new ArrayList<>()).add(p);
     }
     List<List<Pending>> calls = new ArrayList<>();
-    List<CompletableFuture<List<Object>>> replies = new ArrayList<>();
+    List<CompletableFuture<TaskScripts.CompleteReplies>> replies = new ArrayList<>();
     for (Map.Entry<String, List<Pending>> e : byType.entrySet()) {
       List<Pending> all = e.getValue();
       for (int from = 0; from < all.size(); from += MAX_PER_CALL) {
@@ -133,7 +136,7 @@ public final class Completer {
     List<Pending> failed = new ArrayList<>();
     for (int c = 0; c < calls.size(); c++) {
       List<Pending> call = calls.get(c);
-      List<Object> reply;
+      TaskScripts.CompleteReplies reply;
       try {
         reply = broker.await(replies.get(c));
       } catch (RuntimeException e) {
@@ -144,52 +147,34 @@ public final class Completer {
       for (int i = 0; i < call.size(); i++) {
         Pending p = call.get(i);
         try {
-          @SuppressWarnings("unchecked")
-          List<Object> r = (List<Object>) reply.get(i);
-          settle(p, r);
+          settle(p, reply, i);
         } catch (RuntimeException e) {
           // an unreadable reply must not strand a handler: give its task up (the fence makes any
           // later write of the same attempt harmless) and leave the entry to recovery if unwritten
-          giveUp(p, "unexpected reply " + reply + ": " + e);
+          giveUp(p, "unexpected reply " + reply.raw() + ": " + e);
         }
       }
     }
     return failed;
   }
 
-  private CompletableFuture<List<Object>> send(String agentType, List<Pending> call) {
-    Keys k = broker.keys();
-    String[] keys = new String[2 + call.size()];
-    String[] args = new String[3 + 4 * call.size()];
-    keys[0] = k.stream(agentType);
-    keys[1] = k.stats(agentType);
-    args[0] = Keys.GROUP;
-    args[1] = retentionMillis;
-    args[2] = k.finishedChannel(agentType);
-    for (int i = 0; i < call.size(); i++) {
-      Pending p = call.get(i);
-      keys[2 + i] = k.task(agentType, p.task.id());
-      args[3 + 4 * i] = p.task.entryId();
-      args[4 + 4 * i] = p.task.deliveryToken();
-      args[5 + 4 * i] = p.resultJson;
-      args[6 + 4 * i] = p.attemptRecord;
-    }
+  private CompletableFuture<TaskScripts.CompleteReplies> send(String agentType, List<Pending> call) {
     try {
-      return broker.run(Script.COMPLETE, keys, args);
+      return scripts.complete(agentType, retentionMillis, call);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
   }
 
-  private static void settle(Pending p, List<Object> r) {
-    long code = (Long) r.get(0);
-    if (code == -1) {
+  private static void settle(Pending p, TaskScripts.CompleteReplies reply, int i) {
+    ScriptStatus status = reply.status(i);
+    if (status == ScriptStatus.NOT_HELD) {
       log.warn("complete of task {} rejected: this worker no longer holds attempt {} (state now {})",
-          p.task.id(), p.task.attempt(), r.get(1));
-    } else if (code == -2) {
+          p.task.id(), p.task.attempt(), reply.state(i));
+    } else if (status == ScriptStatus.NOT_FOUND) {
       log.warn("complete of task {} rejected: its record is gone", p.task.id());
     }
-    p.done.complete(code);
+    p.done.complete(status);
   }
 
   private static void giveUp(Pending p, String why) {

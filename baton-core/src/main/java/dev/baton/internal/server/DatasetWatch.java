@@ -1,6 +1,7 @@
 package dev.baton.internal.server;
 
 import dev.baton.internal.broker.RedisBroker;
+import dev.baton.internal.scripts.Registry;
 import java.time.Duration;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -16,23 +17,23 @@ import org.slf4j.LoggerFactory;
 public final class DatasetWatch {
   private static final Logger log = LoggerFactory.getLogger(DatasetWatch.class);
 
-  private final RedisBroker broker;
+  private final Registry registry;
   private final Duration period;
   private volatile String epoch;
   private volatile long losses;
 
   public DatasetWatch(RedisBroker broker, Duration period) {
-    this.broker = broker;
+    this.registry = new Registry(broker);
     this.period = period;
   }
 
   /** Reads (or creates) the marker at start. */
   public void start() {
-    epoch = broker.epoch(UUID.randomUUID().toString());
+    epoch = registry.epoch(UUID.randomUUID().toString());
   }
 
   public Duration runOnce() {
-    String seen = broker.epoch(UUID.randomUUID().toString());
+    String seen = registry.epoch(UUID.randomUUID().toString());
     if (epoch != null && !epoch.equals(seen)) {
       losses++;
       log.error("REDIS DATA LOST: Baton's epoch marker changed from {} to {} - Redis restarted without persistence, "

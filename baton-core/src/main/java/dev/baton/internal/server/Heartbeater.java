@@ -1,9 +1,9 @@
 package dev.baton.internal.server;
 
 import dev.baton.RedisUnavailableException;
-import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
-import dev.baton.internal.broker.Script;
+import dev.baton.internal.scripts.ScriptStatus;
+import dev.baton.internal.scripts.TaskScripts;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,14 +33,14 @@ public final class Heartbeater {
   private static final Logger log = LoggerFactory.getLogger(Heartbeater.class);
   static final int BATCH = 200;
 
-  private final RedisBroker broker;
+  private final TaskScripts scripts;
   private final String consumer;
   private final List<Processor> processors;
   /** Per agent type, its latest round of renewals; touched only by the heartbeat thread. */
   private final Map<Processor, CompletableFuture<Void>> renewing = new HashMap<>();
 
   public Heartbeater(RedisBroker broker, String consumer, List<Processor> processors) {
-    this.broker = broker;
+    this.scripts = new TaskScripts(broker);
     this.consumer = consumer;
     this.processors = List.copyOf(processors);
   }
@@ -107,21 +107,13 @@ public final class Heartbeater {
   }
 
   private CompletableFuture<Void> renew(String agentType, List<TaskExecution> batch) {
-    Keys k = broker.keys();
-    List<String> keys = new ArrayList<>(List.of(k.stream(agentType)));
-    List<String> args = new ArrayList<>(List.of(Keys.GROUP, consumer));
-    for (TaskExecution e : batch) {
-      keys.add(k.task(agentType, e.task().id()));
-      args.add(e.task().entryId());
-      args.add(e.task().deliveryToken());
-    }
+    List<StartedTask> held = batch.stream().map(TaskExecution::task).toList();
     long sent = System.nanoTime();
-    CompletableFuture<List<Long>> reply = broker.run(Script.RENEW, keys.toArray(String[]::new),
-        args.toArray(String[]::new));
+    CompletableFuture<List<ScriptStatus>> reply = scripts.renew(agentType, consumer, held);
     return reply.thenAccept(codes -> {
       for (int i = 0; i < batch.size(); i++) {
         TaskExecution e = batch.get(i);
-        if (codes.get(i) == 1L) {
+        if (codes.get(i) == ScriptStatus.OK) {
           e.renewed(sent); // Redis renewed it at or after `sent`: the lease runs at least from then
         } else if (e.leaseLost("lease lost: the task was taken over by another worker")) {
           log.warn("task {} of {}: lease lost (taken over elsewhere); handler cancelled, nothing written",

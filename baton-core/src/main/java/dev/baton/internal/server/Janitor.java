@@ -1,10 +1,9 @@
 package dev.baton.internal.server;
 
-import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
-import dev.baton.internal.broker.Script;
+import dev.baton.internal.scripts.DeadLetterScripts;
+import dev.baton.internal.scripts.RecoveryScripts;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +25,8 @@ public final class Janitor {
   /** Task keys looked at per agent type and round (SCAN COUNT); one audit script per page. */
   static final int AUDIT_PAGE = 1_000;
 
-  private final RedisBroker broker;
+  private final RecoveryScripts recovery;
+  private final DeadLetterScripts deadLetters;
   private final List<String> queues;
   private final long deadLetterCap;
   private final Duration period;
@@ -36,7 +36,8 @@ public final class Janitor {
 
   public Janitor(RedisBroker broker, List<String> queues, long deadLetterCap, Duration period, String self,
       Duration consumerIdleLimit) {
-    this.broker = broker;
+    this.recovery = new RecoveryScripts(broker);
+    this.deadLetters = new DeadLetterScripts(broker);
     this.queues = List.copyOf(queues);
     this.deadLetterCap = deadLetterCap;
     this.period = period;
@@ -47,15 +48,11 @@ public final class Janitor {
   public Duration runOnce() {
     for (String queue : queues) {
       List<String> excess;
-      while (!(excess = broker.deadOverCap(queue, deadLetterCap, BATCH)).isEmpty()) {
-        Keys k = broker.keys();
-        List<String> keys = new ArrayList<>(List.of(k.dead(queue)));
-        excess.forEach(id -> keys.add(k.task(queue, id)));
-        long n = broker.<Long>runSync(Script.PURGE, keys.toArray(String[]::new), excess.toArray(String[]::new));
+      while (!(excess = deadLetters.deadOverCap(queue, deadLetterCap, BATCH)).isEmpty()) {
+        long n = deadLetters.purge(queue, excess);
         log.info("purged {} oldest dead letters of {} (cap {})", n, queue, deadLetterCap);
       }
-      long pruned = broker.<Long>runSync(Script.PRUNE_CONSUMERS, new String[] {broker.keys().stream(queue)},
-          Keys.GROUP, Long.toString(consumerIdleLimit.toMillis()), self);
+      long pruned = recovery.pruneConsumers(queue, consumerIdleLimit.toMillis(), self);
       if (pruned > 0) {
         log.info("deleted {} idle consumer(s) of {} that held no task", pruned, queue);
       }
@@ -66,15 +63,12 @@ public final class Janitor {
 
   /** Audits the next page of {@code queue}'s task records; returns how many were dead-lettered. */
   public long audit(String queue) {
-    Keys k = broker.keys();
-    RedisBroker.ScanPage page = broker.scanTaskKeys(queue, auditCursors.getOrDefault(queue, "0"), AUDIT_PAGE);
+    RedisBroker.ScanPage page = recovery.scanTaskKeys(queue, auditCursors.getOrDefault(queue, "0"), AUDIT_PAGE);
     auditCursors.put(queue, page.cursor());
     if (page.keys().isEmpty()) {
       return 0;
     }
-    List<String> keys = new ArrayList<>(List.of(k.stream(queue), k.dead(queue), k.stats(queue)));
-    keys.addAll(page.keys());
-    long lost = broker.<Long>runSync(Script.AUDIT, keys.toArray(String[]::new), Keys.GROUP, k.finishedChannel(queue));
+    long lost = recovery.audit(queue, page.keys());
     if (lost > 0) {
       log.error("{} task(s) of {} lost their stream entry to a deletion outside Baton (raw XTRIM/XDEL, MAXLEN, "
           + "eviction?); they were dead-lettered and can be replayed", lost, queue);

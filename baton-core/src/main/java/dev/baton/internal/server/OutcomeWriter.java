@@ -5,17 +5,18 @@ import dev.baton.NonRetryableException;
 import dev.baton.resilience.RateLimitedException;
 import dev.baton.RetryPolicy;
 import dev.baton.TaskError;
-import dev.baton.internal.broker.Keys;
-import dev.baton.internal.broker.RedisBroker;
-import dev.baton.internal.broker.Script;
 import dev.baton.internal.codec.WireFormat;
+import dev.baton.internal.scripts.ScriptStatus;
+import dev.baton.internal.scripts.TaskScripts;
+import dev.baton.internal.scripts.TaskScripts.FailMode;
+import dev.baton.internal.scripts.TaskScripts.ParkKind;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 
 import java.time.Instant;
-import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,15 +33,15 @@ final class OutcomeWriter {
 
   private final WorkerRuntime rt;
   private final RetryPolicy defaultPolicy;
+  private final TaskScripts scripts;
 
   OutcomeWriter(WorkerRuntime rt, RetryPolicy defaultPolicy) {
     this.rt = rt;
     this.defaultPolicy = defaultPolicy;
+    this.scripts = new TaskScripts(rt.broker());
   }
 
   void write(StartedTask task, Outcome outcome) {
-    Keys k = rt.broker().keys();
-    String q = task.agentType();
     Instant finished = rt.clock().instant();
     if (outcome.succeeded()) {
       String record = WireFormat.attemptRecord(
@@ -59,25 +60,24 @@ final class OutcomeWriter {
     }
     String record = WireFormat.attemptRecord(new TaskError(task.attempt(), rt.consumerName(), task.startedAt(),
         finished, error.getClass().getName(), error.getMessage(), stackExcerpt(error)));
-    String mode;
+    FailMode mode;
     String reason = "";
     long delayMillis = 0;
     NonRetryableException nonRetryable = nonRetryable(error);
     if (nonRetryable != null) {
-      mode = "dead";
+      mode = FailMode.DEAD;
       reason = "non-retryable error: " + describe(error);
     } else if (task.attempt() >= task.maxAttempts()) {
-      mode = "dead";
+      mode = FailMode.DEAD;
       reason = "attempts exhausted (" + task.attempt() + "/" + task.maxAttempts() + "): " + describe(error);
     } else {
-      mode = "retry";
+      mode = FailMode.RETRY;
       RetryPolicy policy = task.retryOverride() != null ? task.retryOverride() : defaultPolicy;
       delayMillis = policy.delayFor(task.attempt(), rt.random()).toMillis();
     }
-    send(task, mode, Script.FAIL,
-        new String[] {k.task(q, task.id()), k.stream(q), k.delayed(q), k.dead(q), k.stats(q)},
-        Keys.GROUP, task.entryId(), task.deliveryToken(), mode, Long.toString(delayMillis), record, reason,
-        k.finishedChannel(q));
+    long delay = delayMillis;
+    String why = reason;
+    send(task, mode.wire(), () -> scripts.fail(task.agentType(), task, mode, delay, record, why));
   }
 
   /** Reconsider a task whose dependency reported itself down this long after (breaker closed). */
@@ -91,28 +91,25 @@ final class OutcomeWriter {
    */
   private boolean parkIfWaitingForDependency(StartedTask task, Throwable error) {
     String dep;
-    String kind;
+    ParkKind kind;
     long afterMillis;
     Throwable cause = waitingCause(error);
     if (cause instanceof RateLimitedException r) {
       dep = r.dependency() == null ? "" : r.dependency();
-      kind = "rate";
+      kind = ParkKind.RATE;
       afterMillis = r.retryAfter().toMillis();
     } else if (cause instanceof DependencyUnavailableException d) {
       dep = d.dependency() == null ? "" : d.dependency();
-      kind = d.refusedByBreaker() ? "open" : "unavailable";
+      kind = d.refusedByBreaker() ? ParkKind.OPEN : ParkKind.UNAVAILABLE;
       var view = rt.breakers().view(dep);
       afterMillis = view.blocks() ? view.openRemainingMillis()
           : d.refusedByBreaker() ? MIN_DEFER_MILLIS : UNAVAILABLE_DEFER_MILLIS;
     } else {
       return false;
     }
-    Keys k = rt.broker().keys();
-    String q = task.agentType();
-    send(task, "park", Script.PARK,
-        new String[] {k.task(q, task.id()), k.stream(q), k.parked(q), k.parking(q), k.stats(q)},
-        Keys.GROUP, task.entryId(), task.deliveryToken(), dep, describe(cause),
-        Long.toString(Math.max(MIN_DEFER_MILLIS, afterMillis)), kind);
+    String reason = describe(cause);
+    long after = Math.max(MIN_DEFER_MILLIS, afterMillis);
+    send(task, "park", () -> scripts.park(task.agentType(), task, dep, kind, reason, after));
     return true;
   }
 
@@ -129,17 +126,16 @@ final class OutcomeWriter {
     return null;
   }
 
-  private void send(StartedTask task, String what, Script script, String[] keys, String... args) {
+  private void send(StartedTask task, String what, Supplier<TaskScripts.Written> write) {
     long deadline = System.nanoTime() + rt.outcomeRetryWindow().toNanos();
     long pause = 50;
     while (true) {
       try {
-        List<Object> reply = rt.broker().runSync(script, keys, args);
-        long code = (Long) reply.get(0);
-        if (code == -1) {
+        TaskScripts.Written reply = write.get();
+        if (reply.status() == ScriptStatus.NOT_HELD) {
           log.warn("{} of task {} rejected: this worker no longer holds attempt {} (state now {})",
-              what, task.id(), task.attempt(), reply.get(1));
-        } else if (code == -2) {
+              what, task.id(), task.attempt(), reply.state());
+        } else if (reply.status() == ScriptStatus.NOT_FOUND) {
           log.warn("{} of task {} rejected: its record is gone", what, task.id());
         }
         return;

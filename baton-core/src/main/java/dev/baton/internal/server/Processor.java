@@ -5,10 +5,8 @@ import dev.baton.resilience.DependencyUnavailableException;
 import dev.baton.HandlerOptions;
 import dev.baton.TaskHandler;
 import dev.baton.internal.breaker.DistributedBreaker;
-import dev.baton.internal.broker.Keys;
-import dev.baton.internal.broker.RedisBroker;
 import dev.baton.internal.broker.RedisBroker.BlockingReader;
-import dev.baton.internal.broker.Script;
+import dev.baton.internal.scripts.TaskScripts;
 import io.lettuce.core.StreamMessage;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,6 +38,7 @@ public final class Processor {
   private final TaskHandler handler;
   private final OutcomeWriter writer;
   private final TaskStarter starter;
+  private final TaskScripts scripts;
   private final Semaphore permits;
   private final Set<TaskExecution> inFlight = ConcurrentHashMap.newKeySet();
   private final ReentrantLock idleLock = new ReentrantLock();
@@ -54,6 +53,7 @@ public final class Processor {
     this.handler = handler;
     this.writer = new OutcomeWriter(rt, options.retryPolicy());
     this.starter = new TaskStarter(rt, agentType, options, writer);
+    this.scripts = new TaskScripts(rt.broker());
     this.permits = new Semaphore(options.concurrency());
   }
 
@@ -62,9 +62,8 @@ public final class Processor {
   }
 
   public void start() {
-    RedisBroker broker = rt.broker();
-    broker.ensureGroup(agentType);
-    reader = broker.openReader(agentType, rt.consumerName());
+    scripts.ensureGroup(agentType);
+    reader = scripts.openReader(agentType, rt.consumerName());
     loop = new LoopRunner("baton-processor-" + agentType, this::runOnce);
     loop.start();
   }
@@ -240,17 +239,8 @@ public final class Processor {
    * (they are taken over when their lease runs out).
    */
   private int release(List<StartedTask> tasks) {
-    Keys k = rt.broker().keys();
-    List<String> keys = new ArrayList<>(List.of(k.stream(agentType)));
-    List<String> args = new ArrayList<>(List.of(Keys.GROUP, rt.consumerName()));
-    for (StartedTask t : tasks) {
-      keys.add(k.task(agentType, t.id()));
-      args.add(t.entryId());
-      args.add(t.deliveryToken());
-    }
     try {
-      return (int) (long) rt.broker().<Long>runSync(Script.RELEASE, keys.toArray(String[]::new),
-          args.toArray(String[]::new));
+      return scripts.release(agentType, rt.consumerName(), tasks);
     } catch (RuntimeException e) {
       log.warn("{} task(s) of {} could not be given back ({}); they are taken over when their lease runs out",
           tasks.size(), agentType, e.toString());

@@ -1,10 +1,8 @@
 package dev.baton.internal.server;
 
-import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
-import dev.baton.internal.broker.Script;
+import dev.baton.internal.scripts.SchedulingScripts;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -15,12 +13,12 @@ import java.util.List;
 public final class Promoter {
   static final int BATCH = 200;
 
-  private final RedisBroker broker;
+  private final SchedulingScripts scripts;
   private final List<String> queues;
   private final Duration maxPause;
 
   public Promoter(RedisBroker broker, List<String> queues, Duration maxPause) {
-    this.broker = broker;
+    this.scripts = new SchedulingScripts(broker);
     this.queues = List.copyOf(queues);
     this.maxPause = maxPause;
   }
@@ -39,19 +37,11 @@ public final class Promoter {
 
   /** Returns ms until the queue's next due task, or -1 if none waits. */
   long promoteQueue(String queue) {
-    Keys k = broker.keys();
     while (true) {
-      List<Object> due = broker.runSync(Script.DUE, new String[] {k.delayed(queue)}, Integer.toString(BATCH));
-      long next = (Long) due.get(0);
-      if (due.size() > 1) {
-        List<String> keys = new ArrayList<>(List.of(k.delayed(queue), k.stream(queue)));
-        List<String> ids = new ArrayList<>();
-        for (int i = 1; i < due.size(); i++) {
-          String id = (String) due.get(i);
-          ids.add(id);
-          keys.add(k.task(queue, id));
-        }
-        broker.<Long>runSync(Script.PROMOTE, keys.toArray(String[]::new), ids.toArray(String[]::new));
+      SchedulingScripts.Due due = scripts.due(queue, BATCH);
+      long next = due.msUntilNextDue();
+      if (!due.ids().isEmpty()) {
+        scripts.promote(queue, due.ids());
       }
       if (next != 0) {
         return next;

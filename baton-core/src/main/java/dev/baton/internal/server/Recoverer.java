@@ -1,11 +1,9 @@
 package dev.baton.internal.server;
 
 import dev.baton.RedisUnavailableException;
-import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
-import dev.baton.internal.broker.Script;
+import dev.baton.internal.scripts.RecoveryScripts;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
@@ -36,6 +34,7 @@ public final class Recoverer {
   public record Target(String agentType, Duration lease, int maxDeliveries) {}
 
   private final RedisBroker broker;
+  private final RecoveryScripts scripts;
   private final List<Target> targets;
   private final Duration period;
   private boolean inOutage;
@@ -43,6 +42,7 @@ public final class Recoverer {
 
   public Recoverer(RedisBroker broker, List<Target> targets, Duration period) {
     this.broker = broker;
+    this.scripts = new RecoveryScripts(broker);
     this.targets = List.copyOf(targets);
     this.period = period;
   }
@@ -71,14 +71,12 @@ public final class Recoverer {
 
   /** One agent type: returns {requeued, deadLettered, cleaned}. */
   long[] recover(Target target) {
-    Keys k = broker.keys();
     String q = target.agentType();
-    String lease = Long.toString(target.lease().toMillis());
+    long lease = target.lease().toMillis();
     long[] total = new long[3];
     while (true) {
       long asked = System.nanoTime();
-      List<String> stale = broker.runSync(Script.STALE, new String[] {k.stream(q)}, Keys.GROUP, lease,
-          Integer.toString(BATCH));
+      List<RecoveryScripts.StaleEntry> stale = scripts.stale(q, lease, BATCH);
       if (System.nanoTime() - asked > LATE_ANSWER.toNanos()) {
         backSinceNanos = System.nanoTime();
         log.info("Redis answered after {} ms (back from an outage?): recovery resumes in {} ms, once outcomes "
@@ -89,21 +87,12 @@ public final class Recoverer {
       if (stale.isEmpty()) {
         break;
       }
-      List<String> keys = new ArrayList<>(List.of(k.stream(q), k.dead(q), k.stats(q), k.delayed(q)));
-      List<String> args = new ArrayList<>(List.of(Keys.GROUP, lease, Integer.toString(target.maxDeliveries()),
-          k.finishedChannel(q), Double.toString(ThreadLocalRandom.current().nextDouble())));
-      for (int i = 0; i + 1 < stale.size(); i += 2) {
-        String eid = stale.get(i);
-        String id = stale.get(i + 1);
-        keys.add(k.task(q, id.isEmpty() ? "entry-" + eid : id));
-        args.add(eid);
-        args.add(id);
-      }
-      List<Long> r = broker.runSync(Script.RECOVER, keys.toArray(String[]::new), args.toArray(String[]::new));
-      for (int i = 0; i < 3; i++) {
-        total[i] += r.get(i);
-      }
-      if (stale.size() / 2 < BATCH) {
+      RecoveryScripts.Recovered r = scripts.recover(q, lease, target.maxDeliveries(),
+          ThreadLocalRandom.current().nextDouble(), stale);
+      total[0] += r.requeued();
+      total[1] += r.deadLettered();
+      total[2] += r.cleaned();
+      if (stale.size() < BATCH) {
         break;
       }
     }

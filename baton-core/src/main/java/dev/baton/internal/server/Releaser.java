@@ -3,9 +3,8 @@ package dev.baton.internal.server;
 import dev.baton.resilience.BreakerState;
 import dev.baton.internal.breaker.Breakers;
 import dev.baton.internal.breaker.DistributedBreaker;
-import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
-import dev.baton.internal.broker.Script;
+import dev.baton.internal.scripts.SchedulingScripts;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,14 +22,14 @@ public final class Releaser {
   /** Hold for tasks whose breaker is open: looked at again after this at the latest. */
   static final long MAX_HOLD_MILLIS = 1_000;
 
-  private final RedisBroker broker;
+  private final SchedulingScripts scripts;
   private final Breakers breakers;
   private final List<String> queues;
   private final Duration pause;
   private final Duration waveInterval;
 
   public Releaser(RedisBroker broker, Breakers breakers, List<String> queues, Duration pause, Duration waveInterval) {
-    this.broker = broker;
+    this.scripts = new SchedulingScripts(broker);
     this.breakers = breakers;
     this.queues = List.copyOf(queues);
     this.pause = pause;
@@ -46,36 +45,27 @@ public final class Releaser {
 
   /** One look at a queue's due parked tasks; returns {released, ended, held} summed. */
   long[] releaseQueue(String queue) {
-    Map<String, String> due = broker.parkedDue(queue, BATCH);
+    Map<String, String> due = scripts.parkedDue(queue, BATCH);
     Map<String, List<String>> byDep = new LinkedHashMap<>();
     due.forEach((id, dep) -> byDep.computeIfAbsent(dep, d -> new ArrayList<>()).add(id));
     long[] sum = new long[3];
     for (Map.Entry<String, List<String>> e : byDep.entrySet()) {
-      List<Object> r = unpark(queue, e.getKey(), e.getValue());
-      for (int i = 0; i < 3; i++) {
-        sum[i] += (Long) r.get(i);
-      }
+      SchedulingScripts.Unparked r = unpark(queue, e.getKey(), e.getValue());
+      sum[0] += r.released();
+      sum[1] += r.ended();
+      sum[2] += r.held();
     }
     return sum;
   }
 
-  private List<Object> unpark(String queue, String dep, List<String> ids) {
+  private SchedulingScripts.Unparked unpark(String queue, String dep, List<String> ids) {
     DistributedBreaker.View v = breakers.view(dep);
     int probes = breakers.get(dep).map(b -> b.config().permittedProbes()).orElse(1);
-    String mode = v.blocks() ? "hold" : "release";
+    boolean release = !v.blocks();
     // while probing, release no more than the probes; once closed, ramp up from there
     int cap = v.state() == BreakerState.CLOSED ? 0 : probes;
     long hold = Math.max(100, Math.min(MAX_HOLD_MILLIS, v.openRemainingMillis()));
-    Keys k = broker.keys();
-    List<String> keys = new ArrayList<>(
-        List.of(k.parked(queue), k.stream(queue), k.parking(queue), k.stats(queue), k.dead(queue)));
-    List<String> args = new ArrayList<>(List.of(dep, mode, v.gen(), Integer.toString(probes),
-        Long.toString(waveInterval.toMillis()), Integer.toString(cap), Long.toString(hold),
-        k.finishedChannel(queue)));
-    for (String id : ids) {
-      keys.add(k.task(queue, id));
-      args.add(id);
-    }
-    return broker.runSync(Script.UNPARK, keys.toArray(String[]::new), args.toArray(String[]::new));
+    return scripts.unpark(queue,
+        new SchedulingScripts.Unpark(dep, release, v.gen(), probes, waveInterval.toMillis(), cap, hold), ids);
   }
 }

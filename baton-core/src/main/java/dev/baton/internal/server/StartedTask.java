@@ -1,6 +1,7 @@
 package dev.baton.internal.server;
 
 import dev.baton.RetryPolicy;
+import dev.baton.internal.scripts.TaskScripts;
 import java.time.Instant;
 import java.util.Map;
 
@@ -19,4 +20,4 @@ record StartedTask(
     String payloadJson,
     Map<String, String> headers,
     RetryPolicy retryOverride,
-    Instant startedAt) {}
+    Instant startedAt) implements TaskScripts.Attempt {}

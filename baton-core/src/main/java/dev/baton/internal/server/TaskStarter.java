@@ -4,10 +4,11 @@ import dev.baton.HandlerOptions;
 import dev.baton.NonRetryableException;
 import dev.baton.RetryPolicy;
 import dev.baton.TaskRequest;
-import dev.baton.internal.broker.Keys;
-import dev.baton.internal.broker.Script;
 import dev.baton.internal.codec.JacksonCodec;
 import dev.baton.internal.codec.WireFormat;
+import dev.baton.internal.scripts.RecoveryScripts;
+import dev.baton.internal.scripts.ScriptStatus;
+import dev.baton.internal.scripts.TaskScripts;
 import io.lettuce.core.StreamMessage;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,12 +30,16 @@ final class TaskStarter {
   private final String agentType;
   private final HandlerOptions options;
   private final OutcomeWriter writer;
+  private final TaskScripts tasks;
+  private final RecoveryScripts recovery;
 
   TaskStarter(WorkerRuntime rt, String agentType, HandlerOptions options, OutcomeWriter writer) {
     this.rt = rt;
     this.agentType = agentType;
     this.options = options;
     this.writer = writer;
+    this.tasks = new TaskScripts(rt.broker());
+    this.recovery = new RecoveryScripts(rt.broker());
   }
 
   /**
@@ -42,49 +47,43 @@ final class TaskStarter {
    * skipped). Throws when Redis fails: entries not yet settled then stay pending, for recovery.
    */
   List<StartedTask> start(List<StreamMessage<String, String>> entries) {
-    Keys k = rt.broker().keys();
-    List<String> keys = new ArrayList<>(List.of(k.stream(agentType), k.dead(agentType), k.stats(agentType)));
-    List<String> args = new ArrayList<>(List.of(Keys.GROUP, rt.consumerName(), k.finishedChannel(agentType)));
-    List<String> entryIds = new ArrayList<>();
+    List<String> entryIds = new ArrayList<>(entries.size());
+    List<String> taskIds = new ArrayList<>(entries.size());
     for (StreamMessage<String, String> e : entries) {
       String id = e.getBody().get("t");
       if (id == null || !TaskRequest.ID.matcher(id).matches()) {
         deadLetterEntry(e, id == null ? "stream entry has no task id field 't'" : "stream entry has an invalid task id");
         continue;
       }
-      keys.add(k.task(agentType, id));
-      args.add(e.getId());
-      args.add(id);
       entryIds.add(e.getId());
+      taskIds.add(id);
     }
     if (entryIds.isEmpty()) {
       return List.of();
     }
-    List<Object> results = startWithRetry(keys.toArray(String[]::new), args.toArray(String[]::new));
+    TaskScripts.StartReplies results = startWithRetry(entryIds, taskIds);
     List<StartedTask> started = new ArrayList<>();
     for (int i = 0; i < results.size(); i++) {
-      @SuppressWarnings("unchecked")
-      List<Object> r = (List<Object>) results.get(i);
-      long code = (Long) r.get(0);
-      if (code == 1L) {
-        Map<String, String> fields = WireFormat.startedRecord((List<?>) r.get(1));
+      ScriptStatus status = results.status(i);
+      if (status == ScriptStatus.OK) {
+        Map<String, String> fields = results.record(i);
         StartedTask task = checked(entryIds.get(i), fields);
         if (task != null) {
           started.add(task);
         }
-      } else if (code == -1L) {
-        log.warn("task {} of {} dead-lettered at start: {}", args.get(4 + 2 * i), agentType, r.get(1));
+      } else if (status == ScriptStatus.DEAD_LETTERED) {
+        log.warn("task {} of {} dead-lettered at start: {}", taskIds.get(i), agentType, results.reason(i));
       }
     }
     return started;
   }
 
   /** A retry of a start whose reply was lost is safe: the script answers it the same way. */
-  private List<Object> startWithRetry(String[] keys, String[] args) {
+  private TaskScripts.StartReplies startWithRetry(List<String> entryIds, List<String> taskIds) {
     long pause = 50;
     for (int tryNo = 1; ; tryNo++) {
       try {
-        return rt.broker().runSync(Script.START, keys, args);
+        return tasks.start(agentType, rt.consumerName(), entryIds, taskIds);
       } catch (RuntimeException e) {
         if (tryNo >= START_TRIES) {
           throw e;
@@ -153,13 +152,10 @@ final class TaskStarter {
   }
 
   private void deadLetterEntry(StreamMessage<String, String> e, String reason) {
-    Keys k = rt.broker().keys();
-    String tombstone = "entry-" + e.getId();
     String raw = JacksonCodec.INSTANCE.encode(e.getBody());
-    rt.broker().runSync(Script.DEAD_ENTRY,
-        new String[] {k.stream(agentType), k.dead(agentType), k.task(agentType, tombstone), k.stats(agentType)},
-        Keys.GROUP, e.getId(), tombstone, reason, raw);
-    log.warn("stream entry {} of {} dead-lettered as {}: {}", e.getId(), agentType, tombstone, reason);
+    recovery.deadEntry(agentType, e.getId(), reason, raw);
+    log.warn("stream entry {} of {} dead-lettered as {}: {}", e.getId(), agentType, RecoveryScripts.tombstoneId(e.getId()),
+        reason);
   }
 
   private static int lenientInt(String s) {
