@@ -5,6 +5,7 @@ import dev.baton.resilience.ConcurrencyLimiter;
 import dev.baton.resilience.RateLimit;
 import dev.baton.resilience.RateLimiter;
 import dev.baton.internal.broker.RedisBroker;
+import dev.baton.internal.events.LifecycleEvents;
 import dev.baton.internal.limits.RedisConcurrencyLimiter;
 import dev.baton.internal.limits.RedisRateLimiter;
 import dev.baton.internal.client.ResultWaiter;
@@ -35,6 +36,7 @@ public final class BatonClient implements AutoCloseable {
   private final ResultWaiter waiter;
   private final Dispatcher dispatcher;
   private final Inspector inspector;
+  private final LifecycleEvents events;
   private final Set<Worker> workers = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -45,7 +47,8 @@ public final class BatonClient implements AutoCloseable {
     this.broker = new RedisBroker(config);
     this.inspector = new Inspector(broker);
     this.waiter = new ResultWaiter(broker, inspector::find);
-    this.dispatcher = new Dispatcher(config, codec, clock, broker, inspector, waiter);
+    this.events = new LifecycleEvents(config.listeners());
+    this.dispatcher = new Dispatcher(config, codec, clock, broker, inspector, waiter, events);
   }
 
   /**
@@ -144,6 +147,10 @@ public final class BatonClient implements AutoCloseable {
 
   InstantSource clock() {
     return clock;
+  }
+
+  LifecycleEvents events() {
+    return events;
   }
 
   RedisBroker broker() {

@@ -4,6 +4,7 @@ import dev.baton.internal.broker.RedisBroker;
 import dev.baton.internal.client.ResultWaiter;
 import dev.baton.internal.codec.Ids;
 import dev.baton.internal.codec.WireFormat;
+import dev.baton.internal.events.LifecycleEvents;
 import dev.baton.internal.scripts.DeadLetterScripts;
 import dev.baton.internal.scripts.EnqueueScripts;
 import dev.baton.internal.scripts.EnqueueScripts.NewTask;
@@ -48,10 +49,12 @@ public final class Dispatcher {
   private final Registry registry;
   private final Inspector inspector;
   private final ResultWaiter waiter;
+  private final LifecycleEvents events;
   private final Set<String> registered = ConcurrentHashMap.newKeySet();
 
   Dispatcher(BatonConfig config, JsonCodec codec, InstantSource clock, RedisBroker broker, Inspector inspector,
-      ResultWaiter waiter) {
+      ResultWaiter waiter, LifecycleEvents events) {
+    this.events = events;
     this.config = config;
     this.codec = codec;
     this.clock = clock;
@@ -123,6 +126,9 @@ public final class Dispatcher {
         } else {
           results[call.get(j)] = new EnqueueResult(id, agentType, status == ScriptStatus.OK,
               TaskState.fromWire(reply.state(j)));
+          if (status == ScriptStatus.OK && events.active()) {
+            events.task(TaskEvent.Kind.ENQUEUED, agentType, id, 0, null, clock.instant(), null, null);
+          }
         }
       }
     }
@@ -193,7 +199,11 @@ public final class Dispatcher {
    * @throws TaskNotFoundException when no such task exists
    */
   public TaskState cancel(String agentType, String id) {
-    return deadLetterScripts.cancel(agentType, id, config.retention().toMillis());
+    DeadLetterScripts.Cancel c = deadLetterScripts.cancel(agentType, id, config.retention().toMillis());
+    if (c.cancelled()) {
+      events.task(TaskEvent.Kind.CANCELLED, agentType, id, 0, null, clock.instant(), null, null);
+    }
+    return c.state();
   }
 
   /**

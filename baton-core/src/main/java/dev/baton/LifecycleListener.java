@@ -12,7 +12,10 @@ import dev.baton.resilience.LimitRefusal;
  * that was refused, e.g. by the fence of a worker that no longer holds the task), on the Baton
  * thread that made the step: a handler's virtual thread, the completer, a background loop or the
  * caller of the dispatcher. Listeners must be thread-safe, fast and non-blocking; an exception
- * thrown by a listener is logged and swallowed, never failing the step.
+ * thrown by a listener is logged and swallowed, never failing the step. Steps of one task made on
+ * different threads may arrive out of order: a worker can start (even finish) a task before the
+ * dispatcher that enqueued it has read the enqueue's reply and reported it; each event carries the
+ * time its step was made.
  *
  * <p>Events are local: each process reports what it did. For the fleet-wide view read Redis
  * through {@link Inspector}.

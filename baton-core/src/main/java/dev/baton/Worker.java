@@ -130,10 +130,11 @@ public final class Worker implements AutoCloseable {
     deadlines.setRemoveOnCancelPolicy(true);
     this.timers = deadlines;
     BatonConfig config = client.config();
-    this.breakers = new Breakers(b.dependencies.values(), client, client.broker(), b.clock, timers);
+    this.breakers = new Breakers(b.dependencies.values(), client, client.broker(), b.clock, timers, client.events());
     this.completer = new Completer(client.broker(), config.retention().toMillis(), b.outcomeRetryWindow);
     this.runtime = new WorkerRuntime(client.broker(), client.codec(), b.clock, b.consumerName, handlers, timers,
-        b.random, config.retention().toMillis(), config.maxPayloadBytes(), b.outcomeRetryWindow, breakers, completer);
+        b.random, config.retention().toMillis(), config.maxPayloadBytes(), b.outcomeRetryWindow, breakers, completer,
+        client.events());
     List<String> queues = new ArrayList<>(b.handlers.keySet());
     b.handlers.forEach((type, reg) -> processors.add(new Processor(runtime, type, reg.options, reg.handler)));
     Promoter p = new Promoter(client.broker(), queues, b.promoteInterval);
@@ -151,9 +152,10 @@ public final class Worker implements AutoCloseable {
     List<Recoverer.Target> targets = new ArrayList<>();
     b.handlers.forEach((type, reg) ->
         targets.add(new Recoverer.Target(type, reg.options.lease(), reg.options.maxDeliveries())));
-    Recoverer r = new Recoverer(client.broker(), targets, b.recoverInterval);
+    Recoverer r = new Recoverer(client.broker(), targets, b.recoverInterval, client.events(), b.consumerName, b.clock);
     this.recoverer = new LoopRunner("baton-recoverer", r::runOnce);
-    Releaser rel = new Releaser(client.broker(), breakers, queues, DEFAULT_RELEASE_INTERVAL, b.releaseWave);
+    Releaser rel = new Releaser(client.broker(), breakers, queues, DEFAULT_RELEASE_INTERVAL, b.releaseWave,
+        client.events(), b.consumerName, b.clock);
     this.releaser = new LoopRunner("baton-releaser", rel::runOnce);
     this.datasetWatch = new DatasetWatch(client.broker(), Duration.ofSeconds(5));
     this.datasetWatchLoop = new LoopRunner("baton-dataset-watch", datasetWatch::runOnce);

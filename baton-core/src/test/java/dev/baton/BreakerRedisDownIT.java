@@ -11,6 +11,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.baton.internal.breaker.DependencyHandle;
 import dev.baton.internal.breaker.DistributedBreaker;
+import dev.baton.internal.events.LifecycleEvents;
 import dev.baton.internal.broker.RedisBroker;
 import dev.baton.testing.RedisExtension;
 import java.io.IOException;
@@ -35,7 +36,7 @@ class BreakerRedisDownIT {
         .waitInOpen(Duration.ofSeconds(30)).build();
     RedisBroker broker = redis.closeAfter(new RedisBroker(redis.config().commandTimeout(Duration.ofSeconds(2)).build()));
     Dependency dep = new DependencyHandle(new DistributedBreaker(DependencyConfig.of(DEP, config), broker,
-        InstantSource.system()));
+        InstantSource.system(), LifecycleEvents.NONE));
     assertThat((String) dep.call(() -> "up")).isEqualTo("up"); // Redis decides
 
     redis.server().kill();

@@ -1,6 +1,7 @@
 package dev.baton;
 
 import dev.baton.resilience.BreakerState;
+import dev.baton.resilience.BreakerTransition;
 import static dev.baton.internal.scripts.ScriptStatus.OK;
 import static dev.baton.internal.scripts.ScriptStatus.PROBE;
 import static dev.baton.internal.scripts.ScriptStatus.REFUSED;
@@ -89,7 +90,7 @@ class BreakerScriptsIT {
 
   @Test
   void aNewBreakerIsClosedAndAllowsCalls() {
-    assertThat(acquire(2, "p1")).isEqualTo(new Decision(OK, BreakerState.CLOSED, 0, 0));
+    assertThat(acquire(2, "p1")).usingRecursiveComparison().ignoringFields("transition").isEqualTo(new Decision(OK, BreakerState.CLOSED, 0, 0, null));
     assertThat(raw.exists(k.breaker(DEP))).isZero(); // asking writes nothing
   }
 
@@ -99,7 +100,13 @@ class BreakerScriptsIT {
     record(0, "", "failure", false);
     record(0, "", "success", false);
     assertThat(state()).isEqualTo("closed"); // 3 calls < minimum 4, though 67 % failed
-    assertThat(record(0, "", "success", false)).isEqualTo(new Recorded(OK, BreakerState.OPEN, 1)); // 4 calls, 2 failed: 50 %
+    Recorded opened = record(0, "", "success", false); // 4 calls, 2 failed: 50 %
+    assertThat(opened).usingRecursiveComparison().ignoringFields("transition")
+        .isEqualTo(new Recorded(OK, BreakerState.OPEN, 1, null));
+    // the call that opened the breaker reports the transition it made
+    assertThat(opened.transition()).extracting(BreakerTransition::from, BreakerTransition::to, BreakerTransition::generation)
+        .containsExactly(BreakerState.CLOSED, BreakerState.OPEN, 1L);
+    assertThat(opened.transition().reason()).startsWith("failure rate 50.0% >= 50%");
   }
 
   @Test
@@ -107,7 +114,7 @@ class BreakerScriptsIT {
     record(0, "", "success", false);
     record(0, "", "success", false);
     record(0, "", "failure", false);
-    assertThat(record(0, "", "failure", false)).isEqualTo(new Recorded(OK, BreakerState.OPEN, 1));
+    assertThat(record(0, "", "failure", false)).usingRecursiveComparison().ignoringFields("transition").isEqualTo(new Recorded(OK, BreakerState.OPEN, 1, null));
     Map<String, String> b = raw.hgetall(k.breaker(DEP));
     assertThat(b).containsEntry("st", "open").containsEntry("gen", "1").containsKey("until").containsKey("since");
     assertThat(raw.exists(k.breakerWindow(DEP))).isZero(); // the window restarts
@@ -161,8 +168,13 @@ class BreakerScriptsIT {
     assertThat(state()).isEqualTo("open");
 
     openWaitPassed();
-    assertThat(acquire(2, "p1")).isEqualTo(new Decision(PROBE, BreakerState.HALF_OPEN, 2, 0));
+    Decision probe = acquire(2, "p1");
+    assertThat(probe).usingRecursiveComparison().ignoringFields("transition")
+        .isEqualTo(new Decision(PROBE, BreakerState.HALF_OPEN, 2, 0, null));
+    assertThat(probe.transition()).extracting(BreakerTransition::from, BreakerTransition::to, BreakerTransition::generation)
+        .containsExactly(BreakerState.OPEN, BreakerState.HALF_OPEN, 2L);
     assertThat(raw.zrange(k.breakerProbes(DEP), 0, -1)).containsExactly("p1");
+    assertThat(acquire(2, "p9").transition()).isNull(); // only the call that moved it reports the move
     List<StreamMessage<String, String>> events = raw.xrange(k.breakerEvents(DEP), Range.create("-", "+"));
     assertThat(events).extracting(e -> e.getBody().get("from") + ">" + e.getBody().get("to"))
         .containsExactly("closed>open", "open>half_open");
@@ -176,11 +188,18 @@ class BreakerScriptsIT {
     assertThat(acquire(2, "p2").status()).isEqualTo(PROBE);
     assertThat(acquire(2, "p3")).extracting(Decision::status, Decision::state)
         .containsExactly(REFUSED, BreakerState.HALF_OPEN);
-    assertThat(record(2, "p1", "success", false)).isEqualTo(new Recorded(OK, BreakerState.HALF_OPEN, 2));
+    Recorded first = record(2, "p1", "success", false);
+    assertThat(first).usingRecursiveComparison().ignoringFields("transition")
+        .isEqualTo(new Recorded(OK, BreakerState.HALF_OPEN, 2, null));
+    assertThat(first.transition()).isNull();
     assertThat(acquire(2, "p4").status()).isEqualTo(REFUSED); // a success still counts toward the limit
-    assertThat(record(2, "p2", "success", false)).isEqualTo(new Recorded(OK, BreakerState.CLOSED, 3));
+    Recorded closed = record(2, "p2", "success", false);
+    assertThat(closed).usingRecursiveComparison().ignoringFields("transition")
+        .isEqualTo(new Recorded(OK, BreakerState.CLOSED, 3, null));
+    assertThat(closed.transition()).extracting(BreakerTransition::from, BreakerTransition::to, BreakerTransition::reason)
+        .containsExactly(BreakerState.HALF_OPEN, BreakerState.CLOSED, "2 probes succeeded");
     assertThat(raw.exists(k.breakerProbes(DEP))).isZero();
-    assertThat(acquire(2, "p5")).isEqualTo(new Decision(OK, BreakerState.CLOSED, 3, 0));
+    assertThat(acquire(2, "p5")).usingRecursiveComparison().ignoringFields("transition").isEqualTo(new Decision(OK, BreakerState.CLOSED, 3, 0, null));
   }
 
   @Test
@@ -189,12 +208,12 @@ class BreakerScriptsIT {
     openWaitPassed();
     acquire(2, "p1");
     acquire(2, "p2");
-    assertThat(record(2, "p1", "failure", false)).isEqualTo(new Recorded(OK, BreakerState.OPEN, 3));
+    assertThat(record(2, "p1", "failure", false)).usingRecursiveComparison().ignoringFields("transition").isEqualTo(new Recorded(OK, BreakerState.OPEN, 3, null));
     // the other probe's outcome arrives under the old gen: ignored
-    assertThat(record(2, "p2", "success", false)).isEqualTo(new Recorded(UNCHANGED, BreakerState.OPEN, 3));
+    assertThat(record(2, "p2", "success", false)).usingRecursiveComparison().ignoringFields("transition").isEqualTo(new Recorded(UNCHANGED, BreakerState.OPEN, 3, null));
     openWaitPassed();
     acquire(2, "p3");
-    assertThat(record(4, "p3", "success", true)).isEqualTo(new Recorded(OK, BreakerState.OPEN, 5));
+    assertThat(record(4, "p3", "success", true)).usingRecursiveComparison().ignoringFields("transition").isEqualTo(new Recorded(OK, BreakerState.OPEN, 5, null));
   }
 
   @Test
@@ -214,7 +233,7 @@ class BreakerScriptsIT {
     open();
     openWaitPassed();
     acquire(1, "p1");
-    assertThat(record(2, "p1", "ignore", false)).isEqualTo(new Recorded(OK, BreakerState.HALF_OPEN, 2));
+    assertThat(record(2, "p1", "ignore", false)).usingRecursiveComparison().ignoringFields("transition").isEqualTo(new Recorded(OK, BreakerState.HALF_OPEN, 2, null));
     assertThat(acquire(1, "p2").status()).isEqualTo(PROBE);
   }
 

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.internal.breaker.DependencyHandle;
 import dev.baton.internal.breaker.DistributedBreaker;
+import dev.baton.internal.events.LifecycleEvents;
 import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
 import dev.baton.testing.RedisExtension;
@@ -45,7 +46,7 @@ class HalfOpenHerdIT {
     for (int i = 0; i < WORKERS; i++) {
       RedisBroker broker = redis.closeAfter(new RedisBroker(redis.config().build()));
       handles.add(new DependencyHandle(
-          new DistributedBreaker(DependencyConfig.of(DEP, config), broker, InstantSource.system())));
+          new DistributedBreaker(DependencyConfig.of(DEP, config), broker, InstantSource.system(), LifecycleEvents.NONE)));
     }
     RedisCommands<String, String> raw = redis.raw();
     Keys k = new Keys(redis.prefix());

@@ -63,8 +63,11 @@ class ParkScriptsIT {
         new SchedulingScripts.Unpark(DEP, mode.equals("release"), gen, initial, intervalMs, cap, holdMs), ids);
   }
 
-  private static Unparked unparked(long released, long ended, long held) {
-    return new Unparked(released, ended, held);
+  /** The counts, and as many ids as each count says. */
+  private static void assertUnparked(Unparked u, long released, long ended, long held) {
+    assertThat(List.of(u.released(), u.ended(), u.held())).containsExactly(released, ended, held);
+    assertThat(u.releasedIds()).hasSize((int) released).doesNotHaveDuplicates();
+    assertThat(u.endedIds()).hasSize((int) ended).doesNotHaveDuplicates();
   }
 
   /** Parks n tasks, then makes them all due. */
@@ -111,7 +114,7 @@ class ParkScriptsIT {
   @Test
   void releaseGoesInWavesThatDoubleEachIntervalAndRestartWithANewGeneration() {
     List<String> ids = parkedDue(10);
-    assertThat(unpark("release", "7", 2, 60_000, 0, 100, ids)).isEqualTo(unparked(2, 0, 8));
+    assertUnparked(unpark("release", "7", 2, 60_000, 0, 100, ids), 2, 0, 8);
     assertThat(raw.xlen(k.stream(Q))).isEqualTo(2);
     assertThat(raw.hget(k.task(Q, "t0"), "st")).isEqualTo("queued");
     assertThat(raw.hgetall(k.task(Q, "t0"))).doesNotContainKeys("dep", "pr", "pk").containsKey("eid");
@@ -124,11 +127,11 @@ class ParkScriptsIT {
     // the interval passed: the wave doubles to 4
     raw.hset(k.parking(Q), "r:" + DEP, "7,0,2,2");
     ids.forEach(id -> raw.zadd(k.parked(Q), 0, id));
-    assertThat(unpark("release", "7", 2, 60_000, 0, 100, ids)).isEqualTo(unparked(4, 0, 4));
+    assertUnparked(unpark("release", "7", 2, 60_000, 0, 100, ids), 4, 0, 4);
 
     // a new generation (the breaker opened and closed again) starts over at the first wave
     ids.forEach(id -> raw.zadd(k.parked(Q), 0, id));
-    assertThat(unpark("release", "8", 2, 60_000, 0, 100, ids)).isEqualTo(unparked(2, 0, 2));
+    assertUnparked(unpark("release", "8", 2, 60_000, 0, 100, ids), 2, 0, 2);
     assertThat(raw.hget(k.parking(Q), "n:" + DEP)).isEqualTo("2");
     assertThat(raw.hget(k.stats(Q), "unparked")).isEqualTo("8");
   }
@@ -143,7 +146,7 @@ class ParkScriptsIT {
   @Test
   void holdReleasesNothingAndPushesTheTasksBack() {
     List<String> ids = parkedDue(3);
-    assertThat(unpark("hold", "", 1, 1000, 0, 5_000, ids)).isEqualTo(unparked(0, 0, 3));
+    assertUnparked(unpark("hold", "", 1, 1000, 0, 5_000, ids), 0, 0, 3);
     assertThat(raw.zrangebyscore(k.parked(Q), io.lettuce.core.Range.create(0, System.currentTimeMillis())))
         .isEmpty();
     assertThat(raw.xlen(k.stream(Q))).isZero();
@@ -154,7 +157,7 @@ class ParkScriptsIT {
     String eid = running("old", Map.of("mw", "1000", "ct", "1"));
     park("old", eid, "1", 60_000);
     List<String> notDue = List.of("old");
-    assertThat(unpark("hold", "", 1, 1000, 0, 5_000, notDue)).isEqualTo(unparked(0, 1, 0));
+    assertUnparked(unpark("hold", "", 1, 1000, 0, 5_000, notDue), 0, 1, 0);
     Map<String, String> rec = raw.hgetall(k.task(Q, "old"));
     assertThat(rec).containsEntry("st", "dead");
     assertThat(rec.get("why")).isEqualTo("waited longer than its max wait of 1000ms for dependency svc: 503 from svc");
@@ -167,20 +170,20 @@ class ParkScriptsIT {
   void membersNotDueOrNotParkedOnThisDependencyAreLeftAlone() {
     String eid = running("later", Map.of());
     park("later", eid, "1", 60_000); // due in a minute
-    assertThat(unpark("release", "1", 5, 1000, 0, 100, List.of("later"))).isEqualTo(unparked(0, 0, 0));
+    assertUnparked(unpark("release", "1", 5, 1000, 0, 100, List.of("later")), 0, 0, 0);
     assertThat(raw.hget(k.task(Q, "later"), "st")).isEqualTo("parked");
     raw.zadd(k.parked(Q), 0, "later");
     raw.hset(k.task(Q, "later"), "dep", "other");
-    assertThat(unpark("release", "1", 5, 1000, 0, 100, List.of("later"))).isEqualTo(unparked(0, 0, 0));
+    assertUnparked(unpark("release", "1", 5, 1000, 0, 100, List.of("later")), 0, 0, 0);
     assertThat(raw.zscore(k.parked(Q), "later")).isZero();
   }
 
   @Test
   void cancelTakesAParkedTaskOutOfTheParkedSet() {
     List<String> ids = parkedDue(1);
-    assertThat(new DeadLetterScripts(broker).cancel(Q, ids.get(0), 1000)).isEqualTo(TaskState.CANCELLED);
+    assertThat(new DeadLetterScripts(broker).cancel(Q, ids.get(0), 1000)).isEqualTo(new DeadLetterScripts.Cancel(true, TaskState.CANCELLED));
     assertThat(raw.zcard(k.parked(Q))).isZero();
     assertThat(raw.hget(k.parking(Q), "n:" + DEP)).isEqualTo("0");
-    assertThat(unpark("release", "1", 5, 1000, 0, 100, ids)).isEqualTo(unparked(0, 0, 0));
+    assertUnparked(unpark("release", "1", 5, 1000, 0, 100, ids), 0, 0, 0);
   }
 }

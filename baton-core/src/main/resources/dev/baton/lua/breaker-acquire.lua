@@ -19,7 +19,8 @@ ARGV[3] probe id (unique per call)
 ARGV[4] events stream cap (approximate MAXLEN)
 ARGV[5] channel for transitions (PUBLISH "from>to:gen")
 
-Returns {code, state, gen, retryAfterMs}.
+Returns {code, state, gen, retryAfterMs, movedAt}: movedAt is when this call moved the
+breaker from open to half_open (ms, server clock), or 0 (or absent) when it did not.
 
 Status codes (ScriptStatus):
   OK        1  allowed (closed)
@@ -35,6 +36,7 @@ local eventsCap, channel = ARGV[4], ARGV[5]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local cur = redis.call('HMGET', breaker, 'st', 'gen', 'until', 'ok')
+local movedAt = 0
 local st, gen = cur[1] or 'closed', tonumber(cur[2] or '0')
 
 if st == 'closed' then
@@ -55,6 +57,7 @@ if st == 'open' then
   redis.call('PUBLISH', channel, 'open>half_open:' .. gen)
   st = 'half_open'
   cur[4] = '0'
+  movedAt = now
 end
 -- half_open: a probe slot is free while in-flight probes plus successes stay under the limit;
 -- leases that ran out give their slot back
@@ -63,6 +66,6 @@ local inFlight = redis.call('ZCARD', probes)
 local ok = tonumber(cur[4] or '0')
 if inFlight + ok < permitted then
   redis.call('ZADD', probes, now + leaseMs, probeId)
-  return {PROBE, st, gen, 0}
+  return {PROBE, st, gen, 0, movedAt}
 end
-return {REFUSED, st, gen, 0}
+return {REFUSED, st, gen, 0, movedAt}

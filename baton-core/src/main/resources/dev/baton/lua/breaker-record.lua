@@ -30,7 +30,10 @@ ARGV[11] wait in open, ms
 ARGV[12] events stream cap
 ARGV[13] channel for transitions
 
-Returns {code, state, gen}: state and gen are the breaker's after the call.
+Returns {code, state, gen, from, reason, at}: state and gen are the breaker's after the
+call; when this call made a transition, from is the state before it, reason why and at
+when (ms, server clock); otherwise from and reason are '' (and only the first three
+elements may be present).
 
 Status codes (ScriptStatus):
   OK          1  recorded
@@ -49,6 +52,7 @@ local cur = redis.call('HMGET', breaker, 'st', 'gen', 'ok')
 local st, gen = cur[1] or 'closed', tonumber(cur[2] or '0')
 local failed = outcome == 'failure'
 
+local movedFrom, movedReason = '', ''
 local legal = {closed = {open = true}, open = {half_open = true}, half_open = {closed = true, open = true}}
 
 local function transition(to, reason)
@@ -66,6 +70,7 @@ local function transition(to, reason)
   redis.call('XADD', events, 'MAXLEN', '~', eventsCap, '*',
     'from', st, 'to', to, 'gen', gen, 'at', now, 'reason', reason)
   redis.call('PUBLISH', channel, st .. '>' .. to .. ':' .. gen)
+  movedFrom, movedReason = st, reason
   st = to
   return nil
 end
@@ -92,7 +97,7 @@ if st == 'half_open' then
     end
   end
   if err then return err end
-  return {OK, st, gen}
+  return {OK, st, gen, movedFrom, movedReason, now}
 end
 
 -- closed: add the call to the sliding window, then evaluate the rates
@@ -142,4 +147,4 @@ if calls >= math.min(minCalls, windowType == 'count' and windowSize or minCalls)
   end
 end
 if err then return err end
-return {OK, st, gen}
+return {OK, st, gen, movedFrom, movedReason, now}

@@ -36,7 +36,9 @@ ARGV[5]      spread seed: a random fraction in [0, 1) from the caller
 ARGV[5+2i-1] entry id i
 ARGV[5+2i]   task id i ('' when unknown)
 
-Returns {requeued, deadLettered, cleaned}.
+Returns {requeued, deadLettered, cleaned, requeuedIds, deadIds}: the counts, then the
+ids of the tasks put back (to the stream or, as suspects, the delayed set) and of
+the tasks dead-lettered (tombstone ids for entries without a task).
 ]]
 local stream, dead, stats, delayed = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local group, lease, maxDeliveries, channel = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
@@ -45,6 +47,7 @@ local seed = tonumber(ARGV[5]) or 0
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local requeued, deadLettered, cleaned = 0, 0, 0
+local requeuedIds, deadIds = {}, {}
 
 local function tombstone(taskKey, id, eid, why)
   redis.call('HSET', taskKey, 'id', id, 'q', '', 'st', 'dead', 'att', 0, 'dlv', 1, 'max', 0,
@@ -65,12 +68,14 @@ for i = 1, #KEYS - 4 do
         tombstone(taskKey, 'entry-' .. eid, eid, 'stream entry deleted while pending (trimmed outside Baton?)')
       end
       deadLettered = deadLettered + 1
+      deadIds[#deadIds + 1] = 'entry-' .. eid
     else
       local rec = redis.call('HMGET', taskKey, 'st', 'eid', 'att', 'nol')
       if not rec[1] then
         tombstone(taskKey, id, eid, 'task record missing for stream entry ' .. eid)
         redis.call('PUBLISH', channel, id)
         deadLettered = deadLettered + 1
+        deadIds[#deadIds + 1] = id
       elseif rec[2] ~= eid or (rec[1] ~= 'running' and rec[1] ~= 'queued') then
         cleaned = cleaned + 1
       else
@@ -83,6 +88,7 @@ for i = 1, #KEYS - 4 do
           redis.call('HINCRBY', stats, 'dead', 1)
           redis.call('PUBLISH', channel, id)
           deadLettered = deadLettered + 1
+          deadIds[#deadIds + 1] = id
         elseif rec[1] == 'running' and nol >= 2 then
           -- golden-ratio steps from the seed: suspects of one call land far apart
           local frac = (seed + i * 0.6180339887) % 1
@@ -93,6 +99,7 @@ for i = 1, #KEYS - 4 do
           redis.call('ZADD', delayed, due, id)
           redis.call('HINCRBY', stats, 'recovered', 1)
           requeued = requeued + 1
+          requeuedIds[#requeuedIds + 1] = id
         else
           local newEid = redis.call('XADD', stream, '*', 't', id)
           redis.call('HSET', taskKey, 'st', 'queued', 'eid', newEid)
@@ -104,9 +111,10 @@ for i = 1, #KEYS - 4 do
           end
           redis.call('HINCRBY', stats, 'recovered', 1)
           requeued = requeued + 1
+          requeuedIds[#requeuedIds + 1] = id
         end
       end
     end
   end
 end
-return {requeued, deadLettered, cleaned}
+return {requeued, deadLettered, cleaned, requeuedIds, deadIds}

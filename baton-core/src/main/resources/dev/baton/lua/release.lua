@@ -12,11 +12,11 @@ ARGV[2]      consumer name (this worker)
 ARGV[2+2i-1] entry id the worker holds for task i
 ARGV[2+2i]   delivery number the worker holds for task i
 
-Returns the number of tasks put back on the stream.
+Returns the ids of the tasks put back on the stream (an array; its length is the count).
 ]]
 local stream = KEYS[1]
 local group, consumer = ARGV[1], ARGV[2]
-local released = 0
+local released = {}
 for i = 1, #KEYS - 1 do
   local taskKey = KEYS[1 + i]
   local eid, token = ARGV[2 + 2 * i - 1], ARGV[2 + 2 * i]
@@ -27,7 +27,7 @@ for i = 1, #KEYS - 1 do
     local newEid = redis.call('XADD', stream, '*', 't', rec[6])
     redis.call('HSET', taskKey, 'st', 'queued', 'eid', newEid, 'att', math.max(0, (tonumber(rec[5]) or 1) - 1))
     redis.call('HDEL', taskKey, 'own')
-    released = released + 1
+    released[#released + 1] = rec[6]
   end
 end
 return released

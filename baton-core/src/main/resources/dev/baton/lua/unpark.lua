@@ -27,7 +27,8 @@ ARGV[7]   hold ms: how far to push back a task that is not released
 ARGV[8]   channel for terminal events
 ARGV[8+i] task id i (same order as KEYS[5+i])
 
-Returns {released, ended, held}.
+Returns {released, ended, held, releasedIds, endedIds}: the counts, then the ids of
+the tasks released to the stream and of those dead-lettered past their max wait.
 ]]
 local parked, stream, parking, stats, dead = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local dep, mode, gen = ARGV[1], ARGV[2], ARGV[3]
@@ -54,6 +55,7 @@ if mode == 'release' then
 end
 
 local released, ended, held = 0, 0, 0
+local releasedIds, endedIds = {}, {}
 for i = 9, #ARGV do
   local id, taskKey = ARGV[i], KEYS[5 + i - 8]
   local score = redis.call('ZSCORE', parked, id)
@@ -72,6 +74,7 @@ for i = 9, #ARGV do
         redis.call('HINCRBY', stats, 'dead', 1)
         redis.call('PUBLISH', channel, id)
         ended = ended + 1
+        endedIds[#endedIds + 1] = id
       elseif allowance > 0 then
         redis.call('ZREM', parked, id)
         redis.call('HINCRBY', parking, countField, -1)
@@ -81,6 +84,7 @@ for i = 9, #ARGV do
         redis.call('HINCRBY', stats, 'unparked', 1)
         allowance = allowance - 1
         released = released + 1
+        releasedIds[#releasedIds + 1] = id
       else
         local holdUntil = now + holdMs
         if mode == 'release' then holdUntil = waveStart + interval end
@@ -96,4 +100,4 @@ if mode == 'release' then
   redis.call('HSET', parking, rampField,
     gen .. ',' .. waveStart .. ',' .. wave .. ',' .. (releasedInWave + released))
 end
-return {released, ended, held}
+return {released, ended, held, releasedIds, endedIds}

@@ -6,6 +6,7 @@ import dev.baton.resilience.Dependency;
 import dev.baton.resilience.DependencyConfig;
 import dev.baton.internal.broker.RedisBroker;
 import java.time.InstantSource;
+import dev.baton.internal.events.LifecycleEvents;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,10 +22,10 @@ public final class Breakers {
   private final Map<String, DependencyLimits> limits = new LinkedHashMap<>();
 
   public Breakers(Collection<DependencyConfig> dependencies, BatonClient client, RedisBroker broker,
-      InstantSource clock, ScheduledExecutorService timers) {
+      InstantSource clock, ScheduledExecutorService timers, LifecycleEvents events) {
     for (DependencyConfig d : dependencies) {
-      byName.put(d.name(), new DistributedBreaker(d, broker, clock));
-      limits.put(d.name(), new DependencyLimits(d, client, timers));
+      byName.put(d.name(), new DistributedBreaker(d, broker, clock, events));
+      limits.put(d.name(), new DependencyLimits(d, client, timers, events));
     }
   }
 

@@ -1,5 +1,8 @@
 package dev.baton.internal.breaker;
 
+import dev.baton.resilience.LimitUsage;
+import dev.baton.resilience.LimitRefusal;
+import dev.baton.internal.events.LifecycleEvents;
 import dev.baton.BatonClient;
 import dev.baton.resilience.ConcurrencyLimiter;
 import dev.baton.resilience.DependencyConfig;
@@ -29,14 +32,17 @@ public final class DependencyLimits {
   private static final long SKIP_LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   private final String dependency;
+  private final LifecycleEvents events;
   private final RateLimiter requests;
   private final RateLimiter units;
   private final ConcurrencyLimiter concurrency;
   private final ScheduledExecutorService timers;
   private final AtomicLong lastSkipLog = new AtomicLong(System.nanoTime() - SKIP_LOG_EVERY_NANOS);
 
-  public DependencyLimits(DependencyConfig config, BatonClient client, ScheduledExecutorService timers) {
+  public DependencyLimits(DependencyConfig config, BatonClient client, ScheduledExecutorService timers,
+      LifecycleEvents events) {
     this.dependency = config.name();
+    this.events = events;
     this.requests = config.requestLimit() == null ? null
         : client.rateLimiter(config.name() + "/requests", config.requestLimit());
     this.units = config.unitLimit() == null ? null : client.rateLimiter(config.name() + "/units", config.unitLimit());
@@ -60,7 +66,8 @@ public final class DependencyLimits {
       if (concurrency != null) {
         ConcurrencyLimiter.Permit p = concurrency.acquire(key);
         if (!p.granted()) {
-          throw refused("calls at once", p.retryAfter(), p.inUse() + " of " + concurrency.limit().permits() + " in use");
+          throw refused(concurrency.name(), key, LimitUsage.Kind.CONCURRENCY, "calls at once", p.retryAfter(),
+              p.inUse() + " of " + concurrency.limit().permits() + " in use");
         }
         held.permit = p;
         Duration every = concurrency.limit().lease().dividedBy(3);
@@ -72,7 +79,8 @@ public final class DependencyLimits {
       if (requests != null) {
         RateLimiter.Reservation r = requests.reserve(key, 1);
         if (!r.granted()) {
-          throw refused("requests per " + requests.limit().interval(), r.retryAfter(),
+          throw refused(requests.name(), key, LimitUsage.Kind.RATE, "requests per " + requests.limit().interval(),
+              r.retryAfter(),
               r.windowUnits() + " of " + requests.limit().budget() + " used");
         }
         held.request = r;
@@ -80,7 +88,8 @@ public final class DependencyLimits {
       if (units != null && estimatedUnits > 0) {
         RateLimiter.Reservation r = units.reserve(key, estimatedUnits);
         if (!r.granted()) {
-          throw refused("units per " + units.limit().interval(), r.retryAfter(),
+          throw refused(units.name(), key, LimitUsage.Kind.RATE, "units per " + units.limit().interval(),
+              r.retryAfter(),
               r.windowUnits() + " of " + units.limit().budget() + " used, " + estimatedUnits + " asked");
         }
         held.units = r;
@@ -98,7 +107,9 @@ public final class DependencyLimits {
     }
   }
 
-  private RateLimitedException refused(String what, Duration retryAfter, String detail) {
+  private RateLimitedException refused(String limit, String key, LimitUsage.Kind kind, String what,
+      Duration retryAfter, String detail) {
+    events.limitRefused(new LimitRefusal(dependency, limit, key, kind, retryAfter));
     return new RateLimitedException(dependency, retryAfter,
         "limit of '" + dependency + "' on " + what + " reached (" + detail + "); retry in " + retryAfter.toMillis() + "ms");
   }

@@ -4,6 +4,7 @@ import dev.baton.resilience.BreakerConfig;
 import dev.baton.resilience.BreakerState;
 import dev.baton.resilience.DependencyConfig;
 import dev.baton.internal.broker.RedisBroker;
+import dev.baton.internal.events.LifecycleEvents;
 import dev.baton.internal.scripts.BreakerScripts;
 import dev.baton.internal.scripts.ScriptStatus;
 import java.time.Duration;
@@ -41,12 +42,15 @@ public final class DistributedBreaker {
   private final BreakerConfig config;
   private final BreakerScripts scripts;
   private final LocalBreaker local;
+  private final LifecycleEvents events;
   private volatile long redisDownUntilNanos;
   private volatile long lastWarnNanos;
   private volatile View view;
   private volatile long viewReadNanos;
 
-  public DistributedBreaker(DependencyConfig dependency, RedisBroker broker, InstantSource clock) {
+  public DistributedBreaker(DependencyConfig dependency, RedisBroker broker, InstantSource clock,
+      LifecycleEvents events) {
+    this.events = events;
     this.dependency = dependency;
     this.config = dependency.breaker();
     this.scripts = new BreakerScripts(broker);
@@ -70,6 +74,9 @@ public final class DistributedBreaker {
       String probeId = UUID.randomUUID().toString();
       try {
         BreakerScripts.Decision d = scripts.acquire(name(), config, probeId, REDIS_WAIT);
+        if (d.transition() != null) {
+          events.breakerTransition(d.transition());
+        }
         BreakerState st = d.state();
         long retryAfter = d.retryAfterMillis();
         remember(new View(st, Long.toString(d.gen()), st == BreakerState.OPEN ? retryAfter : 0));
@@ -106,6 +113,9 @@ public final class DistributedBreaker {
           : failed ? BreakerScripts.Outcome.FAILURE : BreakerScripts.Outcome.SUCCESS;
       BreakerScripts.Recorded r = scripts.record(name(), config, permit.gen(), permit.probeId(), outcome, slow,
           REDIS_WAIT);
+      if (r.transition() != null) {
+        events.breakerTransition(r.transition());
+      }
       BreakerState st = r.state();
       if (st != BreakerState.CLOSED) {
         viewReadNanos = 0; // a transition: read the state again rather than guess the open time

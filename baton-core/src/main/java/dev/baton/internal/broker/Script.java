@@ -26,7 +26,7 @@ public enum Script {
   RENEW("renew", 1, true, ScriptOutputType.MULTI),
   STALE("stale", 1, false, ScriptOutputType.MULTI),
   RECOVER("recover", 4, true, ScriptOutputType.MULTI),
-  RELEASE("release", 1, true, ScriptOutputType.INTEGER),
+  RELEASE("release", 1, true, ScriptOutputType.MULTI),
   PRUNE_CONSUMERS("prune-consumers", 1, false, ScriptOutputType.INTEGER),
   AUDIT("audit", 3, true, ScriptOutputType.INTEGER),
   RATE_RESERVE("rate-reserve", 3, false, ScriptOutputType.MULTI),

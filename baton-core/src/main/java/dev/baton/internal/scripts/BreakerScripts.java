@@ -35,16 +35,21 @@ public final class BreakerScripts {
   /**
    * A permission asked: {@link ScriptStatus#OK} allowed (closed), {@link ScriptStatus#PROBE}
    * allowed as a half-open probe (its lease taken), or {@link ScriptStatus#REFUSED};
-   * {@code retryAfterMillis} is the time left in open.
+   * {@code retryAfterMillis} is the time left in open; {@code transition} is the move from open
+   * to half-open this call made, or null.
    */
-  public record Decision(ScriptStatus status, BreakerState state, long gen, long retryAfterMillis) {
+  public record Decision(ScriptStatus status, BreakerState state, long gen, long retryAfterMillis,
+      BreakerTransition transition) {
     public boolean allowed() {
       return status != ScriptStatus.REFUSED;
     }
   }
 
-  /** An outcome recorded ({@link ScriptStatus#OK}) or ignored ({@link ScriptStatus#UNCHANGED}), with the breaker's state after it. */
-  public record Recorded(ScriptStatus status, BreakerState state, long gen) {}
+  /**
+   * An outcome recorded ({@link ScriptStatus#OK}) or ignored ({@link ScriptStatus#UNCHANGED}), with
+   * the breaker's state after it and the transition the call made, or null.
+   */
+  public record Recorded(ScriptStatus status, BreakerState state, long gen, BreakerTransition transition) {}
 
   /** What a call's outcome says about the dependency. */
   public enum Outcome {
@@ -69,8 +74,12 @@ public final class BreakerScripts {
     List<Object> r = broker.runWithin(within, Script.BREAKER_ACQUIRE, stateKeys(dependency, true),
         Integer.toString(config.permittedProbes()), Long.toString(config.probeLease().toMillis()), probeId,
         EVENTS_CAP, keys.breakerChannel(dependency));
+    long gen = (Long) r.get(2);
+    long movedAt = r.size() > 4 ? (Long) r.get(4) : 0;
+    BreakerTransition moved = movedAt == 0 ? null : new BreakerTransition(dependency, BreakerState.OPEN,
+        BreakerState.HALF_OPEN, gen, Instant.ofEpochMilli(movedAt), "wait in open elapsed");
     return new Decision(ScriptStatus.of(Script.BREAKER_ACQUIRE, (Long) r.get(0)),
-        BreakerState.fromWire((String) r.get(1)), (Long) r.get(2), (Long) r.get(3));
+        BreakerState.fromWire((String) r.get(1)), gen, (Long) r.get(3), moved);
   }
 
   /**
@@ -87,8 +96,12 @@ public final class BreakerScripts {
         Integer.toString(config.minimumCalls()), Float.toString(config.failureRateThreshold()),
         Float.toString(config.slowCallRateThreshold()), Integer.toString(config.permittedProbes()),
         Long.toString(config.waitInOpen().toMillis()), EVENTS_CAP, keys.breakerChannel(dependency));
-    return new Recorded(ScriptStatus.of(Script.BREAKER_RECORD, (Long) r.get(0)),
-        BreakerState.fromWire((String) r.get(1)), (Long) r.get(2));
+    BreakerState state = BreakerState.fromWire((String) r.get(1));
+    long newGen = (Long) r.get(2);
+    String from = r.size() > 5 ? (String) r.get(3) : "";
+    BreakerTransition moved = from.isEmpty() ? null : new BreakerTransition(dependency, BreakerState.fromWire(from),
+        state, newGen, Instant.ofEpochMilli((Long) r.get(5)), (String) r.get(4));
+    return new Recorded(ScriptStatus.of(Script.BREAKER_RECORD, (Long) r.get(0)), state, newGen, moved);
   }
 
   /** Reads {@code dependency}'s breaker (breaker-state.lua), waiting up to the command timeout. */

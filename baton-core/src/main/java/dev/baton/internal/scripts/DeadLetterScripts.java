@@ -26,17 +26,27 @@ public final class DeadLetterScripts {
    * Cancels a task that has not started (cancel.lua).
    *
    * @param retentionMillis how long the cancelled record is kept
-   * @return {@link TaskState#CANCELLED}, or the task's state when it could not be cancelled
+   * @return whether this call cancelled it, and the task's state: {@link TaskState#CANCELLED}, or
+   *     the state in which it could not be cancelled
    * @throws TaskNotFoundException when no such task exists
    */
-  public TaskState cancel(String queue, String id, long retentionMillis) {
+  public Cancel cancel(String queue, String id, long retentionMillis) {
     List<Object> r = broker.runSync(Script.CANCEL,
         new String[] {keys.task(queue, id), keys.stream(queue), keys.delayed(queue), keys.stats(queue),
             keys.parked(queue), keys.parking(queue)},
         Keys.GROUP, Long.toString(retentionMillis), keys.finishedChannel(queue), id);
-    ScriptErrors.throwIfTaskError(ScriptStatus.of(Script.CANCEL, (Long) r.get(0)), id);
-    return TaskState.fromWire((String) r.get(1));
+    ScriptStatus status = ScriptStatus.of(Script.CANCEL, (Long) r.get(0));
+    ScriptErrors.throwIfTaskError(status, id);
+    return new Cancel(status == ScriptStatus.OK, TaskState.fromWire((String) r.get(1)));
   }
+
+  /**
+   * What a cancel did.
+   *
+   * @param cancelled true when this call cancelled the task (a task cancelled before reads false)
+   * @param state the task's state after the call
+   */
+  public record Cancel(boolean cancelled, TaskState state) {}
 
   /**
    * Puts a dead letter back on its stream with a fresh attempt budget (replay.lua).

@@ -26,7 +26,8 @@ public final class RecoveryScripts {
   public record StaleEntry(String entryId, String taskId) {}
 
   /** What one recover call did. */
-  public record Recovered(long requeued, long deadLettered, long cleaned) {}
+  public record Recovered(long requeued, long deadLettered, long cleaned, List<String> requeuedIds,
+      List<String> deadIds) {}
 
   /** The id of the dead tombstone that records an unreadable or deleted stream entry. */
   public static String tombstoneId(String entryId) {
@@ -69,8 +70,8 @@ public final class RecoveryScripts {
       args[5 + 2 * i] = e.entryId();
       args[6 + 2 * i] = e.taskId();
     }
-    List<Long> r = broker.runSync(Script.RECOVER, keyNames, args);
-    return new Recovered(r.get(0), r.get(1), r.get(2));
+    List<Object> r = broker.runSync(Script.RECOVER, keyNames, args);
+    return new Recovered((Long) r.get(0), (Long) r.get(1), (Long) r.get(2), strings(r.get(3)), strings(r.get(4)));
   }
 
   /** The next page of {@code queue}'s task record keys, starting at {@code cursor} ("0": the start). */
@@ -112,5 +113,10 @@ public final class RecoveryScripts {
         new String[] {keys.stream(queue), keys.dead(queue), keys.task(queue, tombstone), keys.stats(queue)},
         Keys.GROUP, entryId, tombstone, reason, rawJson);
     return ScriptStatus.of(Script.DEAD_ENTRY, code);
+  }
+
+  @SuppressWarnings("unchecked")
+  static List<String> strings(Object reply) {
+    return reply == null ? List.of() : List.copyOf((List<String>) reply);
   }
 }

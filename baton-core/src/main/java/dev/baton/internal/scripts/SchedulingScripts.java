@@ -64,7 +64,7 @@ public final class SchedulingScripts {
       int waveCap, long holdMillis) {}
 
   /** What one unpark call did. */
-  public record Unparked(long released, long ended, long held) {}
+  public record Unparked(long released, long ended, long held, List<String> releasedIds, List<String> endedIds) {}
 
   /** Reconsiders the due parked tasks {@code ids} of {@code queue}, all parked on one dependency (unpark.lua). */
   public Unparked unpark(String queue, Unpark how, List<String> ids) {
@@ -87,8 +87,9 @@ public final class SchedulingScripts {
       keyNames[5 + i] = keys.task(queue, ids.get(i));
       args[8 + i] = ids.get(i);
     }
-    List<Long> r = broker.runSync(Script.UNPARK, keyNames, args);
-    return new Unparked(r.get(0), r.get(1), r.get(2));
+    List<Object> r = broker.runSync(Script.UNPARK, keyNames, args);
+    return new Unparked((Long) r.get(0), (Long) r.get(1), (Long) r.get(2), RecoveryScripts.strings(r.get(3)),
+        RecoveryScripts.strings(r.get(4)));
   }
 
   /** Parked tasks of {@code queue} due for reconsideration, with the dependency each waits for. */

@@ -269,9 +269,13 @@ public final class TaskScripts {
 
   // ---- release.lua, renew.lua ----------------------------------------------------------------
 
-  /** Gives {@code tasks} (held by {@code consumer}) back to the stream with release.lua; returns how many went back. */
-  public int release(String queue, String consumer, List<? extends Attempt> tasks) {
-    return (int) (long) broker.<Long>runSync(Script.RELEASE, heldKeys(queue, tasks), heldArgs(consumer, tasks));
+  /**
+   * Gives {@code tasks} (held by {@code consumer}) back to the stream with release.lua.
+   *
+   * @return the ids of the tasks that went back (a task taken over meanwhile is left alone)
+   */
+  public List<String> release(String queue, String consumer, List<? extends Attempt> tasks) {
+    return RecoveryScripts.strings(broker.runSync(Script.RELEASE, heldKeys(queue, tasks), heldArgs(consumer, tasks)));
   }
 
   /**

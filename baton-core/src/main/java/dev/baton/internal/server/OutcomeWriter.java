@@ -13,6 +13,8 @@ import dev.baton.internal.scripts.TaskScripts.ParkKind;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 
+import dev.baton.TaskEvent;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
@@ -48,7 +50,10 @@ final class OutcomeWriter {
           new TaskError(task.attempt(), rt.consumerName(), task.startedAt(), finished, null, null, null));
       try {
         // uninterruptible: the permit must not come back before the outcome is written or given up
-        rt.completer().submit(task, outcome.resultJson(), record).join();
+        ScriptStatus written = rt.completer().submit(task, outcome.resultJson(), record).join();
+        if (written == ScriptStatus.OK && rt.events().active()) {
+          report(TaskEvent.Kind.SUCCEEDED, task, finished, null);
+        }
       } catch (CompletionException | CancellationException e) {
         // given up and logged by the completer: the entry stays pending for recovery
       }
@@ -77,7 +82,16 @@ final class OutcomeWriter {
     }
     long delay = delayMillis;
     String why = reason;
-    send(task, mode.wire(), () -> scripts.fail(task.agentType(), task, mode, delay, record, why));
+    if (send(task, mode.wire(), () -> scripts.fail(task.agentType(), task, mode, delay, record, why))
+        && rt.events().active()) {
+      report(mode == FailMode.DEAD ? TaskEvent.Kind.DEAD : TaskEvent.Kind.RETRYING, task, finished,
+          mode == FailMode.DEAD ? reason : describe(error));
+    }
+  }
+
+  private void report(TaskEvent.Kind kind, StartedTask task, Instant finished, String detail) {
+    rt.events().task(kind, task.agentType(), task.id(), task.attempt(), rt.consumerName(), finished,
+        Duration.between(task.startedAt(), finished), detail);
   }
 
   /** Reconsider a task whose dependency reported itself down this long after (breaker closed). */
@@ -109,7 +123,10 @@ final class OutcomeWriter {
     }
     String reason = describe(cause);
     long after = Math.max(MIN_DEFER_MILLIS, afterMillis);
-    send(task, "park", () -> scripts.park(task.agentType(), task, dep, kind, reason, after));
+    if (send(task, "park", () -> scripts.park(task.agentType(), task, dep, kind, reason, after))
+        && rt.events().active()) {
+      report(TaskEvent.Kind.PARKED, task, rt.clock().instant(), dep + ": " + reason);
+    }
     return true;
   }
 
@@ -126,7 +143,8 @@ final class OutcomeWriter {
     return null;
   }
 
-  private void send(StartedTask task, String what, Supplier<TaskScripts.Written> write) {
+  /** Writes until Redis answers or the retry window ends; true when the write took effect. */
+  private boolean send(StartedTask task, String what, Supplier<TaskScripts.Written> write) {
     long deadline = System.nanoTime() + rt.outcomeRetryWindow().toNanos();
     long pause = 50;
     while (true) {
@@ -138,12 +156,12 @@ final class OutcomeWriter {
         } else if (reply.status() == ScriptStatus.NOT_FOUND) {
           log.warn("{} of task {} rejected: its record is gone", what, task.id());
         }
-        return;
+        return reply.status() == ScriptStatus.OK;
       } catch (RuntimeException e) {
         if (System.nanoTime() >= deadline || Thread.currentThread().isInterrupted()) {
           log.error("could not record {} of task {} (entry {}): {}; the entry stays pending for recovery",
               what, task.id(), task.entryId(), e.toString());
-          return;
+          return false;
         }
         log.debug("retrying {} of task {} after {}", what, task.id(), e.toString());
         try {

@@ -2,6 +2,7 @@ package dev.baton.internal.server;
 
 import dev.baton.resilience.BreakerState;
 import dev.baton.resilience.DependencyUnavailableException;
+import dev.baton.TaskEvent;
 import dev.baton.HandlerOptions;
 import dev.baton.TaskHandler;
 import dev.baton.internal.breaker.DistributedBreaker;
@@ -130,7 +131,7 @@ public final class Processor {
     long age = System.nanoTime() - readAt;
     if (!tasks.isEmpty() && age > options.lease().minus(options.heartbeatInterval()).toNanos()) {
       permits.release(tasks.size());
-      int n = release(tasks);
+      int n = release(tasks, "started too late to run within its lease");
       log.warn("{} task(s) of {} started {} ms after their read, past the lease ({}) minus a heartbeat: not run, {} "
           + "given back to the queue (the others were taken over meanwhile)", tasks.size(), agentType,
           Duration.ofNanos(age).toMillis(), options.lease(), n);
@@ -227,7 +228,7 @@ public final class Processor {
     if (abandoned.isEmpty()) {
       return 0;
     }
-    int n = release(abandoned);
+    int n = release(abandoned, "worker stopping: still running at the end of the shutdown grace");
     log.warn("{} task(s) of {} still running at the end of the shutdown grace were interrupted and {} released "
         + "to other workers", abandoned.size(), agentType, n);
     return n;
@@ -238,9 +239,18 @@ public final class Processor {
    * task taken over meanwhile is left alone. Returns how many went back; on a Redis failure, none
    * (they are taken over when their lease runs out).
    */
-  private int release(List<StartedTask> tasks) {
+  private int release(List<StartedTask> tasks, String why) {
     try {
-      return scripts.release(agentType, rt.consumerName(), tasks);
+      List<String> released = scripts.release(agentType, rt.consumerName(), tasks);
+      if (rt.events().active()) {
+        java.time.Instant at = rt.clock().instant();
+        for (StartedTask t : tasks) {
+          if (released.contains(t.id())) {
+            rt.events().task(TaskEvent.Kind.RELEASED, agentType, t.id(), t.attempt(), rt.consumerName(), at, null, why);
+          }
+        }
+      }
+      return released.size();
     } catch (RuntimeException e) {
       log.warn("{} task(s) of {} could not be given back ({}); they are taken over when their lease runs out",
           tasks.size(), agentType, e.toString());

@@ -1,9 +1,13 @@
 package dev.baton.internal.server;
 
 import dev.baton.RedisUnavailableException;
+import dev.baton.TaskEvent;
+import dev.baton.internal.events.LifecycleEvents;
 import dev.baton.internal.broker.RedisBroker;
 import dev.baton.internal.scripts.RecoveryScripts;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
@@ -37,11 +41,23 @@ public final class Recoverer {
   private final RecoveryScripts scripts;
   private final List<Target> targets;
   private final Duration period;
+  private final LifecycleEvents events;
+  private final String worker;
+  private final InstantSource clock;
   private boolean inOutage;
   private long backSinceNanos = System.nanoTime() - OUTAGE_GRACE.toNanos();
 
+  /** A recoverer that reports to no listener (tests drive it by hand). */
   public Recoverer(RedisBroker broker, List<Target> targets, Duration period) {
+    this(broker, targets, period, LifecycleEvents.NONE, "", InstantSource.system());
+  }
+
+  public Recoverer(RedisBroker broker, List<Target> targets, Duration period, LifecycleEvents events, String worker,
+      InstantSource clock) {
     this.broker = broker;
+    this.events = events;
+    this.worker = worker;
+    this.clock = clock;
     this.scripts = new RecoveryScripts(broker);
     this.targets = List.copyOf(targets);
     this.period = period;
@@ -92,6 +108,7 @@ public final class Recoverer {
       total[0] += r.requeued();
       total[1] += r.deadLettered();
       total[2] += r.cleaned();
+      report(q, r);
       if (stale.size() < BATCH) {
         break;
       }
@@ -101,5 +118,19 @@ public final class Recoverer {
           total[0], total[1]);
     }
     return total;
+  }
+
+  private void report(String queue, RecoveryScripts.Recovered r) {
+    if (!events.active()) {
+      return;
+    }
+    Instant at = clock.instant();
+    for (String id : r.requeuedIds()) {
+      events.task(TaskEvent.Kind.RECOVERED, queue, id, 0, worker, at, null, "lease ran out: taken over");
+    }
+    for (String id : r.deadIds()) {
+      events.task(TaskEvent.Kind.DEAD, queue, id, 0, worker, at, null,
+          "lease ran out: dead-lettered (max deliveries without an outcome, or its entry or record was lost)");
+    }
   }
 }

@@ -1,11 +1,15 @@
 package dev.baton.internal.server;
 
 import dev.baton.resilience.BreakerState;
+import dev.baton.TaskEvent;
 import dev.baton.internal.breaker.Breakers;
+import dev.baton.internal.events.LifecycleEvents;
 import dev.baton.internal.breaker.DistributedBreaker;
 import dev.baton.internal.broker.RedisBroker;
 import dev.baton.internal.scripts.SchedulingScripts;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,8 +31,15 @@ public final class Releaser {
   private final List<String> queues;
   private final Duration pause;
   private final Duration waveInterval;
+  private final LifecycleEvents events;
+  private final String worker;
+  private final InstantSource clock;
 
-  public Releaser(RedisBroker broker, Breakers breakers, List<String> queues, Duration pause, Duration waveInterval) {
+  public Releaser(RedisBroker broker, Breakers breakers, List<String> queues, Duration pause, Duration waveInterval,
+      LifecycleEvents events, String worker, InstantSource clock) {
+    this.events = events;
+    this.worker = worker;
+    this.clock = clock;
     this.scripts = new SchedulingScripts(broker);
     this.breakers = breakers;
     this.queues = List.copyOf(queues);
@@ -54,8 +65,23 @@ public final class Releaser {
       sum[0] += r.released();
       sum[1] += r.ended();
       sum[2] += r.held();
+      report(queue, e.getKey(), r);
     }
     return sum;
+  }
+
+  private void report(String queue, String dependency, SchedulingScripts.Unparked r) {
+    if (!events.active()) {
+      return;
+    }
+    Instant at = clock.instant();
+    for (String id : r.releasedIds()) {
+      events.task(TaskEvent.Kind.RELEASED, queue, id, 0, worker, at, null, "released from parking on " + dependency);
+    }
+    for (String id : r.endedIds()) {
+      events.task(TaskEvent.Kind.DEAD, queue, id, 0, worker, at, null,
+          "waited longer than its max wait for dependency " + dependency);
+    }
   }
 
   private SchedulingScripts.Unparked unpark(String queue, String dep, List<String> ids) {

@@ -3,6 +3,7 @@ package dev.baton.internal.server;
 import dev.baton.HandlerOptions;
 import dev.baton.NonRetryableException;
 import dev.baton.RetryPolicy;
+import dev.baton.TaskEvent;
 import dev.baton.TaskRequest;
 import dev.baton.internal.codec.JacksonCodec;
 import dev.baton.internal.codec.WireFormat;
@@ -70,9 +71,15 @@ final class TaskStarter {
         StartedTask task = checked(entryIds.get(i), fields);
         if (task != null) {
           started.add(task);
+          if (rt.events().active()) {
+            rt.events().task(TaskEvent.Kind.STARTED, agentType, task.id(), task.attempt(), rt.consumerName(),
+                task.startedAt(), null, null);
+          }
         }
       } else if (status == ScriptStatus.DEAD_LETTERED) {
         log.warn("task {} of {} dead-lettered at start: {}", taskIds.get(i), agentType, results.reason(i));
+        rt.events().task(TaskEvent.Kind.DEAD, agentType, taskIds.get(i), 0, rt.consumerName(), rt.clock().instant(),
+            null, results.reason(i));
       }
     }
     return started;
@@ -153,7 +160,11 @@ final class TaskStarter {
 
   private void deadLetterEntry(StreamMessage<String, String> e, String reason) {
     String raw = JacksonCodec.INSTANCE.encode(e.getBody());
-    recovery.deadEntry(agentType, e.getId(), reason, raw);
+    ScriptStatus status = recovery.deadEntry(agentType, e.getId(), reason, raw);
+    if (status == ScriptStatus.OK) {
+      rt.events().task(TaskEvent.Kind.DEAD, agentType, RecoveryScripts.tombstoneId(e.getId()), 0, rt.consumerName(),
+          rt.clock().instant(), null, reason);
+    }
     log.warn("stream entry {} of {} dead-lettered as {}: {}", e.getId(), agentType, RecoveryScripts.tombstoneId(e.getId()),
         reason);
   }

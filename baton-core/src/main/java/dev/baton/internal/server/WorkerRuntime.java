@@ -3,6 +3,7 @@ package dev.baton.internal.server;
 import dev.baton.JsonCodec;
 import dev.baton.internal.breaker.Breakers;
 import dev.baton.internal.broker.RedisBroker;
+import dev.baton.internal.events.LifecycleEvents;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.concurrent.ExecutorService;
@@ -20,6 +21,7 @@ import java.util.function.DoubleSupplier;
  * @param outcomeRetryWindow how long a failed outcome write is retried before the entry is left
  *     pending for recovery
  * @param completer writes successful outcomes in batches
+ * @param events the lifecycle listeners of the client, {@link LifecycleEvents#NONE} without any
  */
 public record WorkerRuntime(
     RedisBroker broker,
@@ -33,4 +35,5 @@ public record WorkerRuntime(
     int maxResultBytes,
     Duration outcomeRetryWindow,
     Breakers breakers,
-    Completer completer) {}
+    Completer completer,
+    LifecycleEvents events) {}
