@@ -9,6 +9,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -23,12 +24,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * <ul>
  *   <li>{@link #cutAll()} resets every open connection (RST), as a network failure would; with
  *       {@link #refuseNew()} new connections are reset at once too, until {@link #acceptNew()};
+ *       {@link #closeAll()} closes them in order (FIN) instead;
  *   <li>{@link #freeze()} stops forwarding in both directions while keeping connections open (bytes
  *       wait in socket buffers; a new connection waits before it reaches the server), as a
  *       partition does; {@link #thaw()} delivers everything that waited, in order;
  *   <li>{@link #swallowNextReplyAndCut()} and {@link #swallowNextReplyContainingAndCut} drop a
- *       reply and cut, so the client believes a request was lost that the server executed; {@link
- *       #delayNextReplyContaining} holds one reply back for a while.
+ *       reply and close every connection, so the client believes a request was lost that the
+ *       server executed, and replays it; {@link #delayNextReplyContaining} holds one reply back for
+ *       a while.
  * </ul>
  *
  * <p>The port stays the same for the proxy's life, across restarts of the server on its port;
@@ -71,11 +74,32 @@ public final class TcpProxy implements AutoCloseable {
     return connections.get();
   }
 
-  /** Resets every open connection at once. New connections are accepted unless {@link #refuseNew()}. */
+  /**
+   * Resets every open connection at once (RST): a client sees an error, and Lettuce fails what it had
+   * in flight. New connections are accepted unless {@link #refuseNew()}.
+   */
   public void cutAll() {
-    for (Socket s : sockets) {
-      reset(s);
+    List<Socket> open = List.copyOf(sockets);
+    for (Socket s : open) {
+      try {
+        s.setSoLinger(true, 0); // first on every socket: a pump that closes the other end resets it too
+      } catch (IOException e) {
+        // already closed
+      }
     }
+    open.forEach(TcpProxy::closeQuietly);
+    sockets.removeAll(open);
+  }
+
+  /**
+   * Closes every open connection in order (FIN): a client sees the connection end, and Lettuce
+   * replays what it had in flight once it reconnects. New connections are accepted unless {@link
+   * #refuseNew()}.
+   */
+  public void closeAll() {
+    List<Socket> open = List.copyOf(sockets);
+    open.forEach(TcpProxy::closeQuietly);
+    sockets.removeAll(open);
   }
 
   /** From now on every new connection is accepted and reset at once; open ones are left alone. */
@@ -112,14 +136,14 @@ public final class TcpProxy implements AutoCloseable {
     return frozen;
   }
 
-  /** The next bytes the server sends are dropped, and every connection is then cut. */
+  /** The next bytes the server sends are dropped, and every connection is then closed. */
   public void swallowNextReplyAndCut() {
     swallowNextReply.set(true);
   }
 
   /**
    * The next bytes from the server that contain {@code marker} (e.g. a task id in a read reply) are
-   * dropped, and every connection is then cut: the client never sees that reply.
+   * dropped, and every connection is then closed: the client never sees that reply.
    */
   public void swallowNextReplyContainingAndCut(String marker) {
     swallowMarker.set(marker.getBytes(StandardCharsets.UTF_8));
@@ -192,7 +216,7 @@ public final class TcpProxy implements AutoCloseable {
       while ((n = in.read(buf)) >= 0) {
         awaitThaw();
         if (fromServer && (swallowNextReply.compareAndSet(true, false) || takeMarker(swallowMarker, buf, n))) {
-          cutAll();
+          closeAll();
           return;
         }
         if (fromServer && takeMarker(delayMarker, buf, n)) {
@@ -202,10 +226,13 @@ public final class TcpProxy implements AutoCloseable {
         out.flush();
       }
     } catch (IOException | InterruptedException e) {
-      // cut, or the other side went away: reset both ends below
+      // cut, or the other side went away: close both ends below
     } finally {
-      reset(from);
-      reset(to);
+      // in order (FIN), or as a reset after cutAll() set SO_LINGER 0
+      sockets.remove(from);
+      sockets.remove(to);
+      closeQuietly(from);
+      closeQuietly(to);
     }
   }
 
@@ -234,6 +261,14 @@ public final class TcpProxy implements AutoCloseable {
       if (s.isConnected() && !s.isClosed()) {
         s.setSoLinger(true, 0);
       }
+    } catch (IOException e) {
+      // already closed
+    }
+    closeQuietly(s);
+  }
+
+  private static void closeQuietly(Socket s) {
+    try {
       s.close();
     } catch (IOException e) {
       // already closed
