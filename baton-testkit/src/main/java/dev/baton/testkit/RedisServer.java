@@ -149,7 +149,12 @@ public final class RedisServer implements AutoCloseable {
         boolean temp = dir == null;
         Path d = temp ? Files.createTempDirectory("baton-redis-") : Files.createDirectories(dir);
         RedisServer server = new RedisServer(copy(), bin, d, temp);
-        server.startOnFreePort();
+        try {
+          server.startOnFreePort();
+        } catch (RuntimeException e) {
+          server.close(); // a temporary directory goes with it
+          throw e;
+        }
         return server;
       } catch (IOException e) {
         throw new UncheckedIOException(e);
@@ -396,7 +401,12 @@ public final class RedisServer implements AutoCloseable {
         }
       }
       RedisServer server = new RedisServer(spec, binary, copy, true);
-      server.startOnFreePort();
+      try {
+        server.startOnFreePort();
+      } catch (RuntimeException e) {
+        server.close();
+        throw e;
+      }
       return server;
     } catch (IOException e) {
       throw new UncheckedIOException(e);

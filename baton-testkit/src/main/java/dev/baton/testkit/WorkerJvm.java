@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -157,7 +158,7 @@ public final class WorkerJvm implements AutoCloseable {
         pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
         return new WorkerJvm(pb.start(), output, false, false);
       }
-      String name = mainClass.substring(mainClass.lastIndexOf('.') + 1).toLowerCase(java.util.Locale.ROOT) + "-";
+      String name = mainClass.substring(mainClass.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT) + "-";
       Path stderr = logFile != null ? logFile
           : logDir != null ? Files.createTempFile(Files.createDirectories(logDir), name, ".log")
           : Files.createTempFile("baton-" + name, ".log");
