@@ -125,7 +125,9 @@ public final class RedisServer implements AutoCloseable {
 
     /**
      * A config line, as {@code redis.conf} has it: {@code config("maxmemory", "64mb")}, {@code
-     * config("loglevel", "debug")}. Lines given later win, so this can override the defaults.
+     * config("loglevel", "debug")}, {@code config("requirepass", "secret")}, {@code config("user",
+     * "app", "on", ">pw", "~app:*", "+@all")}. Lines given later win, so this can override the
+     * defaults.
      */
     public Builder config(String name, String... values) {
       config.add("--" + name);
@@ -273,13 +275,15 @@ public final class RedisServer implements AutoCloseable {
     }
   }
 
+  /** Up: PONG, or NOAUTH from a server with {@code requirepass} (LOADING while it reads its AOF is not). */
   private boolean ping() {
     try (Socket s = new Socket("127.0.0.1", port)) {
       s.setSoTimeout(1000);
       s.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
       byte[] buf = new byte[64];
       int n = s.getInputStream().read(buf);
-      return n > 0 && new String(buf, 0, n, StandardCharsets.US_ASCII).startsWith("+PONG");
+      String reply = n > 0 ? new String(buf, 0, n, StandardCharsets.US_ASCII) : "";
+      return reply.startsWith("+PONG") || reply.startsWith("-NOAUTH");
     } catch (IOException e) {
       return false;
     }

@@ -99,6 +99,17 @@ class RedisServerIT {
   }
 
   @Test
+  void aServerWithAPasswordIsUpWhenItAsksForIt() {
+    try (RedisServer redis = RedisServer.builder().config("requirepass", "s3cret")
+        .config("user", "app", "on", ">pw", "~app:*", "+@all").start()) {
+      assertThatThrownBy(() -> call(redis, "GET", "k")).hasMessageContaining("NOAUTH");
+      redis.kill();
+      redis.restart();
+      assertThat(redis.isRunning()).isTrue();
+    }
+  }
+
+  @Test
   void aCopyStartsOnAnotherPortWithTheDataACrashLeft() {
     try (RedisServer redis = RedisServer.start(Persistence.AOF_ALWAYS)) {
       call(redis, "SET", "k", "v");
