@@ -5,8 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import dev.baton.internal.broker.Keys;
 import dev.baton.testing.RedisExtension;
-import dev.baton.testing.TcpProxy;
-import dev.baton.testing.WorkerProcess;
+import dev.baton.testing.TestJvms;
+import dev.baton.testing.WorkerMain;
+import dev.baton.testkit.TcpProxy;
+import dev.baton.testkit.WorkerJvm;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,7 +37,7 @@ class CompletionCrashIT {
     Keys k = new Keys(redis.prefix());
     RedisCommands<String, String> raw = redis.raw();
     TcpProxy proxy = redis.closeAfter(new TcpProxy(redis.server().port()));
-    WorkerProcess worker = redis.closeAfter(WorkerProcess.start(proxy.uri(), redis.prefix(), Q,
+    WorkerJvm worker = redis.closeAfter(TestJvms.start(WorkerMain.class, proxy.uri(), redis.prefix(), Q,
         Integer.toString(CONCURRENCY), Long.toString(LEASE.toMillis()), "brief"));
     await().atMost(Duration.ofSeconds(60)).failFast("worker exited", () -> !worker.isAlive())
         .until(() -> worker.marker("READY").isPresent());

@@ -3,7 +3,7 @@ package dev.baton;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.testing.RedisExtension;
-import dev.baton.testing.RedisServer;
+import dev.baton.testkit.RedisServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -242,7 +242,7 @@ class DataModelExampleIT {
   }
 
   private static String redisCliBinary() {
-    Path cli = Path.of(RedisServer.binary()).resolveSibling("redis-cli");
+    Path cli = RedisServer.binary().resolveSibling("redis-cli");
     if (Files.isExecutable(cli)) {
       return cli.toString();
     }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.baton.internal.broker.Keys;
-import dev.baton.testing.RedisServer;
+import dev.baton.testkit.RedisServer;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScanArgs;
@@ -35,7 +35,7 @@ class EnqueueAtomicityIT {
         "redis-server is not installed");
     String prefix = "atom";
     String q = "atomic";
-    try (RedisServer server = RedisServer.start(true)) {
+    try (RedisServer server = RedisServer.start(RedisServer.Persistence.AOF_ALWAYS)) {
       List<String> acknowledged = java.util.Collections.synchronizedList(new ArrayList<>());
       AtomicBoolean stop = new AtomicBoolean();
       AtomicInteger batches = new AtomicInteger();

@@ -7,7 +7,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.baton.testing.LimitsMain;
 import dev.baton.testing.RedisExtension;
-import dev.baton.testing.WorkerProcess;
+import dev.baton.testing.TestJvms;
+import dev.baton.testkit.WorkerJvm;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,19 +40,19 @@ class LimitsAcrossProcessesIT {
     long budget = 6_000;
     long intervalMs = 10_000;
     Path dir = Files.createDirectories(Path.of("target", "limits-logs"));
-    List<WorkerProcess> procs = new ArrayList<>();
+    List<WorkerJvm> procs = new ArrayList<>();
     List<Path> outs = new ArrayList<>();
     try {
       for (int p = 0; p < PROCESSES; p++) {
         Path out = Files.createTempFile(dir, "rate-", ".log");
         outs.add(out);
-        procs.add(redis.closeAfter(WorkerProcess.startMain(LimitsMain.class, "rate", redis.uri(), redis.prefix(),
+        procs.add(redis.closeAfter(TestJvms.start(LimitsMain.class, "rate", redis.uri(), redis.prefix(),
             "llm:test", Long.toString(budget), Long.toString(intervalMs), Integer.toString(THREADS), "24000",
             Integer.toString(17 + p), out.toString())));
       }
       await().atMost(Duration.ofSeconds(60)).until(() -> procs.stream().allMatch(w -> w.marker("DONE").isPresent()));
     } finally {
-      procs.forEach(WorkerProcess::kill);
+      procs.forEach(WorkerJvm::kill);
     }
 
     List<BudgetCheck.Grant> grants = new ArrayList<>();
@@ -90,7 +91,7 @@ class LimitsAcrossProcessesIT {
     RedisCommands<String, String> raw = redis.raw();
     ConcurrencyLimiter observer = redis.client().concurrencyLimiter(name, ConcurrencyLimit.of(permits));
     Path dir = Files.createDirectories(Path.of("target", "limits-logs"));
-    List<WorkerProcess> procs = new ArrayList<>();
+    List<WorkerJvm> procs = new ArrayList<>();
     List<Path> outs = new ArrayList<>();
     List<long[]> hogHolds = new ArrayList<>();
     Path stop = dir.resolve("stop-" + redis.prefix());
@@ -99,14 +100,14 @@ class LimitsAcrossProcessesIT {
       for (int p = 0; p < PROCESSES; p++) {
         Path out = Files.createTempFile(dir, "permits-", ".log");
         outs.add(out);
-        procs.add(redis.closeAfter(WorkerProcess.startMain(LimitsMain.class, "permits", redis.uri(), redis.prefix(),
+        procs.add(redis.closeAfter(TestJvms.start(LimitsMain.class, "permits", redis.uri(), redis.prefix(),
             name, Integer.toString(permits), Long.toString(leaseMs), Integer.toString(THREADS), "120000",
             Integer.toString(41 + p), out.toString(), stop.toString())));
       }
       await().atMost(Duration.ofSeconds(30)).until(() -> procs.stream().allMatch(w -> w.marker("READY").isPresent()));
       await().atMost(Duration.ofSeconds(10)).until(() -> observer.usage("default").used() == permits);
 
-      WorkerProcess hog = redis.closeAfter(WorkerProcess.startMain(LimitsMain.class, "hog", redis.uri(),
+      WorkerJvm hog = redis.closeAfter(TestJvms.start(LimitsMain.class, "hog", redis.uri(),
           redis.prefix(), name, Integer.toString(permits), Long.toString(leaseMs), Integer.toString(THREADS)));
       await().atMost(Duration.ofSeconds(20)).until(() -> held(hog) >= 1);
       // let it take more of them, up to all, but kill it well within its first lease
@@ -116,7 +117,7 @@ class LimitsAcrossProcessesIT {
       }
       hog.kill();
       killedAt = redisMillis(raw);
-      for (WorkerProcess.Marker m : hog.markers()) {
+      for (WorkerJvm.Marker m : hog.markers()) {
         if (m.line().startsWith("HELD ")) {
           String[] f = m.line().split(" ");
           hogHolds.add(new long[] {Long.parseLong(f[1]), Long.parseLong(f[2])});
@@ -129,7 +130,7 @@ class LimitsAcrossProcessesIT {
       Files.createFile(stop);
       await().atMost(Duration.ofSeconds(60)).until(() -> procs.stream().allMatch(w -> w.marker("DONE").isPresent()));
     } finally {
-      procs.forEach(WorkerProcess::kill);
+      procs.forEach(WorkerJvm::kill);
     }
 
     List<long[]> holds = new ArrayList<>();
@@ -166,7 +167,7 @@ class LimitsAcrossProcessesIT {
     return Long.parseLong(t.get(0)) * 1000 + Long.parseLong(t.get(1)) / 1000;
   }
 
-  private static long held(WorkerProcess hog) {
+  private static long held(WorkerJvm hog) {
     return hog.markers().stream().filter(m -> m.line().startsWith("HELD ")).count();
   }
 

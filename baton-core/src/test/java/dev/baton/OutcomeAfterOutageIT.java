@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.baton.internal.server.Recoverer;
-import dev.baton.testing.RedisServer;
+import dev.baton.testkit.RedisServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -28,7 +28,7 @@ class OutcomeAfterOutageIT {
 
   @Test
   void anOutcomeWrittenWhileRedisWasDownLandsBeforeAnyTakeover() throws Exception {
-    try (RedisServer server = RedisServer.start(true)) {
+    try (RedisServer server = RedisServer.start(RedisServer.Persistence.AOF_ALWAYS)) {
       BatonConfig config = BatonConfig.builder().redisUri(server.uri()).keyPrefix("oao").build();
       BatonClient first = BatonClient.connect(config);
       BatonClient second = BatonClient.connect(config);

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.baton.internal.broker.Keys;
 import dev.baton.testing.RedisExtension;
-import dev.baton.testing.TcpProxy;
+import dev.baton.testkit.TcpProxy;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import java.util.Map;

@@ -5,7 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.baton.internal.broker.Keys;
 import dev.baton.testing.RedisExtension;
-import dev.baton.testing.WorkerProcess;
+import dev.baton.testing.TestJvms;
+import dev.baton.testing.WorkerMain;
+import dev.baton.testkit.WorkerJvm;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,7 +64,7 @@ class PelGrowthIT {
     // the group exists before any worker reads, so the first enqueues are not missed
     ids.add(baton.dispatcher().enqueue(TaskRequest.builder(Q).build()).id());
 
-    List<WorkerProcess> live = new ArrayList<>();
+    List<WorkerJvm> live = new ArrayList<>();
     Set<String> killedConsumers = new HashSet<>();
     for (int i = 0; i < WORKERS; i++) {
       live.add(startWorker());
@@ -101,7 +103,7 @@ class PelGrowthIT {
     try {
       for (int kill = 0; kill < KILLS; kill++) {
         Thread.sleep(1200);
-        WorkerProcess victim = live.remove(random.nextInt(live.size()));
+        WorkerJvm victim = live.remove(random.nextInt(live.size()));
         killedConsumers.add(victim.value("CONSUMER ").orElseThrow());
         victim.kill();
         live.add(startWorker());
@@ -149,13 +151,13 @@ class PelGrowthIT {
       running.set(false);
       producer.interrupt();
       sampler.interrupt();
-      live.forEach(WorkerProcess::kill);
+      live.forEach(WorkerJvm::kill);
     }
   }
 
-  private static WorkerProcess startWorker() throws Exception {
-    WorkerProcess w = WorkerProcess.start(redis.uri(), redis.prefix(), Q, Integer.toString(CONCURRENCY), LEASE_MS,
-        "quick", IDLE_LIMIT_MS);
+  private static WorkerJvm startWorker() throws Exception {
+    WorkerJvm w = TestJvms.start(WorkerMain.class, redis.uri(), redis.prefix(), Q, Integer.toString(CONCURRENCY),
+        LEASE_MS, "quick", IDLE_LIMIT_MS);
     await().atMost(Duration.ofSeconds(30)).until(() -> w.marker("READY").isPresent() || !w.isAlive());
     assertThat(w.isAlive()).as("worker started: %s", w.log()).isTrue();
     return w;

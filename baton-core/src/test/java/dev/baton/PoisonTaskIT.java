@@ -4,8 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.baton.testing.RedisExtension;
+import dev.baton.testing.TestJvms;
 import dev.baton.testing.WorkerMain;
-import dev.baton.testing.WorkerProcess;
+import dev.baton.testkit.WorkerJvm;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,18 +41,18 @@ class PoisonTaskIT {
   void aTaskThatKillsItsWorkerIsDeadLetteredAfterMaxDeliveriesAndTheOthersSucceed() throws Exception {
     BatonClient baton = redis.client();
     baton.dispatcher().enqueue(TaskRequest.builder(Q).build()); // creates the group before workers read
-    List<WorkerProcess> workers = new CopyOnWriteArrayList<>();
+    List<WorkerJvm> workers = new CopyOnWriteArrayList<>();
     List<Integer> exits = new CopyOnWriteArrayList<>();
     AtomicBoolean supervising = new AtomicBoolean(true);
     for (int i = 0; i < WORKERS; i++) {
       workers.add(startWorker());
     }
-    for (WorkerProcess w : workers) {
+    for (WorkerJvm w : workers) {
       await().atMost(Duration.ofSeconds(30)).until(() -> w.marker("READY").isPresent());
     }
     Thread supervisor = Thread.ofPlatform().name("supervisor").start(() -> {
       while (supervising.get()) {
-        for (WorkerProcess w : workers) {
+        for (WorkerJvm w : workers) {
           if (w.exitCode().isPresent()) {
             exits.add(w.exitCode().getAsInt());
             workers.remove(w);
@@ -92,7 +93,7 @@ class PoisonTaskIT {
     } finally {
       supervising.set(false);
       supervisor.join(5_000);
-      workers.forEach(WorkerProcess::kill);
+      workers.forEach(WorkerJvm::kill);
     }
   }
 
@@ -110,7 +111,7 @@ class PoisonTaskIT {
     return TASKS / (Duration.ofNanos(System.nanoTime() - t0).toMillis() / 1000.0);
   }
 
-  private static WorkerProcess startWorker() throws Exception {
-    return WorkerProcess.start(redis.uri(), redis.prefix(), Q, "4", "1000", "poison");
+  private static WorkerJvm startWorker() throws Exception {
+    return TestJvms.start(WorkerMain.class, redis.uri(), redis.prefix(), Q, "4", "1000", "poison");
   }
 }

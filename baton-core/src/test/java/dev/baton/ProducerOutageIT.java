@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.baton.internal.broker.Keys;
-import dev.baton.testing.RedisServer;
+import dev.baton.testkit.RedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -39,7 +39,7 @@ class ProducerOutageIT {
   @Test
   void enqueueFailsFastAndTypedWhileRedisIsDownAndWorksAgainOnceItIsBack() throws Exception {
     assertThat(RedisServer.binary()).as("redis-server installed").isNotNull();
-    try (RedisServer server = RedisServer.start(true);
+    try (RedisServer server = RedisServer.start(RedisServer.Persistence.AOF_ALWAYS);
         BatonClient baton = BatonClient.connect(BatonConfig.builder().redisUri(server.uri())
             .keyPrefix("po" + Long.toString(System.nanoTime(), 36)).commandTimeout(COMMAND_TIMEOUT).build())) {
       Dispatcher dispatcher = baton.dispatcher();

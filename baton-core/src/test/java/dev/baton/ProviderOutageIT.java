@@ -7,7 +7,8 @@ import dev.baton.internal.broker.Keys;
 import dev.baton.testing.BreakerWorkerMain;
 import dev.baton.testing.FlakyHttpStub;
 import dev.baton.testing.RedisExtension;
-import dev.baton.testing.WorkerProcess;
+import dev.baton.testing.TestJvms;
+import dev.baton.testkit.WorkerJvm;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -45,13 +46,13 @@ class ProviderOutageIT {
     RedisCommands<String, String> raw = redis.raw();
     Keys k = new Keys(redis.prefix());
     FlakyHttpStub stub = redis.closeAfter(new FlakyHttpStub());
-    List<WorkerProcess> workers = new ArrayList<>();
+    List<WorkerJvm> workers = new ArrayList<>();
     for (int i = 0; i < WORKERS; i++) {
-      workers.add(redis.closeAfter(WorkerProcess.startMain(BreakerWorkerMain.class, redis.uri(), redis.prefix(), Q,
+      workers.add(redis.closeAfter(TestJvms.start(BreakerWorkerMain.class, redis.uri(), redis.prefix(), Q,
           Integer.toString(CONCURRENCY), stub.url(), "20", "10", "50", Long.toString(WAIT_IN_OPEN_MS),
           Integer.toString(PROBES), "2000", "500")));
     }
-    for (WorkerProcess w : workers) {
+    for (WorkerJvm w : workers) {
       await().atMost(Duration.ofSeconds(30)).until(() -> w.marker("READY").isPresent());
     }
 

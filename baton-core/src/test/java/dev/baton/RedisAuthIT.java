@@ -3,7 +3,7 @@ package dev.baton;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import dev.baton.testing.RedisServer;
+import dev.baton.testkit.RedisServer;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -24,8 +24,8 @@ class RedisAuthIT {
   static void start() {
     Assumptions.assumeTrue(RedisServer.binary() != null || "true".equalsIgnoreCase(System.getenv("CI")),
         "redis-server is not installed");
-    server = RedisServer.startWith(List.of("--requirepass", "s3cret-admin",
-        "--user", "limited", "on", ">limited-pw", "~other:*", "&*", "+@all"));
+    server = RedisServer.builder().config("requirepass", "s3cret-admin")
+        .config("user", "limited", "on", ">limited-pw", "~other:*", "&*", "+@all").start();
   }
 
   @AfterAll

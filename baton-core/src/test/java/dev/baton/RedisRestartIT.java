@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.baton.internal.broker.Keys;
-import dev.baton.testing.RedisServer;
+import dev.baton.testkit.RedisServer;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
@@ -60,7 +60,7 @@ class RedisRestartIT {
 
   private void killRedisMidRun(int tasks, Duration work, Duration outage) throws Exception {
     assertThat(RedisServer.binary()).as("redis-server installed").isNotNull();
-    try (RedisServer server = RedisServer.start(true)) {
+    try (RedisServer server = RedisServer.start(RedisServer.Persistence.AOF_ALWAYS)) {
       String prefix = "rr" + Long.toString(System.nanoTime(), 36);
       BatonClient baton = BatonClient.connect(BatonConfig.builder().redisUri(server.uri()).keyPrefix(prefix).build());
       Keys k = new Keys(prefix);

@@ -3,7 +3,7 @@ package dev.baton;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.baton.testing.RedisServer;
+import dev.baton.testkit.RedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -35,7 +35,7 @@ class RedisRestartLeakIT {
 
   @Test
   void repeatedRedisRestartsLeakNoThreadAndNoConnection() throws Exception {
-    try (RedisServer server = RedisServer.start(true)) {
+    try (RedisServer server = RedisServer.start(RedisServer.Persistence.AOF_ALWAYS)) {
       BatonClient baton = BatonClient.connect(BatonConfig.builder().redisUri(server.uri()).keyPrefix("leak").build());
       Worker.Builder builder = Worker.builder(baton).recoverInterval(Duration.ofMillis(200));
       for (String type : TYPES) {

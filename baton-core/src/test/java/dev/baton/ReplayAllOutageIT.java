@@ -3,7 +3,7 @@ package dev.baton;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.internal.broker.Keys;
-import dev.baton.testing.RedisServer;
+import dev.baton.testkit.RedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -31,7 +31,7 @@ class ReplayAllOutageIT {
   void aReplayStoppedByARedisOutageReportsHowFarItGotAndWhy() throws Exception {
     Assumptions.assumeTrue(RedisServer.binary() != null || "true".equalsIgnoreCase(System.getenv("CI")),
         "redis-server is not installed");
-    try (RedisServer server = RedisServer.start(true)) {
+    try (RedisServer server = RedisServer.start(RedisServer.Persistence.AOF_ALWAYS)) {
       Keys k = new Keys("r");
       RedisClient rc = RedisClient.create(server.uri());
       try (StatefulRedisConnection<String, String> conn = rc.connect()) {

@@ -5,7 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.baton.testing.RedisExtension;
 import dev.baton.testing.ReturningMain;
-import dev.baton.testing.WorkerProcess;
+import dev.baton.testing.TestJvms;
+import dev.baton.testkit.WorkerJvm;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -26,7 +27,7 @@ class ShutdownHookIT {
   @Test
   void withTheHookATaskRunningWhenMainReturnsIsReleasedAtOnceAndRunsElsewhere() throws Exception {
     String id;
-    try (WorkerProcess app = WorkerProcess.startMain(ReturningMain.class, redis.uri(), redis.prefix(), Q,
+    try (WorkerJvm app = TestJvms.start(ReturningMain.class, redis.uri(), redis.prefix(), Q,
         Long.toString(LEASE.toMillis()), "hook")) {
       id = exitAfterReturning(app);
       // the handler, still running past the 200 ms grace, was interrupted (the stdout reader may lag the exit)
@@ -45,13 +46,13 @@ class ShutdownHookIT {
       assertThat(done.state()).isEqualTo(TaskState.SUCCEEDED);
       assertThat(done.resultJson()).isEqualTo("\"ran elsewhere\"");
     }
-    assertThat(WorkerProcess.between(t0, System.nanoTime())).isLessThan(LEASE.dividedBy(3));
+    assertThat(WorkerJvm.between(t0, System.nanoTime())).isLessThan(LEASE.dividedBy(3));
   }
 
   @Test
   void withoutTheHookTheTaskStaysRunningUntilItsLeaseRunsOut() throws Exception {
     String id;
-    try (WorkerProcess app = WorkerProcess.startMain(ReturningMain.class, redis.uri(), redis.prefix(), Q,
+    try (WorkerJvm app = TestJvms.start(ReturningMain.class, redis.uri(), redis.prefix(), Q,
         Long.toString(LEASE.toMillis()), "no-hook")) {
       id = exitAfterReturning(app);
     }
@@ -61,7 +62,7 @@ class ShutdownHookIT {
   }
 
   /** Waits for main to return and the JVM to exit normally; returns the task id. */
-  private static String exitAfterReturning(WorkerProcess app) throws Exception {
+  private static String exitAfterReturning(WorkerJvm app) throws Exception {
     await().atMost(Duration.ofSeconds(30)).until(() -> app.marker("RETURNING").isPresent() || !app.isAlive());
     assertThat(app.marker("RETURNING")).as("main returned; log:%n%s", app.log()).isPresent();
     String id = app.value("ENQUEUED ").orElseThrow();

@@ -5,7 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.baton.internal.broker.Keys;
 import dev.baton.testing.RedisExtension;
-import dev.baton.testing.WorkerProcess;
+import dev.baton.testing.TestJvms;
+import dev.baton.testing.WorkerMain;
+import dev.baton.testkit.WorkerJvm;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import java.util.Map;
@@ -40,7 +42,7 @@ class ZombieWorkerIT {
     BatonClient baton = redis.client();
     Keys k = new Keys(redis.prefix());
     RedisCommands<String, String> raw = redis.raw();
-    WorkerProcess zombie = redis.closeAfter(WorkerProcess.start(
+    WorkerJvm zombie = redis.closeAfter(TestJvms.start(WorkerMain.class,
         redis.uri(), redis.prefix(), Q, "1", Long.toString(LEASE.toMillis()), "zombie"));
     await().atMost(Duration.ofSeconds(30)).failFast("worker exited", () -> !zombie.isAlive())
         .until(() -> zombie.marker("READY").isPresent());
@@ -72,21 +74,21 @@ class ZombieWorkerIT {
 
     TaskInfo done = await().atMost(LEASE.plusSeconds(8))
         .until(() -> baton.inspector().task(id), t -> t.state() == TaskState.SUCCEEDED);
-    Duration takeOver = WorkerProcess.between(pausedAt, takenOverAt.get());
+    Duration takeOver = WorkerJvm.between(pausedAt, takenOverAt.get());
     Map<String, String> recordDone = raw.hgetall(k.task(Q, id));
     // the lease runs from the zombie's last renewal, up to one heartbeat before the pause: hold the
     // pause until it is longer than a whole lease and a heartbeat anyway
     await().atMost(LEASE.plusSeconds(2))
-        .until(() -> WorkerProcess.between(pausedAt, System.nanoTime()).compareTo(LEASE.plus(HEARTBEAT)) > 0);
+        .until(() -> WorkerJvm.between(pausedAt, System.nanoTime()).compareTo(LEASE.plus(HEARTBEAT)) > 0);
 
     zombie.resume();
     long resumedAt = System.nanoTime();
-    Duration pausedFor = WorkerProcess.between(pausedAt, resumedAt);
+    Duration pausedFor = WorkerJvm.between(pausedAt, resumedAt);
 
     // its heartbeat learns the lease is lost and cancels the handler within one heartbeat interval
-    WorkerProcess.Marker cancelled = await().atMost(Duration.ofSeconds(5))
+    WorkerJvm.Marker cancelled = await().atMost(Duration.ofSeconds(5))
         .until(() -> zombie.marker("CANCELLED " + id), Optional::isPresent).orElseThrow();
-    Duration cancelDelay = WorkerProcess.between(resumedAt, cancelled.readAtNanos());
+    Duration cancelDelay = WorkerJvm.between(resumedAt, cancelled.readAtNanos());
     assertThat(cancelled.line()).contains("lease lost");
     assertThat(cancelDelay).isLessThanOrEqualTo(HEARTBEAT.plusMillis(300));
     await().atMost(Duration.ofSeconds(2)).until(() -> zombie.marker("RETURNED " + id).isPresent());

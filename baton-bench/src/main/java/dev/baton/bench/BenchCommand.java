@@ -1,8 +1,10 @@
 package dev.baton.bench;
 
 import dev.baton.BatonConfig;
+import dev.baton.testkit.RedisServer;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,7 +98,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   /** Where to look for redis-server; tests replace it. */
-  List<Path> redisSearchPath = PrivateRedisServer.defaultSearchPath();
+  List<Path> redisSearchPath = RedisServer.defaultSearchPath();
 
   private static Map<String, Supplier<Scenario>> scenarios() {
     Map<String, Supplier<Scenario>> m = new LinkedHashMap<>();
@@ -117,11 +119,11 @@ public final class BenchCommand implements Callable<Integer> {
     PrintWriter stdout = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
 
-    PrivateRedisServer server = null;
+    RedisServer server = null;
     Thread hook = null;
     String uri = redisUrl != null ? redisUrl : redisBeforeTheVerb();
     if (uri == null) {
-      Path bin = PrivateRedisServer.findBinary(redisSearchPath);
+      Path bin = RedisServer.findBinary(redisSearchPath);
       if (bin == null) {
         err.println("baton bench needs Redis: install redis-server (apt-get install redis-server), or give one with "
             + "--redis redis://host:6379");
@@ -129,13 +131,13 @@ public final class BenchCommand implements Callable<Integer> {
         return 3;
       }
       try {
-        server = PrivateRedisServer.start(bin);
-      } catch (IOException e) {
+        server = RedisServer.builder().binary(bin).startTimeout(Duration.ofSeconds(10)).start();
+      } catch (IllegalStateException | UncheckedIOException e) {
         err.println("baton bench: could not start " + bin + ": " + e.getMessage());
         err.flush();
         return 3;
       }
-      PrivateRedisServer s = server;
+      RedisServer s = server;
       hook = new Thread(s::close, "baton-bench-stop-redis");
       Runtime.getRuntime().addShutdownHook(hook); // Ctrl-C: never leave the server behind
       uri = server.uri();

@@ -26,7 +26,7 @@ final class BenchContext implements AutoCloseable {
   final Progress progress;
   private final String runId = HexFormat.of().formatHex(RANDOM.generateSeed(3));
   private final List<String> prefixes = new ArrayList<>();
-  private WorkerProcess second;
+  private SecondWorker second;
 
   BenchContext(String redisUri, Settings settings, BenchRedis redis, Report report, Progress progress) {
     this.redisUri = redisUri;
@@ -55,10 +55,10 @@ final class BenchContext implements AutoCloseable {
   }
 
   /** The second worker process, started on first use and kept for the rest of the run. */
-  WorkerProcess secondWorker() throws IOException {
+  SecondWorker secondWorker() throws IOException {
     if (second == null) {
       progress.step("starting a second worker process (JVM)", 0);
-      second = WorkerProcess.start(redisUri);
+      second = SecondWorker.start(redisUri);
     }
     return second;
   }

@@ -39,7 +39,7 @@ final class EndToEnd implements Scenario {
     String prefix = ctx.freshPrefix();
     KeyNames keys = BenchContext.keys(prefix);
     List<String> channels = agentTypes.stream().map(keys::finishedChannel).toList();
-    WorkerProcess second = processes > 1 ? ctx.secondWorker() : null;
+    SecondWorker second = processes > 1 ? ctx.secondWorker() : null;
     try (BatonClient client = ctx.client(prefix); Completions done = new Completions(ctx.redis, channels, null)) {
       ctx.progress.step(label + ": starting workers", 0);
       Worker.Builder builder = Worker.builder(client).shutdownGrace(Duration.ofSeconds(5));

@@ -2,7 +2,7 @@ package dev.baton.chaos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.baton.testing.RedisServer;
+import dev.baton.testkit.RedisServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -4,6 +4,8 @@ import dev.baton.BatonClient;
 import dev.baton.BatonConfig;
 import dev.baton.QueueStats;
 import dev.baton.chaos.FaultEvent.Kind;
+import dev.baton.testkit.RedisServer;
+import dev.baton.testkit.RedisServer.Persistence;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -22,9 +24,10 @@ import java.util.stream.Stream;
 
 /**
  * One chaos run: a private redis-server with an AOF, a {@link WorkerFleet} of {@link ChaosWorker}
- * JVMs each behind its own {@link ChaosProxy}; tasks enqueued by a {@link TaskProducer} while the
- * {@link FaultPlan} is carried out; then a wait until every task is terminal or the drain deadline
- * passes, and the {@link Checker} over the histories, the faults and the final records.
+ * JVMs each behind its own {@link dev.baton.testkit.TcpProxy}; tasks enqueued by a {@link
+ * TaskProducer} while the {@link FaultPlan} is carried out; then a wait until every task is terminal
+ * or the drain deadline passes, and the {@link Checker} over the histories, the faults and the final
+ * records.
  *
  * <p>Everything a run leaves is under {@code dir}: the worker histories and logs, {@code
  * faults.log} and the Redis directory (AOF and log), for post-mortems.
@@ -37,7 +40,7 @@ final class ChaosRun implements AutoCloseable {
   private final Path dir;
   private final List<FaultEvent> faults = Collections.synchronizedList(new ArrayList<>());
   private final ReentrantLock redisLock = new ReentrantLock();
-  private RedisProcess redis;
+  private RedisServer redis;
   private BatonClient client;
   private WorkerFleet fleet;
   private TaskProducer producer;
@@ -51,10 +54,10 @@ final class ChaosRun implements AutoCloseable {
     deleteRecursively(dir);
     Files.createDirectories(dir);
     log("seed " + s.seed() + " (repeat with -Dchaos.seed=" + s.seed() + "); files in " + dir);
-    redis = new RedisProcess(dir.resolve("redis"), s.fsync());
+    redis = RedisServer.builder().persistence(persistence(s.fsync())).dir(dir.resolve("redis")).start();
     client = BatonClient.connect(BatonConfig.builder().redisUri(redis.uri()).keyPrefix(PREFIX)
         .commandTimeout(Duration.ofSeconds(3)).build());
-    fleet = new WorkerFleet(s, dir, WorkerJvm.prepare(dir, redis.uri()), redis.port(), faults);
+    fleet = new WorkerFleet(s, dir, WorkerFleet.Launch.prepare(dir, redis.uri()), redis.port(), faults);
     fleet.start();
 
     Random random = new Random(s.seed());
@@ -122,7 +125,7 @@ final class ChaosRun implements AutoCloseable {
       long t = System.currentTimeMillis();
       redis.kill();
       Thread.sleep(downMillis);
-      redis.start();
+      redis.restart(); // same port and AOF
       faults.add(new FaultEvent(Kind.REDIS_CRASH, "", t, System.currentTimeMillis()));
     } finally {
       redisLock.unlock();
@@ -134,12 +137,20 @@ final class ChaosRun implements AutoCloseable {
     redisLock.lock();
     try {
       if (!redis.isRunning()) {
-        redis.start();
+        redis.restart();
       }
     } finally {
       redisLock.unlock();
     }
     fleet.heal();
+  }
+
+  private static Persistence persistence(String fsync) {
+    return switch (fsync) {
+      case "always" -> Persistence.AOF_ALWAYS;
+      case "everysec" -> Persistence.AOF_EVERYSEC;
+      default -> throw new IllegalArgumentException("chaos.fsync: always or everysec, got '" + fsync + "'");
+    };
   }
 
   // ---- progress ------------------------------------------------------------------------------

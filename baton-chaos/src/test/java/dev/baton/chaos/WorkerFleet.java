@@ -1,16 +1,20 @@
 package dev.baton.chaos;
 
 import dev.baton.chaos.FaultEvent.Kind;
+import dev.baton.testkit.StartupCache;
+import dev.baton.testkit.TcpProxy;
+import dev.baton.testkit.WorkerJvm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The worker JVMs of a run, one per slot, each behind its own {@link ChaosProxy}, and the faults
+ * The worker JVMs of a run, one per slot, each behind its own {@link TcpProxy}, and the faults
  * aimed at them. Every fault actually applied is added to the run's fault list with its wall-clock
  * times; a planned fault that cannot be applied (the worker is already paused, nothing is up) is
  * skipped and not recorded.
@@ -18,22 +22,22 @@ import java.util.concurrent.locks.ReentrantLock;
 final class WorkerFleet implements AutoCloseable {
   private final ChaosSettings s;
   private final Path dir;
-  private final WorkerJvm jvm;
+  private final Launch launch;
   private final List<FaultEvent> faults;
   private final List<Slot> slots = new ArrayList<>();
 
   /** A worker position: its proxy stays; its process is replaced after every kill. */
   private final class Slot {
     final String name;
-    final ChaosProxy proxy;
+    final TcpProxy proxy;
     final ReentrantLock lock = new ReentrantLock();
     int generation;
-    Process process;
+    WorkerJvm process;
     String consumer;
-    long pausedPid = -1;
+    WorkerJvm paused;
     long readyAt = -1;
 
-    Slot(String name, ChaosProxy proxy) {
+    Slot(String name, TcpProxy proxy) {
       this.name = name;
       this.proxy = proxy;
     }
@@ -63,17 +67,61 @@ final class WorkerFleet implements AutoCloseable {
 
     /** Up, unpaused and ready for at least a second: it has had time to take tasks. */
     boolean working() {
-      return pausedPid == -1 && process.isAlive() && ready() && System.currentTimeMillis() - readyAt >= 1_000;
+      return paused == null && process.isAlive() && ready() && System.currentTimeMillis() - readyAt >= 1_000;
     }
   }
 
-  WorkerFleet(ChaosSettings s, Path dir, WorkerJvm jvm, int redisPort, List<FaultEvent> faults) throws IOException {
+  /**
+   * How every {@link ChaosWorker} JVM starts. A worker killed every few seconds spends most of its
+   * life starting, and on 2 shared cores a cold start takes 2-7 s, which would dominate the
+   * redelivery figures. So, when the worker's classes all come from jars, {@link #prepare} first
+   * records a {@link StartupCache} that every worker then starts from, about twice as fast. Any
+   * failure there only costs the speed-up.
+   */
+  record Launch(List<String> jvmOptions, String classPath) {
+    private static final List<String> BASE = List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dorg.slf4j.simpleLogger.showDateTime=true",
+        "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS");
+
+    /** Records the start-up cache with a training run against {@code redisUri}, under a throw-away prefix. */
+    static Launch prepare(Path dir, String redisUri) {
+      Launch cold = new Launch(BASE, System.getProperty("java.class.path"));
+      boolean fromJars = StartupCache.possible(ChaosWorker.class, dev.baton.Worker.class);
+      if (!fromJars || Boolean.getBoolean("chaos.noStartupCache")) {
+        return cold;
+      }
+      Launch jars = new Launch(BASE, StartupCache.jarClassPath());
+      try {
+        WorkerJvm.Builder training = jars.worker(List.of("--redis", redisUri, "--prefix", "chaos-training", "--queue",
+            "training", "--consumer", "training", "--history", dir.resolve("training-history.log").toString(),
+            "--concurrency", "1", "--lease-ms", "2000", "--recover-ms", "1000"))
+            .logFile(dir.resolve("worker-training.log"));
+        StartupCache cache = StartupCache.record(training, dir, "READY", Duration.ofSeconds(60));
+        long mb = Files.size(cache.file()) / (1024 * 1024);
+        ChaosRun.log("workers start from " + cache.file().getFileName() + " (" + mb + " MB)");
+        List<String> options = new ArrayList<>(BASE);
+        options.addAll(cache.jvmOptions());
+        return new Launch(options, jars.classPath());
+      } catch (IOException | RuntimeException e) {
+        ChaosRun.log("no start-up cache for workers (" + e + "); they start cold");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return cold;
+    }
+
+    WorkerJvm.Builder worker(List<String> args) {
+      return WorkerJvm.builder(ChaosWorker.class).jvmOptions(jvmOptions).classPath(classPath).args(args);
+    }
+  }
+
+  WorkerFleet(ChaosSettings s, Path dir, Launch launch, int redisPort, List<FaultEvent> faults) throws IOException {
     this.s = s;
     this.dir = dir;
-    this.jvm = jvm;
+    this.launch = launch;
     this.faults = faults;
     for (int i = 1; i <= s.workers(); i++) {
-      slots.add(new Slot("w" + i, new ChaosProxy(redisPort)));
+      slots.add(new Slot("w" + i, new TcpProxy(redisPort)));
     }
   }
 
@@ -100,12 +148,12 @@ final class WorkerFleet implements AutoCloseable {
     slot.generation++;
     slot.consumer = slot.name + "-g" + slot.generation;
     slot.readyAt = -1;
-    List<String> cmd = jvm.command(List.of(
+    slot.process = launch.worker(List.of(
         "--redis", slot.proxy.uri(), "--prefix", ChaosRun.PREFIX, "--queue", ChaosRun.QUEUE,
         "--consumer", slot.consumer, "--history", dir.resolve("history-" + slot.consumer + ".log").toString(),
         "--concurrency", Integer.toString(s.concurrency()), "--lease-ms", Long.toString(s.leaseMs()),
-        "--recover-ms", Long.toString(s.recoverMs()), "--max-deliveries", Integer.toString(s.maxDeliveries())));
-    slot.process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(slot.log().toFile()).start();
+        "--recover-ms", Long.toString(s.recoverMs()), "--max-deliveries", Integer.toString(s.maxDeliveries())))
+        .output(slot.log()).start();
   }
 
   /**
@@ -143,8 +191,7 @@ final class WorkerFleet implements AutoCloseable {
     try {
       long t = System.currentTimeMillis();
       faults.add(new FaultEvent(Kind.KILL, slot.consumer, t, t));
-      slot.process.destroyForcibly(); // SIGKILL
-      slot.process.waitFor(10, TimeUnit.SECONDS);
+      slot.process.kill();
       spawn(slot);
     } finally {
       slot.lock.unlock();
@@ -157,19 +204,19 @@ final class WorkerFleet implements AutoCloseable {
     if (slot == null) {
       return;
     }
-    long pid;
+    WorkerJvm target;
     String consumer;
     long t;
     slot.lock.lock();
     try {
-      if (slot.pausedPid != -1) {
+      if (slot.paused != null) {
         return; // paused meanwhile: skip rather than overlap
       }
-      pid = slot.process.pid();
+      target = slot.process;
       consumer = slot.consumer;
       t = System.currentTimeMillis();
-      signal("STOP", pid);
-      slot.pausedPid = pid;
+      target.pause();
+      slot.paused = target;
     } finally {
       slot.lock.unlock();
     }
@@ -177,9 +224,12 @@ final class WorkerFleet implements AutoCloseable {
     slot.lock.lock();
     try {
       long end = System.currentTimeMillis(); // before the signal: the process may run on at once
-      signal("CONT", pid);
-      if (slot.pausedPid == pid) {
-        slot.pausedPid = -1;
+      try {
+        target.resume();
+      } finally {
+        if (slot.paused == target) {
+          slot.paused = null;
+        }
       }
       faults.add(new FaultEvent(Kind.PAUSE, consumer, t, end));
     } finally {
@@ -220,7 +270,7 @@ final class WorkerFleet implements AutoCloseable {
       slot.lock.lock();
       try {
         if (!slot.process.isAlive()) {
-          ChaosRun.log("worker " + slot.consumer + " died on its own (exit " + slot.process.exitValue()
+          ChaosRun.log("worker " + slot.consumer + " died on its own (exit " + slot.process.exitCode().orElse(-1)
               + "); restarting");
           spawn(slot);
         }
@@ -237,24 +287,18 @@ final class WorkerFleet implements AutoCloseable {
       try {
         long t = System.currentTimeMillis();
         faults.add(new FaultEvent(Kind.STOP, slot.consumer, t, t));
-        slot.process.destroyForcibly();
-        slot.process.waitFor(10, TimeUnit.SECONDS);
+        slot.process.kill();
       } finally {
         slot.lock.unlock();
       }
     }
   }
 
-  private static void signal(String sig, long pid) throws IOException, InterruptedException {
-    new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(5, TimeUnit.SECONDS);
-  }
-
   @Override
   public void close() {
     for (Slot slot : slots) {
       if (slot.process != null) {
-        slot.process.destroyForcibly();
+        slot.process.close();
       }
       slot.proxy.close();
     }

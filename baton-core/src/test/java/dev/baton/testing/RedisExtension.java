@@ -2,6 +2,7 @@ package dev.baton.testing;
 
 import dev.baton.BatonClient;
 import dev.baton.BatonConfig;
+import dev.baton.testkit.RedisServer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;

@@ -14,9 +14,10 @@ import dev.baton.TaskInfo;
 import dev.baton.TaskRequest;
 import dev.baton.TaskState;
 import dev.baton.Worker;
-import dev.baton.bench.PrivateRedisServer;
+import dev.baton.testkit.RedisServer;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -102,7 +103,7 @@ public final class DemoCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   /** Where to look for redis-server; tests replace it. */
-  List<Path> redisSearchPath = PrivateRedisServer.defaultSearchPath();
+  List<Path> redisSearchPath = RedisServer.defaultSearchPath();
 
   @Override
   public Integer call() {
@@ -119,7 +120,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    Path bin = privateRedis ? PrivateRedisServer.findBinary(redisSearchPath) : null;
+    Path bin = privateRedis ? RedisServer.findBinary(redisSearchPath) : null;
     if (privateRedis && bin == null) {
       err.println("baton demo needs Redis: install redis-server (apt-get install redis-server), "
           + "or point it at one with REDIS_URL=redis://host:6379 or --redis URL");
@@ -136,10 +137,10 @@ public final class DemoCommand implements Callable<Integer> {
       out.flush();
       String uri = redisUrl;
       if (privateRedis) {
-        PrivateRedisServer redis;
+        RedisServer redis;
         try {
-          redis = PrivateRedisServer.start(bin);
-        } catch (IOException e) {
+          redis = RedisServer.builder().binary(bin).startTimeout(Duration.ofSeconds(10)).start();
+        } catch (IllegalStateException | UncheckedIOException e) {
           err.println("baton demo: could not start " + bin + ": " + e.getMessage());
           err.flush();
           return 3;
