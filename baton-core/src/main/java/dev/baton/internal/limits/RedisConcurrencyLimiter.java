@@ -1,6 +1,5 @@
 package dev.baton.internal.limits;
 
-import dev.baton.BatonException;
 import dev.baton.RedisUnavailableException;
 import dev.baton.resilience.ConcurrencyLimit;
 import dev.baton.resilience.ConcurrencyLimiter;
@@ -18,20 +17,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.LongSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** The Redis implementation of {@link ConcurrencyLimiter}: one script per operation, Redis time. */
 public final class RedisConcurrencyLimiter implements ConcurrencyLimiter {
-  private static final Logger log = LoggerFactory.getLogger(RedisConcurrencyLimiter.class);
 
   private final LimitScripts scripts;
   private final String name;
   private final ConcurrencyLimit limit;
   private final InstantSource clock;
   private final LongSupplier testNowMillis;
-  private volatile boolean registered;
-
+  private final LimitRegistration registration;
 
   public RedisConcurrencyLimiter(
       RedisBroker broker, String name, ConcurrencyLimit limit, InstantSource clock, LongSupplier testNowMillis) {
@@ -40,7 +35,10 @@ public final class RedisConcurrencyLimiter implements ConcurrencyLimiter {
     this.limit = Objects.requireNonNull(limit, "limit");
     this.clock = clock;
     this.testNowMillis = testNowMillis;
-    register();
+    this.registration = new LimitRegistration(scripts, this.name, Map.of(
+        "permits.max", Integer.toString(limit.permits()),
+        "permits.lease-ms", Long.toString(limit.lease().toMillis())));
+    registration.ensure();
   }
 
   @Override
@@ -65,7 +63,7 @@ public final class RedisConcurrencyLimiter implements ConcurrencyLimiter {
    */
   public Permit acquire(String key) {
     LimitNames.key(key);
-    register();
+    registration.ensure();
     String token = Ids.uuidV7(clock);
     LimitScripts.PermitDecision r = scripts.acquirePermit(name, key, token, limit.permits(), limit.lease().toMillis(),
         limit.retryInterval().toMillis(), now());
@@ -143,17 +141,4 @@ public final class RedisConcurrencyLimiter implements ConcurrencyLimiter {
     return testNowMillis == null ? null : testNowMillis.getAsLong();
   }
 
-  /** Best effort: the index only serves readers, so an outage here must not fail the caller. */
-  private void register() {
-    if (registered) {
-      return;
-    }
-    try {
-      scripts.register(name, Map.of("permits.max", Integer.toString(limit.permits()),
-          "permits.lease-ms", Long.toString(limit.lease().toMillis())));
-      registered = true;
-    } catch (BatonException e) {
-      log.debug("could not register concurrency limit {} yet: {}", name, e.getMessage());
-    }
-  }
 }

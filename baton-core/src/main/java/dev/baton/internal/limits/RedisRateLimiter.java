@@ -1,6 +1,5 @@
 package dev.baton.internal.limits;
 
-import dev.baton.BatonException;
 import dev.baton.RedisUnavailableException;
 import dev.baton.resilience.EstimateTooLargeException;
 import dev.baton.resilience.LimitUsage;
@@ -18,12 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.LongSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** The Redis implementation of {@link RateLimiter}: one script per operation, Redis time. */
 public final class RedisRateLimiter implements RateLimiter {
-  private static final Logger log = LoggerFactory.getLogger(RedisRateLimiter.class);
   /** Most keys one {@link #usage()} call reports. */
   public static final int MAX_USAGE_KEYS = 1000;
 
@@ -32,9 +28,7 @@ public final class RedisRateLimiter implements RateLimiter {
   private final RateLimit limit;
   private final InstantSource clock;
   private final LongSupplier testNowMillis;
-  private volatile boolean registered;
-
-
+  private final LimitRegistration registration;
 
   public RedisRateLimiter(
       RedisBroker broker, String name, RateLimit limit, InstantSource clock, LongSupplier testNowMillis) {
@@ -43,7 +37,10 @@ public final class RedisRateLimiter implements RateLimiter {
     this.limit = Objects.requireNonNull(limit, "limit");
     this.clock = clock;
     this.testNowMillis = testNowMillis;
-    register();
+    this.registration = new LimitRegistration(scripts, this.name, Map.of(
+        "rate.budget", Long.toString(limit.budget()),
+        "rate.interval-ms", Long.toString(limit.interval().toMillis())));
+    registration.ensure();
   }
 
   @Override
@@ -76,7 +73,7 @@ public final class RedisRateLimiter implements RateLimiter {
     if (units > limit.budget()) {
       throw new EstimateTooLargeException(name, units, limit.budget());
     }
-    register();
+    registration.ensure();
     String id = Ids.uuidV7(clock);
     LimitScripts.Reserved r = scripts.reserve(name, key, id, units, limit.budget(), limit.interval().toMillis(), now());
     return new Reservation(name, key, id, units, r.status() == ScriptStatus.OK, Instant.ofEpochMilli(r.atMillis()),
@@ -140,17 +137,4 @@ public final class RedisRateLimiter implements RateLimiter {
     return testNowMillis == null ? null : testNowMillis.getAsLong();
   }
 
-  /** Best effort: the index only serves readers, so an outage here must not fail the caller. */
-  private void register() {
-    if (registered) {
-      return;
-    }
-    try {
-      scripts.register(name, Map.of("rate.budget", Long.toString(limit.budget()),
-          "rate.interval-ms", Long.toString(limit.interval().toMillis())));
-      registered = true;
-    } catch (BatonException e) {
-      log.debug("could not register rate limit {} yet: {}", name, e.getMessage());
-    }
-  }
 }
