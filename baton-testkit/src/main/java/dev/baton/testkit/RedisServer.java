@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -38,6 +39,9 @@ import java.util.stream.Stream;
  * #close()} may run twice, e.g. from a shutdown hook.
  */
 public final class RedisServer implements AutoCloseable {
+  /** Every port handed out in this JVM, never handed out again. */
+  private static final Set<Integer> PORTS_USED = ConcurrentHashMap.newKeySet();
+
   /** How the server persists writes. */
   public enum Persistence {
     /** Nothing: a restart comes back empty. */
@@ -252,7 +256,15 @@ public final class RedisServer implements AutoCloseable {
             + "; " + logTail());
       }
       if (ping()) {
-        return;
+        long pid = answeringPid();
+        if (pid == process.pid() || pid == 0) {
+          return; // ours (or one that wants a password, which only ours can be: the port was free)
+        }
+        if (pid > 0) {
+          process.destroyForcibly();
+          throw new ExitedAtStart("process " + pid + ", not this redis-server (pid " + process.pid()
+              + "), answers on port " + port);
+        }
       }
       try {
         Thread.sleep(10);
@@ -439,9 +451,39 @@ public final class RedisServer implements AutoCloseable {
     }
   }
 
+  /**
+   * A free loopback port never handed out before in this JVM: test classes may run at once, and a
+   * port must not go to a second server while the first is down between a kill and its restart.
+   */
   private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-      return s.getLocalPort();
+    while (true) {
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+        if (PORTS_USED.add(s.getLocalPort())) {
+          return s.getLocalPort();
+        }
+      }
+    }
+  }
+
+  /** The process id of the server answering on the port (INFO server); 0 when it asks for a password; -1 when unknown. */
+  private long answeringPid() {
+    try (Socket s = new Socket("127.0.0.1", port)) {
+      s.setSoTimeout(2000);
+      s.getOutputStream().write("INFO server\r\n".getBytes(StandardCharsets.US_ASCII));
+      byte[] buf = new byte[8192];
+      int n = s.getInputStream().read(buf);
+      String reply = n > 0 ? new String(buf, 0, n, StandardCharsets.US_ASCII) : "";
+      if (reply.startsWith("-NOAUTH")) {
+        return 0;
+      }
+      int at = reply.indexOf("process_id:");
+      if (at < 0) {
+        return -1;
+      }
+      int end = reply.indexOf('\r', at);
+      return Long.parseLong(reply.substring(at + "process_id:".length(), end < 0 ? reply.length() : end).trim());
+    } catch (IOException | RuntimeException e) {
+      return -1;
     }
   }
 }
