@@ -24,7 +24,7 @@ public final class BatonClient implements AutoCloseable {
     this.clock = clock;
     this.broker = new RedisBroker(config);
     this.inspector = new Inspector(broker);
-    this.waiter = new ResultWaiter(broker, inspector::find);
+    this.waiter = new ResultWaiter(broker, inspector::find, clock);
     this.dispatcher = new Dispatcher(config, codec, clock, broker, inspector, waiter);
   }
 
@@ -37,7 +37,14 @@ public final class BatonClient implements AutoCloseable {
     return connect(config, JsonCodec.jackson(), InstantSource.system());
   }
 
-  /** Connects with a codec for payloads and results, and a clock for ids and attempt times. */
+  /**
+   * Connects with a codec for payloads and results, and a clock. The clock gives task ids their time
+   * part and is the default clock of workers built on this client ({@link Worker.Builder#clock}); a
+   * {@code dev.baton.testing.SettableClock} also drives the client's once-a-second re-check of awaited
+   * results. {@link #connect(BatonConfig)} uses {@link InstantSource#system()}.
+   *
+   * @throws BatonException when Redis cannot be reached
+   */
   public static BatonClient connect(BatonConfig config, JsonCodec codec, InstantSource clock) {
     return new BatonClient(Objects.requireNonNull(config), Objects.requireNonNull(codec), Objects.requireNonNull(clock));
   }

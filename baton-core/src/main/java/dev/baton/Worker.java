@@ -11,6 +11,9 @@ import dev.baton.internal.server.Promoter;
 import dev.baton.internal.server.Recoverer;
 import dev.baton.internal.server.Releaser;
 import dev.baton.internal.server.WorkerRuntime;
+import dev.baton.internal.time.Timekeeper;
+import dev.baton.testing.ManualLoops;
+import dev.baton.testing.SettableClock;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -25,6 +28,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.DoubleSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +53,12 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #shutdown(Duration)} stops fetching, lets running tasks finish within the grace period,
  * then interrupts the rest without recording an outcome and releases them at once to other
  * workers: never lost, never marked done.
+ *
+ * <p>Time: the worker reads every instant it records and runs every wait and timer of its own (task
+ * deadlines, the heartbeat's lease check, retry pauses, loop cadence) on the clock of {@link
+ * Builder#clock}, by default the client's. For tests, a {@link SettableClock} there and {@link
+ * Builder#manualLoops()} make a worker's timing deterministic. Instants that several processes
+ * compare (leases, due times) are always Redis server time.
  */
 public final class Worker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
@@ -77,6 +87,7 @@ public final class Worker implements AutoCloseable {
   private final ExecutorService handlers;
   private final ScheduledExecutorService timers;
   private final Completer completer;
+  private final Loops manualLoops;
   private volatile boolean started;
   private volatile boolean stopped;
 
@@ -90,34 +101,36 @@ public final class Worker implements AutoCloseable {
     // queued until it would have fired (minutes later, at thousands of tasks per second)
     deadlines.setRemoveOnCancelPolicy(true);
     this.timers = deadlines;
+    Timekeeper time = Timekeeper.of(b.clock, timers);
     BatonConfig config = client.config();
-    this.breakers = new Breakers(b.dependencies.values(), client, client.broker(), b.clock, timers);
-    this.completer = new Completer(client.broker(), config.retention().toMillis(), b.outcomeRetryWindow);
-    this.runtime = new WorkerRuntime(client.broker(), client.codec(), b.clock, b.consumerName, handlers, timers,
+    this.breakers = new Breakers(b.dependencies.values(), client, client.broker(), time);
+    this.completer = new Completer(client.broker(), config.retention().toMillis(), b.outcomeRetryWindow, time);
+    this.runtime = new WorkerRuntime(client.broker(), client.codec(), time, b.consumerName, handlers,
         b.random, config.retention().toMillis(), config.maxPayloadBytes(), b.outcomeRetryWindow, breakers, completer);
     List<String> queues = new ArrayList<>(b.handlers.keySet());
     b.handlers.forEach((type, reg) -> processors.add(new Processor(runtime, type, reg.options, reg.handler)));
     Promoter p = new Promoter(client.broker(), queues, b.promoteInterval);
-    this.promoter = new LoopRunner("baton-promoter", p::runOnce);
+    this.promoter = new LoopRunner("baton-promoter", p::runOnce, time);
     // a short idle limit needs a janitor that looks often enough to honour it
     Duration janitorPeriod = b.consumerIdleLimit.dividedBy(4);
     janitorPeriod = janitorPeriod.compareTo(JANITOR_PERIOD) > 0 ? JANITOR_PERIOD
         : janitorPeriod.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : janitorPeriod;
     Janitor j = new Janitor(client.broker(), queues, config.deadLetterCap(), janitorPeriod, b.consumerName,
         b.consumerIdleLimit);
-    this.janitor = new LoopRunner("baton-janitor", j::runOnce);
-    Heartbeater h = new Heartbeater(client.broker(), b.consumerName, processors);
+    this.janitor = new LoopRunner("baton-janitor", j::runOnce, time);
+    Heartbeater h = new Heartbeater(client.broker(), b.consumerName, processors, time);
     // a failed round is retried within one heartbeat interval: backing off longer would let leases run out
-    this.heartbeater = new LoopRunner("baton-heartbeater", h::runOnce, h.interval());
+    this.heartbeater = new LoopRunner("baton-heartbeater", h::runOnce, time, h.interval());
     List<Recoverer.Target> targets = new ArrayList<>();
     b.handlers.forEach((type, reg) ->
         targets.add(new Recoverer.Target(type, reg.options.lease(), reg.options.maxDeliveries())));
-    Recoverer r = new Recoverer(client.broker(), targets, b.recoverInterval);
-    this.recoverer = new LoopRunner("baton-recoverer", r::runOnce);
+    Recoverer r = new Recoverer(client.broker(), targets, b.recoverInterval, time);
+    this.recoverer = new LoopRunner("baton-recoverer", r::runOnce, time);
     Releaser rel = new Releaser(client.broker(), breakers, queues, DEFAULT_RELEASE_INTERVAL, b.releaseWave);
-    this.releaser = new LoopRunner("baton-releaser", rel::runOnce);
+    this.releaser = new LoopRunner("baton-releaser", rel::runOnce, time);
     this.datasetWatch = new DatasetWatch(client.broker(), Duration.ofSeconds(5));
-    this.datasetWatchLoop = new LoopRunner("baton-dataset-watch", datasetWatch::runOnce);
+    this.datasetWatchLoop = new LoopRunner("baton-dataset-watch", datasetWatch::runOnce, time);
+    this.manualLoops = b.manualLoops ? new Loops(p, r, j, rel, h, datasetWatch) : null;
   }
 
   public static Builder builder(BatonClient client) {
@@ -133,7 +146,22 @@ public final class Worker implements AutoCloseable {
     return processors.stream().map(Processor::agentType).toList();
   }
 
-  /** Starts fetching. Creates each agent type's stream and group if missing. */
+  /**
+   * The handle that runs this worker's background loops one pass at a time.
+   *
+   * @throws IllegalStateException when the worker was not built with {@link Builder#manualLoops()}
+   */
+  public ManualLoops manualLoops() {
+    if (manualLoops == null) {
+      throw new IllegalStateException("this worker runs its loops by itself; build it with Builder.manualLoops()");
+    }
+    return manualLoops;
+  }
+
+  /**
+   * Starts fetching. Creates each agent type's stream and group if missing. The background loops
+   * start too, unless built with {@link Builder#manualLoops()}.
+   */
   public Worker start() {
     if (started) {
       throw new IllegalStateException("worker already started");
@@ -148,12 +176,14 @@ public final class Worker implements AutoCloseable {
       client.broker().registerQueue(p.agentType());
       p.start();
     }
-    heartbeater.start();
-    recoverer.start();
-    datasetWatchLoop.start();
-    promoter.start();
-    releaser.start();
-    janitor.start();
+    if (manualLoops == null) {
+      heartbeater.start();
+      recoverer.start();
+      datasetWatchLoop.start();
+      promoter.start();
+      releaser.start();
+      janitor.start();
+    }
     log.info("worker {} serving {}", consumerName(), agentTypes());
     return this;
   }
@@ -187,6 +217,7 @@ public final class Worker implements AutoCloseable {
     promoter.stop(Duration.ofSeconds(5));
     releaser.stop(Duration.ofSeconds(5));
     janitor.stop(Duration.ofSeconds(5));
+    // real time: a shutdown must end even when a test clock stands still
     long deadline = System.nanoTime() + grace.toNanos();
     boolean clean = true;
     try {
@@ -223,6 +254,74 @@ public final class Worker implements AutoCloseable {
 
   private record Registration(HandlerOptions options, TaskHandler handler) {}
 
+  /** {@link ManualLoops} over the components of a worker built with {@link Builder#manualLoops()}. */
+  private static final class Loops implements ManualLoops {
+    private final Pass promoter;
+    private final Pass recoverer;
+    private final Pass janitor;
+    private final Pass releaser;
+    private final Pass heartbeats;
+    private final Pass datasetWatch;
+
+    Loops(Promoter p, Recoverer r, Janitor j, Releaser rel, Heartbeater h, DatasetWatch d) {
+      this.promoter = new Pass(p::runOnce);
+      this.recoverer = new Pass(r::runOnce);
+      this.janitor = new Pass(j::runOnce);
+      this.releaser = new Pass(rel::runOnce);
+      this.heartbeats = new Pass(h::runOnce);
+      this.datasetWatch = new Pass(d::runOnce);
+    }
+
+    @Override
+    public Duration runPromoterOnce() {
+      return promoter.run();
+    }
+
+    @Override
+    public Duration runRecovererOnce() {
+      return recoverer.run();
+    }
+
+    @Override
+    public Duration runJanitorOnce() {
+      return janitor.run();
+    }
+
+    @Override
+    public Duration runReleaserOnce() {
+      return releaser.run();
+    }
+
+    @Override
+    public Duration runHeartbeatsOnce() {
+      return heartbeats.run();
+    }
+
+    @Override
+    public Duration runDatasetWatchOnce() {
+      return datasetWatch.run();
+    }
+
+    /** One component's pass, never two at once: the components keep state between passes. */
+    private static final class Pass {
+      private final java.util.function.Supplier<Duration> pass;
+      private final ReentrantLock lock = new ReentrantLock();
+
+      Pass(java.util.function.Supplier<Duration> pass) {
+        this.pass = pass;
+      }
+
+      Duration run() {
+        lock.lock();
+        try {
+          return pass.get();
+        } finally {
+          lock.unlock();
+        }
+      }
+    }
+  }
+
   /** Validating builder. */
   public static final class Builder {
     private final BatonClient client;
@@ -236,6 +335,7 @@ public final class Worker implements AutoCloseable {
     private Duration recoverInterval = DEFAULT_RECOVER_INTERVAL;
     private Duration consumerIdleLimit = CONSUMER_IDLE_LIMIT;
     private InstantSource clock;
+    private boolean manualLoops;
     private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
 
     private Builder(BatonClient client) {
@@ -343,9 +443,29 @@ public final class Worker implements AutoCloseable {
       return this;
     }
 
-    /** Clock for attempt times and deadlines; due times and leases use the Redis server clock. */
+    /**
+     * The clock this worker reads and waits by (default: the client's clock, which is {@link
+     * InstantSource#system()} unless the client was connected with another): attempt start and end
+     * times, task deadlines, the heartbeat's check that a lease was renewed in time, the recoverer's
+     * grace after an outage, outcome-write retries and their window, breaker-local windows, permit
+     * renewals and the pauses of every loop. With the system clock, elapsed time is measured on
+     * {@link System#nanoTime()}, so a step of the wall clock moves no deadline. A {@link
+     * SettableClock} drives all of it: nothing waits, fires or expires until the test moves it (see
+     * {@link #manualLoops()}). Due times, leases, parking and Redis breaker periods stay on the Redis
+     * server clock whatever this is.
+     */
     public Builder clock(InstantSource clock) {
-      this.clock = Objects.requireNonNull(clock);
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * For tests: the background loops (promoter, recoverer, janitor, releaser, heartbeats, dataset
+     * watch) start no thread and run only when {@link Worker#manualLoops()} says so; fetching and
+     * outcome writing run as usual. Off by default. Usually combined with a {@link SettableClock}.
+     */
+    public Builder manualLoops() {
+      this.manualLoops = true;
       return this;
     }
 

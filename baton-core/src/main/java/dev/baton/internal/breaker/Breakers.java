@@ -5,12 +5,11 @@ import dev.baton.BreakerState;
 import dev.baton.Dependency;
 import dev.baton.DependencyConfig;
 import dev.baton.internal.broker.RedisBroker;
-import java.time.InstantSource;
+import dev.baton.internal.time.Timekeeper;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * The breakers and limits of the dependencies one worker registered, by name. Immutable after
@@ -20,11 +19,10 @@ public final class Breakers {
   private final Map<String, DistributedBreaker> byName = new LinkedHashMap<>();
   private final Map<String, DependencyLimits> limits = new LinkedHashMap<>();
 
-  public Breakers(Collection<DependencyConfig> dependencies, BatonClient client, RedisBroker broker,
-      InstantSource clock, ScheduledExecutorService timers) {
+  public Breakers(Collection<DependencyConfig> dependencies, BatonClient client, RedisBroker broker, Timekeeper time) {
     for (DependencyConfig d : dependencies) {
-      byName.put(d.name(), new DistributedBreaker(d, broker, clock));
-      limits.put(d.name(), new DependencyLimits(d, client, timers));
+      byName.put(d.name(), new DistributedBreaker(d, broker, time));
+      limits.put(d.name(), new DependencyLimits(d, client, time));
     }
   }
 

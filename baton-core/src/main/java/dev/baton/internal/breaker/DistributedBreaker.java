@@ -6,6 +6,7 @@ import dev.baton.DependencyConfig;
 import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
 import dev.baton.internal.broker.Script;
+import dev.baton.internal.time.Timekeeper;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
@@ -17,6 +18,10 @@ import org.slf4j.LoggerFactory;
  * One dependency's breaker as this worker uses it: the Redis breaker, shared by every worker,
  * decides while Redis answers; a {@link LocalBreaker}, fed the same outcomes, decides when it does
  * not. No method throws because Redis is unreachable. Thread-safe.
+ *
+ * <p>How long a state read is reused, how long the local breaker decides after Redis failed, and the
+ * local breaker's own windows and open period are on the worker's clock; the Redis breaker's are
+ * Redis server time.
  */
 public final class DistributedBreaker {
   private static final Logger log = LoggerFactory.getLogger(DistributedBreaker.class);
@@ -44,16 +49,24 @@ public final class DistributedBreaker {
   private final RedisBroker broker;
   private final LocalBreaker local;
   private final String[] keys;
+  private final Timekeeper time;
   private volatile long redisDownUntilNanos;
   private volatile long lastWarnNanos;
   private volatile View view;
   private volatile long viewReadNanos;
 
+  /** A breaker on {@code clock}: a {@code SettableClock} drives its local time, any other is real time. */
   public DistributedBreaker(DependencyConfig dependency, RedisBroker broker, InstantSource clock) {
+    this(dependency, broker, Timekeeper.of(clock, null));
+  }
+
+  public DistributedBreaker(DependencyConfig dependency, RedisBroker broker, Timekeeper time) {
     this.dependency = dependency;
     this.config = dependency.breaker();
     this.broker = broker;
-    this.local = new LocalBreaker(config, clock);
+    this.time = time;
+    this.redisDownUntilNanos = time.nanoTime();
+    this.local = new LocalBreaker(config, time);
     Keys k = broker.keys();
     String n = dependency.name();
     this.keys = new String[] {k.breaker(n), k.breakerProbes(n), k.breakerWindow(n), k.breakerEvents(n)};
@@ -69,6 +82,11 @@ public final class DistributedBreaker {
 
   LocalBreaker local() {
     return local;
+  }
+
+  /** The clock its local decisions and call durations are measured on. */
+  Timekeeper time() {
+    return time;
   }
 
   public Permit acquire() {
@@ -120,7 +138,7 @@ public final class DistributedBreaker {
           broker.keys().breakerChannel(name()));
       BreakerState st = BreakerState.fromWire((String) r.get(1));
       if (st != BreakerState.CLOSED) {
-        viewReadNanos = 0; // a transition: read the state again rather than guess the open time
+        view = null; // a transition: read the state again rather than guess the open time
       } else {
         remember(new View(st, Long.toString((Long) r.get(2)), 0));
       }
@@ -132,7 +150,7 @@ public final class DistributedBreaker {
   /** The state, read from Redis at most every 100 ms; the local breaker's without Redis. */
   public View view() {
     View v = view;
-    if (v != null && System.nanoTime() - viewReadNanos < VIEW_TTL_NANOS) {
+    if (v != null && time.nanoTime() - viewReadNanos < VIEW_TTL_NANOS) {
       return v;
     }
     if (redisUp()) {
@@ -154,17 +172,17 @@ public final class DistributedBreaker {
 
   private void remember(View v) {
     view = v;
-    viewReadNanos = System.nanoTime();
+    viewReadNanos = time.nanoTime();
   }
 
   private boolean redisUp() {
-    return System.nanoTime() - redisDownUntilNanos >= 0;
+    return time.nanoTime() - redisDownUntilNanos >= 0;
   }
 
   private void redisFailed(RuntimeException e) {
-    redisDownUntilNanos = System.nanoTime() + REDIS_RETRY_AFTER.toNanos();
+    redisDownUntilNanos = time.nanoTime() + REDIS_RETRY_AFTER.toNanos();
     view = null;
-    long now = System.nanoTime();
+    long now = time.nanoTime();
     if (lastWarnNanos == 0 || now - lastWarnNanos > Duration.ofSeconds(10).toNanos()) {
       lastWarnNanos = now;
       log.warn("breaker of {}: Redis unreachable ({}); this worker's local breaker decides for now (state {})",

@@ -4,6 +4,7 @@ import dev.baton.RedisUnavailableException;
 import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
 import dev.baton.internal.broker.Script;
+import dev.baton.internal.time.Timekeeper;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * tasks meanwhile are still retrying their outcome writes (every 2 s at most). Taking those tasks
  * over first would run them again for nothing. An outage shows as a call that failed (Redis
  * unreachable for longer than the command timeout) or as a call answered late: the client holds
- * commands while it reconnects and sends them once Redis is back.
+ * commands while it reconnects and sends them once Redis is back. The grace runs on the worker's
+ * clock; how long a call took is real time.
  */
 public final class Recoverer {
   private static final Logger log = LoggerFactory.getLogger(Recoverer.class);
@@ -38,13 +40,22 @@ public final class Recoverer {
   private final RedisBroker broker;
   private final List<Target> targets;
   private final Duration period;
+  private final Timekeeper time;
   private boolean inOutage;
-  private long backSinceNanos = System.nanoTime() - OUTAGE_GRACE.toNanos();
+  /** When Redis was last seen back from an outage ({@link Timekeeper#nanoTime()}). */
+  private long backSinceNanos;
 
+  /** A recoverer on the system clock. */
   public Recoverer(RedisBroker broker, List<Target> targets, Duration period) {
+    this(broker, targets, period, Timekeeper.system());
+  }
+
+  public Recoverer(RedisBroker broker, List<Target> targets, Duration period, Timekeeper time) {
     this.broker = broker;
     this.targets = List.copyOf(targets);
     this.period = period;
+    this.time = time;
+    this.backSinceNanos = time.nanoTime() - OUTAGE_GRACE.toNanos();
   }
 
   public Duration runOnce() {
@@ -52,11 +63,11 @@ public final class Recoverer {
       if (inOutage) {
         broker.ping();
         inOutage = false;
-        backSinceNanos = System.nanoTime();
+        backSinceNanos = time.nanoTime();
         log.info("Redis is back: recovery resumes in {} ms, once outcomes written meanwhile have landed",
             OUTAGE_GRACE.toMillis());
       }
-      if (System.nanoTime() - backSinceNanos < OUTAGE_GRACE.toNanos()) {
+      if (time.nanoTime() - backSinceNanos < OUTAGE_GRACE.toNanos()) {
         return period;
       }
       for (Target t : targets) {
@@ -76,11 +87,11 @@ public final class Recoverer {
     String lease = Long.toString(target.lease().toMillis());
     long[] total = new long[3];
     while (true) {
-      long asked = System.nanoTime();
+      long asked = System.nanoTime(); // real time: how long Redis took to answer
       List<String> stale = broker.runSync(Script.STALE, new String[] {k.stream(q)}, Keys.GROUP, lease,
           Integer.toString(BATCH));
       if (System.nanoTime() - asked > LATE_ANSWER.toNanos()) {
-        backSinceNanos = System.nanoTime();
+        backSinceNanos = time.nanoTime();
         log.info("Redis answered after {} ms (back from an outage?): recovery resumes in {} ms, once outcomes "
             + "written meanwhile have landed", Duration.ofNanos(System.nanoTime() - asked).toMillis(),
             OUTAGE_GRACE.toMillis());

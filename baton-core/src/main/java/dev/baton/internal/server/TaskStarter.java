@@ -9,6 +9,7 @@ import dev.baton.internal.broker.Script;
 import dev.baton.internal.codec.JacksonCodec;
 import dev.baton.internal.codec.WireFormat;
 import io.lettuce.core.StreamMessage;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -90,7 +91,7 @@ final class TaskStarter {
           throw e;
         }
         try {
-          Thread.sleep(pause);
+          rt.clock().sleep(Duration.ofMillis(pause));
         } catch (InterruptedException ie) {
           Thread.currentThread().interrupt();
           throw e;
