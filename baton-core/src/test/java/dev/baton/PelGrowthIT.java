@@ -26,7 +26,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * and again. Two worker JVMs (concurrency 4, lease 1 s, consumer idle limit 3 s) work through a
  * steady flow of short tasks that outpaces them (a backlog builds up); every 1.2 s one is killed
  * with SIGKILL and a fresh one started in its place, ten times. A sampler reads {@code XINFO
- * CONSUMERS} every 50 ms throughout.
+ * CONSUMERS} every 50 ms throughout. The replacement starts at once and the loop goes on without
+ * waiting for it to be ready; the next victim is always a worker that is up and fetching.
  *
  * <p>Pass: no consumer ever holds more entries than its concurrency, however long the backlog;
  * after the kills the PEL drains to zero with every task succeeded; and the consumers of the killed
@@ -67,6 +68,9 @@ class PelGrowthIT {
     for (int i = 0; i < WORKERS; i++) {
       live.add(startWorker());
     }
+    for (WorkerProcess w : live) {
+      awaitReady(w);
+    }
     List<Sample> samples = new CopyOnWriteArrayList<>();
     AtomicBoolean running = new AtomicBoolean(true);
     AtomicInteger samplerErrors = new AtomicInteger();
@@ -100,8 +104,12 @@ class PelGrowthIT {
     Random random = new Random(17);
     try {
       for (int kill = 0; kill < KILLS; kill++) {
-        Thread.sleep(1200);
-        WorkerProcess victim = live.remove(random.nextInt(live.size()));
+        Thread.sleep(1200); // the kill cadence: real processes, real time
+        // a worker that is up (its replacement from the last round may still be starting)
+        await().atMost(Duration.ofSeconds(30)).until(() -> live.stream().anyMatch(PelGrowthIT::isReady));
+        List<WorkerProcess> ready = live.stream().filter(PelGrowthIT::isReady).toList();
+        WorkerProcess victim = ready.get(random.nextInt(ready.size()));
+        live.remove(victim);
         killedConsumers.add(victim.value("CONSUMER ").orElseThrow());
         victim.kill();
         live.add(startWorker());
@@ -109,6 +117,9 @@ class PelGrowthIT {
       running.set(false);
       producer.join();
       sampler.join();
+      for (WorkerProcess w : live) {
+        awaitReady(w);
+      }
 
       // every task ends succeeded; the PEL drains
       await().atMost(Duration.ofSeconds(60)).until(() -> baton.inspector().stats(Q).succeeded() >= ids.size());
@@ -153,12 +164,19 @@ class PelGrowthIT {
     }
   }
 
+  /** Starts a worker JVM without waiting for it to be ready. */
   private static WorkerProcess startWorker() throws Exception {
-    WorkerProcess w = WorkerProcess.start(redis.uri(), redis.prefix(), Q, Integer.toString(CONCURRENCY), LEASE_MS,
-        "quick", IDLE_LIMIT_MS);
+    return WorkerProcess.start(redis.uri(), redis.prefix(), Q, Integer.toString(CONCURRENCY), LEASE_MS, "quick",
+        IDLE_LIMIT_MS);
+  }
+
+  private static boolean isReady(WorkerProcess w) {
+    return w.isAlive() && w.marker("READY").isPresent();
+  }
+
+  private static void awaitReady(WorkerProcess w) {
     await().atMost(Duration.ofSeconds(30)).until(() -> w.marker("READY").isPresent() || !w.isAlive());
     assertThat(w.isAlive()).as("worker started: %s", w.log()).isTrue();
-    return w;
   }
 
   /** Consumer name → entries it holds, from XINFO CONSUMERS. */
