@@ -20,6 +20,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * F17: the pending entries list and the consumer list stay bounded while workers are killed again
@@ -37,7 +39,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * its pending count grows with the backlog); recovery of a dead consumer's entries (else each kill
  * leaves up to four entries pending forever); pruning of idle consumers that hold nothing (else one
  * consumer per restart piles up in the group).
+ *
+ * <p>Runs beside the other test classes ({@code @Execution(CONCURRENT)}): its checks are bounds on
+ * state, not on time, and most of its run is the real kill cadence.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class PelGrowthIT {
   @RegisterExtension static final RedisExtension redis = new RedisExtension();
 
