@@ -6,6 +6,7 @@ import dev.baton.internal.server.DatasetWatch;
 import dev.baton.internal.server.Heartbeater;
 import dev.baton.internal.server.Janitor;
 import dev.baton.internal.server.LoopRunner;
+import dev.baton.internal.server.ManualPasses;
 import dev.baton.internal.server.Processor;
 import dev.baton.internal.server.Promoter;
 import dev.baton.internal.server.Recoverer;
@@ -28,7 +29,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.DoubleSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -87,7 +87,7 @@ public final class Worker implements AutoCloseable {
   private final ExecutorService handlers;
   private final ScheduledExecutorService timers;
   private final Completer completer;
-  private final Loops manualLoops;
+  private final ManualLoops manualLoops;
   private volatile boolean started;
   private volatile boolean stopped;
 
@@ -130,7 +130,7 @@ public final class Worker implements AutoCloseable {
     this.releaser = new LoopRunner("baton-releaser", rel::runOnce, time);
     this.datasetWatch = new DatasetWatch(client.broker(), Duration.ofSeconds(5));
     this.datasetWatchLoop = new LoopRunner("baton-dataset-watch", datasetWatch::runOnce, time);
-    this.manualLoops = b.manualLoops ? new Loops(p, r, j, rel, h, datasetWatch) : null;
+    this.manualLoops = b.manualLoops ? new ManualPasses(p, r, j, rel, h, datasetWatch) : null;
   }
 
   public static Builder builder(BatonClient client) {
@@ -253,74 +253,6 @@ public final class Worker implements AutoCloseable {
   }
 
   private record Registration(HandlerOptions options, TaskHandler handler) {}
-
-  /** {@link ManualLoops} over the components of a worker built with {@link Builder#manualLoops()}. */
-  private static final class Loops implements ManualLoops {
-    private final Pass promoter;
-    private final Pass recoverer;
-    private final Pass janitor;
-    private final Pass releaser;
-    private final Pass heartbeats;
-    private final Pass datasetWatch;
-
-    Loops(Promoter p, Recoverer r, Janitor j, Releaser rel, Heartbeater h, DatasetWatch d) {
-      this.promoter = new Pass(p::runOnce);
-      this.recoverer = new Pass(r::runOnce);
-      this.janitor = new Pass(j::runOnce);
-      this.releaser = new Pass(rel::runOnce);
-      this.heartbeats = new Pass(h::runOnce);
-      this.datasetWatch = new Pass(d::runOnce);
-    }
-
-    @Override
-    public Duration runPromoterOnce() {
-      return promoter.run();
-    }
-
-    @Override
-    public Duration runRecovererOnce() {
-      return recoverer.run();
-    }
-
-    @Override
-    public Duration runJanitorOnce() {
-      return janitor.run();
-    }
-
-    @Override
-    public Duration runReleaserOnce() {
-      return releaser.run();
-    }
-
-    @Override
-    public Duration runHeartbeatsOnce() {
-      return heartbeats.run();
-    }
-
-    @Override
-    public Duration runDatasetWatchOnce() {
-      return datasetWatch.run();
-    }
-
-    /** One component's pass, never two at once: the components keep state between passes. */
-    private static final class Pass {
-      private final java.util.function.Supplier<Duration> pass;
-      private final ReentrantLock lock = new ReentrantLock();
-
-      Pass(java.util.function.Supplier<Duration> pass) {
-        this.pass = pass;
-      }
-
-      Duration run() {
-        lock.lock();
-        try {
-          return pass.get();
-        } finally {
-          lock.unlock();
-        }
-      }
-    }
-  }
 
   /** Validating builder. */
   public static final class Builder {
