@@ -15,8 +15,15 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real {@code redis-server} process on a free loopback port, owned by a test. It can be killed
  * with SIGKILL and restarted on the same port (with its AOF, when persistence is on).
+ *
+ * <p>Test classes may run at once (see the failsafe configuration): no two servers of this JVM are
+ * given the same port, also while one is down between a kill and its restart, and a server counts
+ * as started only when the process answering on its port is its own.
  */
 public final class RedisServer implements AutoCloseable {
+  /** Every port handed out in this JVM, never handed out again. */
+  private static final java.util.Set<Integer> PORTS_USED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private final int port;
   private final Path dir;
   private final boolean appendOnly;
@@ -33,14 +40,27 @@ public final class RedisServer implements AutoCloseable {
     return start(false);
   }
 
-  /** Starts a server; with {@code appendOnly}, an AOF with {@code appendfsync always}. */
+  /**
+   * Starts a server; with {@code appendOnly}, an AOF with {@code appendfsync always}. A port another
+   * process took between the look for a free one and the start is given up for another, twice at most.
+   */
   public static RedisServer start(boolean appendOnly) {
-    try {
-      RedisServer s = new RedisServer(freePort(), Files.createTempDirectory("baton-redis-"), appendOnly);
-      s.launch();
-      return s;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    for (int attempt = 1; ; attempt++) {
+      RedisServer s = null;
+      try {
+        s = new RedisServer(freePort(), Files.createTempDirectory("baton-redis-"), appendOnly);
+        s.launch();
+        return s;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      } catch (IllegalStateException e) {
+        if (s != null) {
+          s.close();
+        }
+        if (attempt >= 3) {
+          throw e;
+        }
+      }
     }
   }
 
@@ -80,7 +100,14 @@ public final class RedisServer implements AutoCloseable {
         throw new IllegalStateException("redis-server exited at start: " + Files.readString(dir.resolve("stdout.log")));
       }
       if (ping()) {
-        return;
+        long pid = answeringPid();
+        if (pid == process.pid()) {
+          return;
+        }
+        if (pid > 0) {
+          throw new IllegalStateException("process " + pid + ", not this redis-server (pid " + process.pid()
+              + "), answers on port " + port);
+        }
       }
       try {
         Thread.sleep(10);
@@ -101,6 +128,25 @@ public final class RedisServer implements AutoCloseable {
       return n > 0 && new String(buf, 0, n, StandardCharsets.US_ASCII).startsWith("+PONG");
     } catch (IOException e) {
       return false;
+    }
+  }
+
+  /** The process id of the server answering on the port (INFO server), or -1. */
+  private long answeringPid() {
+    try (Socket s = new Socket("127.0.0.1", port)) {
+      s.setSoTimeout(2000);
+      s.getOutputStream().write("INFO server\r\n".getBytes(StandardCharsets.US_ASCII));
+      java.io.BufferedReader in = new java.io.BufferedReader(
+          new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+      String line;
+      while ((line = in.readLine()) != null) {
+        if (line.startsWith("process_id:")) {
+          return Long.parseLong(line.substring("process_id:".length()).trim());
+        }
+      }
+      return -1;
+    } catch (IOException | NumberFormatException e) {
+      return -1;
     }
   }
 
@@ -178,9 +224,13 @@ public final class RedisServer implements AutoCloseable {
   }
 
   private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
+    while (true) {
+      try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        s.setReuseAddress(true);
+        if (PORTS_USED.add(s.getLocalPort())) {
+          return s.getLocalPort();
+        }
+      }
     }
   }
 }
