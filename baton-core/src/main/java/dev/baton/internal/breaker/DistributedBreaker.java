@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +55,10 @@ public final class DistributedBreaker {
   private volatile long lastWarnNanos;
   private volatile View view;
   private volatile long viewReadNanos;
+  /** Guards {@link #view}'s updates and {@link #newestGen}. */
+  private final ReentrantLock viewLock = new ReentrantLock();
+  /** The highest Redis generation this worker has seen; an older reply must not be remembered. */
+  private long newestGen = -1;
 
   /** A breaker on {@code clock}: a {@code SettableClock} drives its local time, any other is real time. */
   public DistributedBreaker(DependencyConfig dependency, RedisBroker broker, InstantSource clock) {
@@ -100,7 +105,7 @@ public final class DistributedBreaker {
         long gen = (Long) r.get(2);
         BreakerState st = BreakerState.fromWire((String) r.get(1));
         long retryAfter = (Long) r.get(3);
-        remember(new View(st, Long.toString(gen), st == BreakerState.OPEN ? retryAfter : 0));
+        remember(new View(st, Long.toString(gen), st == BreakerState.OPEN ? retryAfter : 0), gen);
         return new Permit(code != 0, true, gen, code == 2 ? probeId : "", retryAfter, null);
       } catch (RuntimeException e) {
         redisFailed(e);
@@ -137,10 +142,11 @@ public final class DistributedBreaker {
           Integer.toString(config.permittedProbes()), Long.toString(config.waitInOpen().toMillis()), EVENTS_CAP,
           broker.keys().breakerChannel(name()));
       BreakerState st = BreakerState.fromWire((String) r.get(1));
+      long gen = (Long) r.get(2);
       if (st != BreakerState.CLOSED) {
-        view = null; // a transition: read the state again rather than guess the open time
+        forget(gen); // a transition: read the state again rather than guess the open time
       } else {
-        remember(new View(st, Long.toString((Long) r.get(2)), 0));
+        remember(new View(st, Long.toString(gen), 0), gen);
       }
     } catch (RuntimeException e) {
       redisFailed(e);
@@ -156,8 +162,9 @@ public final class DistributedBreaker {
     if (redisUp()) {
       try {
         List<Object> r = broker.runWithin(REDIS_WAIT, Script.BREAKER_STATE, new String[] {keys[0], keys[1], keys[2]});
-        View fresh = new View(BreakerState.fromWire((String) r.get(0)), Long.toString((Long) r.get(1)), (Long) r.get(3));
-        remember(fresh);
+        long gen = (Long) r.get(1);
+        View fresh = new View(BreakerState.fromWire((String) r.get(0)), Long.toString(gen), (Long) r.get(3));
+        remember(fresh, gen);
         return fresh;
       } catch (RuntimeException e) {
         redisFailed(e);
@@ -170,9 +177,34 @@ public final class DistributedBreaker {
     return new View(local.state(), "L" + local.generation(), local.openRemainingMillis());
   }
 
-  private void remember(View v) {
-    view = v;
-    viewReadNanos = time.nanoTime();
+  /**
+   * Caches {@code v} for {@link #VIEW_TTL_NANOS}, unless this worker has already seen a later
+   * generation: a reply read before a transition (another thread's call answered just before it)
+   * must not bring the old state back for a whole TTL after the transition.
+   */
+  void remember(View v, long gen) {
+    viewLock.lock();
+    try {
+      if (gen < newestGen) {
+        return;
+      }
+      newestGen = gen;
+      view = v;
+      viewReadNanos = time.nanoTime();
+    } finally {
+      viewLock.unlock();
+    }
+  }
+
+  /** Drops the cached view after a transition to generation {@code gen}. */
+  void forget(long gen) {
+    viewLock.lock();
+    try {
+      newestGen = Math.max(newestGen, gen);
+      view = null;
+    } finally {
+      viewLock.unlock();
+    }
   }
 
   private boolean redisUp() {
