@@ -46,7 +46,7 @@ public final class BatonClient implements AutoCloseable {
     this.clock = clock;
     this.broker = new RedisBroker(config);
     this.inspector = new Inspector(broker);
-    this.waiter = new ResultWaiter(broker, inspector::find);
+    this.waiter = new ResultWaiter(broker, inspector::find, clock);
     this.events = new LifecycleEvents(config.listeners());
     this.dispatcher = new Dispatcher(config, codec, clock, broker, inspector, waiter, events);
   }
@@ -65,8 +65,11 @@ public final class BatonClient implements AutoCloseable {
   }
 
   /**
-   * Connects with a codec for payloads and results, and a clock for ids and attempt times (due
-   * times and leases always use the Redis server clock).
+   * Connects with a codec for payloads and results, and a clock (due times and leases always use
+   * the Redis server clock). The clock gives task ids their time part, stamps attempt records and is
+   * the default clock of workers built on this client ({@link Worker.Builder#clock}); a {@code
+   * dev.baton.testing.SettableClock} also drives the client's once-a-second re-check of awaited
+   * results. {@link #connect(BatonConfig)} uses {@link InstantSource#system()}.
    *
    * @param config where Redis is and Baton's settings
    * @param codec encodes payloads and results, and decodes them for typed access

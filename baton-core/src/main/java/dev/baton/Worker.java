@@ -9,11 +9,15 @@ import dev.baton.internal.server.DatasetWatch;
 import dev.baton.internal.server.Heartbeater;
 import dev.baton.internal.server.Janitor;
 import dev.baton.internal.server.LoopRunner;
+import dev.baton.internal.server.ManualPasses;
 import dev.baton.internal.server.Processor;
 import dev.baton.internal.server.Promoter;
 import dev.baton.internal.server.Recoverer;
 import dev.baton.internal.server.Releaser;
 import dev.baton.internal.server.WorkerRuntime;
+import dev.baton.internal.time.Timekeeper;
+import dev.baton.testing.ManualLoops;
+import dev.baton.testing.SettableClock;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -75,6 +79,12 @@ import org.slf4j.LoggerFactory;
  * <p>Daemon threads are kept on purpose: a library thread that kept the JVM alive would turn a
  * forgotten {@code close()} into a process that never exits.
  *
+ * <p><b>Time.</b> The worker reads every instant it records and runs every wait and timer of its
+ * own (task deadlines, the heartbeat's lease check, retry pauses, loop cadence) on the clock of
+ * {@link Builder#clock}, by default the client's. For tests, a {@link SettableClock} there and
+ * {@link Builder#manualLoops()} make a worker's timing deterministic. Instants that several
+ * processes compare (leases, due times) are always Redis server time.
+ *
  * <p><b>Thread-safety.</b> A worker is thread-safe: {@link #shutdown}, {@link #close}, {@link
  * #inFlight} and the other methods may be called from any thread; concurrent shutdowns run once, and
  * every caller returns when it is done. {@link #start()} may be called once. Its {@link Builder} is
@@ -114,6 +124,7 @@ public final class Worker implements AutoCloseable {
   private final boolean shutdownHook;
   private final CountDownLatch terminated = new CountDownLatch(1);
   private final AtomicBoolean stopping = new AtomicBoolean();
+  private final ManualLoops manualLoops;
   private volatile boolean started;
   private volatile boolean clean = true;
   private volatile Thread hook;
@@ -129,36 +140,38 @@ public final class Worker implements AutoCloseable {
     // queued until it would have fired (minutes later, at thousands of tasks per second)
     deadlines.setRemoveOnCancelPolicy(true);
     this.timers = deadlines;
+    Timekeeper time = Timekeeper.of(b.clock, timers);
     BatonConfig config = client.config();
-    this.breakers = new Breakers(b.dependencies.values(), client, client.broker(), b.clock, timers, client.events());
-    this.completer = new Completer(client.broker(), config.retention().toMillis(), b.outcomeRetryWindow);
-    this.runtime = new WorkerRuntime(client.broker(), client.codec(), b.clock, b.consumerName, handlers, timers,
+    this.breakers = new Breakers(b.dependencies.values(), client, client.broker(), time, client.events());
+    this.completer = new Completer(client.broker(), config.retention().toMillis(), b.outcomeRetryWindow, time);
+    this.runtime = new WorkerRuntime(client.broker(), client.codec(), time, b.consumerName, handlers,
         b.random, config.retention().toMillis(), config.maxPayloadBytes(), b.outcomeRetryWindow, breakers, completer,
         client.events());
     List<String> queues = new ArrayList<>(b.handlers.keySet());
     b.handlers.forEach((type, reg) -> processors.add(new Processor(runtime, type, reg.options, reg.handler)));
     Promoter p = new Promoter(client.broker(), queues, b.promoteInterval);
-    this.promoter = new LoopRunner("baton-promoter", p::runOnce);
+    this.promoter = new LoopRunner("baton-promoter", p::runOnce, time);
     // a short idle limit needs a janitor that looks often enough to honour it
     Duration janitorPeriod = b.consumerIdleLimit.dividedBy(4);
     janitorPeriod = janitorPeriod.compareTo(JANITOR_PERIOD) > 0 ? JANITOR_PERIOD
         : janitorPeriod.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : janitorPeriod;
     Janitor j = new Janitor(client.broker(), queues, config.deadLetterCap(), janitorPeriod, b.consumerName,
         b.consumerIdleLimit);
-    this.janitor = new LoopRunner("baton-janitor", j::runOnce);
-    Heartbeater h = new Heartbeater(client.broker(), b.consumerName, processors);
+    this.janitor = new LoopRunner("baton-janitor", j::runOnce, time);
+    Heartbeater h = new Heartbeater(client.broker(), b.consumerName, processors, time);
     // a failed round is retried within one heartbeat interval: backing off longer would let leases run out
-    this.heartbeater = new LoopRunner("baton-heartbeater", h::runOnce, h.interval());
+    this.heartbeater = new LoopRunner("baton-heartbeater", h::runOnce, time, h.interval());
     List<Recoverer.Target> targets = new ArrayList<>();
     b.handlers.forEach((type, reg) ->
         targets.add(new Recoverer.Target(type, reg.options.lease(), reg.options.maxDeliveries())));
-    Recoverer r = new Recoverer(client.broker(), targets, b.recoverInterval, client.events(), b.consumerName, b.clock);
-    this.recoverer = new LoopRunner("baton-recoverer", r::runOnce);
+    Recoverer r = new Recoverer(client.broker(), targets, b.recoverInterval, time, client.events(), b.consumerName);
+    this.recoverer = new LoopRunner("baton-recoverer", r::runOnce, time);
     Releaser rel = new Releaser(client.broker(), breakers, queues, DEFAULT_RELEASE_INTERVAL, b.releaseWave,
-        client.events(), b.consumerName, b.clock);
-    this.releaser = new LoopRunner("baton-releaser", rel::runOnce);
+        client.events(), b.consumerName, time);
+    this.releaser = new LoopRunner("baton-releaser", rel::runOnce, time);
     this.datasetWatch = new DatasetWatch(client.broker(), Duration.ofSeconds(5));
-    this.datasetWatchLoop = new LoopRunner("baton-dataset-watch", datasetWatch::runOnce);
+    this.datasetWatchLoop = new LoopRunner("baton-dataset-watch", datasetWatch::runOnce, time);
+    this.manualLoops = b.manualLoops ? new ManualPasses(p, r, j, rel, h, datasetWatch) : null;
   }
 
   /**
@@ -190,9 +203,23 @@ public final class Worker implements AutoCloseable {
   }
 
   /**
+   * The handle that runs this worker's background loops one pass at a time.
+   *
+   * @return the handle
+   * @throws IllegalStateException when the worker was not built with {@link Builder#manualLoops()}
+   */
+  public ManualLoops manualLoops() {
+    if (manualLoops == null) {
+      throw new IllegalStateException("this worker runs its loops by itself; build it with Builder.manualLoops()");
+    }
+    return manualLoops;
+  }
+
+  /**
    * Starts fetching. Creates each agent type's stream and group if missing, and registers the
-   * shutdown hook if {@link Builder#shutdownHook(boolean) asked for}. If starting fails, the worker
-   * is shut down (with no grace: nothing ran yet) before the exception is thrown.
+   * shutdown hook if {@link Builder#shutdownHook(boolean) asked for}. The background loops start
+   * too, unless built with {@link Builder#manualLoops()}. If starting fails, the worker is shut down
+   * (with no grace: nothing ran yet) before the exception is thrown.
    *
    * @return this worker
    * @throws IllegalStateException when the worker was started or shut down before, or its client
@@ -236,12 +263,14 @@ public final class Worker implements AutoCloseable {
       registry.registerQueue(p.agentType());
       p.start();
     }
-    heartbeater.start();
-    recoverer.start();
-    datasetWatchLoop.start();
-    promoter.start();
-    releaser.start();
-    janitor.start();
+    if (manualLoops == null) {
+      heartbeater.start();
+      recoverer.start();
+      datasetWatchLoop.start();
+      promoter.start();
+      releaser.start();
+      janitor.start();
+    }
   }
 
   /**
@@ -298,6 +327,7 @@ public final class Worker implements AutoCloseable {
     promoter.stop(Duration.ofSeconds(5));
     releaser.stop(Duration.ofSeconds(5));
     janitor.stop(Duration.ofSeconds(5));
+    // real time: a shutdown must end even when a test clock stands still
     long deadline = System.nanoTime() + grace.toNanos();
     boolean finished = true;
     try {
@@ -401,6 +431,7 @@ public final class Worker implements AutoCloseable {
     private Duration recoverInterval = DEFAULT_RECOVER_INTERVAL;
     private Duration consumerIdleLimit = CONSUMER_IDLE_LIMIT;
     private InstantSource clock;
+    private boolean manualLoops;
     private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
     private boolean shutdownHook;
 
@@ -578,15 +609,31 @@ public final class Worker implements AutoCloseable {
     }
 
     /**
-     * Clock for attempt times and deadlines (default: the client's clock, {@link
-     * java.time.InstantSource#system()} unless given to {@link BatonClient#connect(BatonConfig,
-     * JsonCodec, InstantSource)}); due times and leases use the Redis server clock.
+     * The clock this worker reads and waits by (default: the client's clock, which is {@link
+     * InstantSource#system()} unless the client was connected with another): attempt start and end
+     * times, task deadlines, the heartbeat's check that a lease was renewed in time, the recoverer's
+     * grace after an outage, outcome-write retries and their window, breaker-local windows, permit
+     * renewals and the pauses of every loop. With the system clock, elapsed time is measured on
+     * {@link System#nanoTime()}, so a step of the wall clock moves no deadline. A {@link
+     * SettableClock} drives all of it: nothing waits, fires or expires until the test moves it (see
+     * {@link #manualLoops()}). Due times, leases, parking and Redis breaker periods stay on the Redis
+     * server clock whatever this is.
      *
      * @param clock the clock
      * @return this builder
      */
     public Builder clock(InstantSource clock) {
-      this.clock = Objects.requireNonNull(clock);
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * For tests: the background loops (promoter, recoverer, janitor, releaser, heartbeats, dataset
+     * watch) start no thread and run only when {@link Worker#manualLoops()} says so; fetching and
+     * outcome writing run as usual. Off by default. Usually combined with a {@link SettableClock}.
+     */
+    public Builder manualLoops() {
+      this.manualLoops = true;
       return this;
     }
 

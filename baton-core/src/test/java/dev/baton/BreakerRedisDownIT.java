@@ -14,16 +14,18 @@ import dev.baton.internal.breaker.DistributedBreaker;
 import dev.baton.internal.events.LifecycleEvents;
 import dev.baton.internal.broker.RedisBroker;
 import dev.baton.testing.RedisExtension;
+import dev.baton.testing.SettableClock;
 import java.io.IOException;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * F30: the breaker's Redis is stopped. The worker's local breaker still counts the failures and
- * trips, and a call through the dependency handle never throws because Redis is unreachable.
+ * trips, and a call through the dependency handle never throws because Redis is unreachable. The
+ * breaker runs on a {@link SettableClock}: after Redis failed, the local breaker decides until a
+ * second has passed on that clock, also once Redis is back, and only then is Redis asked again.
  */
 class BreakerRedisDownIT {
   @RegisterExtension static final RedisExtension redis = new RedisExtension();
@@ -35,8 +37,8 @@ class BreakerRedisDownIT {
     BreakerConfig config = BreakerConfig.builder().countWindow(10).minimumCalls(5)
         .waitInOpen(Duration.ofSeconds(30)).build();
     RedisBroker broker = redis.closeAfter(new RedisBroker(redis.config().commandTimeout(Duration.ofSeconds(2)).build()));
-    Dependency dep = new DependencyHandle(new DistributedBreaker(DependencyConfig.of(DEP, config), broker,
-        InstantSource.system(), LifecycleEvents.NONE));
+    SettableClock clock = new SettableClock();
+    Dependency dep = new DependencyHandle(new DistributedBreaker(DependencyConfig.of(DEP, config), broker, clock));
     assertThat((String) dep.call(() -> "up")).isEqualTo("up"); // Redis decides
 
     redis.server().kill();
@@ -63,13 +65,23 @@ class BreakerRedisDownIT {
         reached.incrementAndGet();
         return "must not run";
       })).isInstanceOf(DependencyUnavailableException.class)
-          .satisfies(e -> assertThat(((DependencyUnavailableException) e).refusedByBreaker()).isTrue());
+          .satisfies(e -> assertThat(((DependencyUnavailableException) e).refusedByBreaker()).isTrue())
+          .hasMessageContaining("retry in 30000ms"); // the local open period, on the breaker's clock
     }
     assertThat(reached.get()).as("calls reaching the dependency while the local breaker is open").isEqualTo(before);
 
-    // Redis back: its breaker (never opened, the outage was local knowledge) decides again
+    // Redis back, but less than a second after the last failure on the breaker's clock: still local
     redis.server().restart();
-    await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
-        .until(() -> "back".equals(dep.call(() -> "back")));
+    assertThatThrownBy(() -> dep.call(() -> "not yet")).isInstanceOf(DependencyUnavailableException.class)
+        .satisfies(e -> assertThat(((DependencyUnavailableException) e).refusedByBreaker()).isTrue());
+    assertThat(dep.state()).isEqualTo(BreakerState.OPEN);
+
+    // a second on: Redis is asked again, and its breaker (never opened, the outage was local
+    // knowledge) decides; while the client is still reconnecting a call decides locally for one more second
+    await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> {
+      clock.advance(Duration.ofSeconds(1));
+      return "back".equals(dep.call(() -> "back"));
+    });
+    assertThat(dep.state()).isEqualTo(BreakerState.CLOSED);
   }
 }

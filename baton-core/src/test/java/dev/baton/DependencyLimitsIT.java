@@ -7,12 +7,17 @@ import dev.baton.resilience.RateLimiter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.baton.internal.broker.Keys;
 import dev.baton.testing.RedisExtension;
+import dev.baton.testing.SettableClock;
+import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -102,6 +107,56 @@ class DependencyLimitsIT {
     }
     assertThat(calls.get(shortCall)[0]).as("the short call waited for the long call's renewed permit")
         .isGreaterThanOrEqualTo(calls.get(longCall)[1]);
+  }
+
+  /**
+   * The renewal of a held permit is a timer on the worker's clock, every third of the lease: with a
+   * {@link SettableClock} it happens when the clock passes that point, not before, and not ten real
+   * seconds later either; the lease it extends is Redis time.
+   */
+  @Test
+  void aHeldPermitIsRenewedEveryThirdOfItsLeaseOnTheWorkersClock() throws Exception {
+    BatonClient baton = redis.client();
+    SettableClock clock = new SettableClock();
+    CountDownLatch inCall = new CountDownLatch(1);
+    CountDownLatch endCall = new CountDownLatch(1);
+    Duration lease = Duration.ofSeconds(30); // renewed every 10 s: far beyond this test's real run
+    redis.closeAfter(Worker.builder(baton)
+        .clock(clock)
+        .manualLoops()
+        .dependency(DependencyConfig.of(DEP).withConcurrencyLimit(ConcurrencyLimit.of(1).withLease(lease)))
+        .handle(Q, HandlerOptions.withConcurrency(1).dependencies(DEP), ctx ->
+            ctx.dependency(DEP).call(() -> {
+              inCall.countDown();
+              endCall.await();
+              return "ok";
+            }))
+        .build()
+        .start());
+    String id = baton.dispatcher().enqueue(TaskRequest.builder(Q).build()).id();
+    assertThat(inCall.await(10, TimeUnit.SECONDS)).isTrue();
+    String permits = new Keys(redis.prefix()).permits(DEP, "default");
+    RedisCommands<String, String> raw = redis.raw();
+    assertThat(raw.zcard(permits)).isEqualTo(1);
+    double firstExpiry = raw.zrangeWithScores(permits, 0, 0).get(0).getScore();
+    // a renewal in a later Redis millisecond extends the expiry visibly
+    await().atMost(Duration.ofSeconds(5)).until(() -> redisMillis(raw) > firstExpiry - lease.toMillis());
+
+    clock.advance(lease.dividedBy(3).minusMillis(1));
+    assertThat(raw.zrangeWithScores(permits, 0, 0).get(0).getScore()).isEqualTo(firstExpiry);
+
+    clock.advance(Duration.ofMillis(1)); // the renewal timer fires: the lease runs from Redis's now again
+    await().atMost(Duration.ofSeconds(5))
+        .until(() -> raw.zrangeWithScores(permits, 0, 0).get(0).getScore() > firstExpiry);
+
+    endCall.countDown();
+    assertThat(baton.dispatcher().awaitResult(id, Duration.ofSeconds(10)).state()).isEqualTo(TaskState.SUCCEEDED);
+    assertThat(raw.zcard(permits)).as("given back after the call").isZero();
+  }
+
+  private static long redisMillis(RedisCommands<String, String> raw) {
+    List<String> t = raw.time();
+    return Long.parseLong(t.get(0)) * 1000 + Long.parseLong(t.get(1)) / 1000;
   }
 
   @Test

@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.internal.breaker.DependencyHandle;
 import dev.baton.internal.breaker.DistributedBreaker;
-import dev.baton.internal.events.LifecycleEvents;
 import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
 import dev.baton.testing.RedisExtension;
@@ -46,7 +45,7 @@ class HalfOpenHerdIT {
     for (int i = 0; i < WORKERS; i++) {
       RedisBroker broker = redis.closeAfter(new RedisBroker(redis.config().build()));
       handles.add(new DependencyHandle(
-          new DistributedBreaker(DependencyConfig.of(DEP, config), broker, InstantSource.system(), LifecycleEvents.NONE)));
+          new DistributedBreaker(DependencyConfig.of(DEP, config), broker, InstantSource.system())));
     }
     RedisCommands<String, String> raw = redis.raw();
     Keys k = new Keys(redis.prefix());

@@ -50,11 +50,11 @@ class LateStartReplyIT {
       TaskInfo done = direct.dispatcher().awaitResult("slow-1", Duration.ofSeconds(20));
       assertThat(done.state()).isEqualTo(TaskState.SUCCEEDED);
 
-      // past the held-up reply: the late worker has heard it by now, and did not run the task
-      Thread.sleep(2_500);
+      // the late worker's fetch loop ends only once its held-up start reply has arrived and been
+      // dealt with, and its shutdown waits for any handler it started: after it, it did not run the task
+      late.close(); // while the proxy still runs
       assertThat(ranOn).containsExactly("other");
       assertThat(direct.inspector().task("slow-1").deliveries()).isEqualTo(2);
-      late.close(); // while the proxy still runs
     }
   }
 }

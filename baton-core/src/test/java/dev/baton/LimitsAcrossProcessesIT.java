@@ -31,14 +31,15 @@ class LimitsAcrossProcessesIT {
 
   /**
    * Three processes of four threads reserve 10-150 tokens, call, and reconcile 50-130 % of the
-   * estimate, for more than two windows of a 6,000-token per 10 s budget. A checker then looks at
+   * estimate, for three windows of a 2,400-token per 4 s budget (12 s). A checker then looks at
    * every window: the tokens granted in it never exceed the budget except by charges reconciled
    * after its last grant.
    */
   @Test
   void aTokenBudgetHoldsAcrossProcesses() throws Exception {
-    long budget = 6_000;
-    long intervalMs = 10_000;
+    long budget = 2_400;
+    long intervalMs = 4_000;
+    long runMs = 3 * intervalMs;
     Path dir = Files.createDirectories(Path.of("target", "limits-logs"));
     List<WorkerJvm> procs = new ArrayList<>();
     List<Path> outs = new ArrayList<>();
@@ -47,7 +48,7 @@ class LimitsAcrossProcessesIT {
         Path out = Files.createTempFile(dir, "rate-", ".log");
         outs.add(out);
         procs.add(redis.closeAfter(TestJvms.start(LimitsMain.class, "rate", redis.uri(), redis.prefix(),
-            "llm:test", Long.toString(budget), Long.toString(intervalMs), Integer.toString(THREADS), "24000",
+            "llm:test", Long.toString(budget), Long.toString(intervalMs), Integer.toString(THREADS), Long.toString(runMs),
             Integer.toString(17 + p), out.toString())));
       }
       await().atMost(Duration.ofSeconds(60)).until(() -> procs.stream().allMatch(w -> w.marker("DONE").isPresent()));
@@ -79,14 +80,14 @@ class LimitsAcrossProcessesIT {
   }
 
   /**
-   * Three processes of four threads share three permits (lease 3 s); a fourth process grabs permits
+   * Three processes of four threads share three permits (lease 1.5 s); a fourth process grabs permits
    * and is killed with SIGKILL while holding them. Holders never exceed the permits, the dead
    * process's permits come back when their lease runs out, and the others then use all of them.
    */
   @Test
   void aConcurrencyLimitHoldsAcrossProcessesAndSurvivesKill9() throws Exception {
     int permits = 3;
-    long leaseMs = 3_000;
+    long leaseMs = 1_500;
     String name = "search-api";
     RedisCommands<String, String> raw = redis.raw();
     ConcurrencyLimiter observer = redis.client().concurrencyLimiter(name, ConcurrencyLimit.of(permits));
@@ -111,7 +112,7 @@ class LimitsAcrossProcessesIT {
           redis.prefix(), name, Integer.toString(permits), Long.toString(leaseMs), Integer.toString(THREADS)));
       await().atMost(Duration.ofSeconds(20)).until(() -> held(hog) >= 1);
       // let it take more of them, up to all, but kill it well within its first lease
-      long until = System.nanoTime() + Duration.ofMillis(1500).toNanos();
+      long until = System.nanoTime() + Duration.ofMillis(leaseMs / 2).toNanos();
       while (held(hog) < permits && System.nanoTime() < until) {
         Thread.sleep(10);
       }

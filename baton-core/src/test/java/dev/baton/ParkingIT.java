@@ -158,9 +158,9 @@ class ParkingIT {
     mode.set("down");
     String id = baton.dispatcher().enqueue(TaskRequest.builder(Q).build()).id();
     Keys k = new Keys(redis.prefix());
-    // catch it parked (it comes back to the stream every second to try again)
-    TaskState st = await().atMost(WAIT).until(() -> baton.dispatcher().cancel(Q, id), s -> s == TaskState.CANCELLED);
-    assertThat(st).isEqualTo(TaskState.CANCELLED);
+    // catch it parked: it stays so for a second (Redis time) before it is tried again
+    awaitState(baton, id, TaskState.PARKED);
+    assertThat(baton.dispatcher().cancel(Q, id)).isEqualTo(TaskState.CANCELLED);
     assertThat(redis.raw().zcard(k.parked(Q))).isZero();
     assertThat(redis.raw().hget(k.parking(Q), "n:" + DEP)).isEqualTo("0");
     assertThat(baton.dispatcher().awaitResult(id, WAIT).state()).isEqualTo(TaskState.CANCELLED);

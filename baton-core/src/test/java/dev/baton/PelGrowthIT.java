@@ -22,13 +22,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * F17: the pending entries list and the consumer list stay bounded while workers are killed again
  * and again. Two worker JVMs (concurrency 4, lease 1 s, consumer idle limit 3 s) work through a
  * steady flow of short tasks that outpaces them (a backlog builds up); every 1.2 s one is killed
  * with SIGKILL and a fresh one started in its place, ten times. A sampler reads {@code XINFO
- * CONSUMERS} every 50 ms throughout.
+ * CONSUMERS} every 50 ms throughout. The replacement starts at once and the loop goes on without
+ * waiting for it to be ready; the next victim is always a worker that is up and fetching.
  *
  * <p>Pass: no consumer ever holds more entries than its concurrency, however long the backlog;
  * after the kills the PEL drains to zero with every task succeeded; and the consumers of the killed
@@ -38,7 +41,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * its pending count grows with the backlog); recovery of a dead consumer's entries (else each kill
  * leaves up to four entries pending forever); pruning of idle consumers that hold nothing (else one
  * consumer per restart piles up in the group).
+ *
+ * <p>Runs beside the other test classes ({@code @Execution(CONCURRENT)}): its checks are bounds on
+ * state, not on time, and most of its run is the real kill cadence.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class PelGrowthIT {
   @RegisterExtension static final RedisExtension redis = new RedisExtension();
 
@@ -68,6 +75,9 @@ class PelGrowthIT {
     Set<String> killedConsumers = new HashSet<>();
     for (int i = 0; i < WORKERS; i++) {
       live.add(startWorker());
+    }
+    for (WorkerJvm w : live) {
+      awaitReady(w);
     }
     List<Sample> samples = new CopyOnWriteArrayList<>();
     AtomicBoolean running = new AtomicBoolean(true);
@@ -102,8 +112,12 @@ class PelGrowthIT {
     Random random = new Random(17);
     try {
       for (int kill = 0; kill < KILLS; kill++) {
-        Thread.sleep(1200);
-        WorkerJvm victim = live.remove(random.nextInt(live.size()));
+        Thread.sleep(1200); // the kill cadence: real processes, real time
+        // a worker that is up (its replacement from the last round may still be starting)
+        await().atMost(Duration.ofSeconds(30)).until(() -> live.stream().anyMatch(PelGrowthIT::isReady));
+        List<WorkerJvm> ready = live.stream().filter(PelGrowthIT::isReady).toList();
+        WorkerJvm victim = ready.get(random.nextInt(ready.size()));
+        live.remove(victim);
         killedConsumers.add(victim.value("CONSUMER ").orElseThrow());
         victim.kill();
         live.add(startWorker());
@@ -111,6 +125,9 @@ class PelGrowthIT {
       running.set(false);
       producer.join();
       sampler.join();
+      for (WorkerJvm w : live) {
+        awaitReady(w);
+      }
 
       // every task ends succeeded; the PEL drains
       await().atMost(Duration.ofSeconds(60)).until(() -> baton.inspector().stats(Q).succeeded() >= ids.size());
@@ -155,12 +172,19 @@ class PelGrowthIT {
     }
   }
 
+  /** Starts a worker JVM without waiting for it to be ready. */
   private static WorkerJvm startWorker() throws Exception {
-    WorkerJvm w = TestJvms.start(WorkerMain.class, redis.uri(), redis.prefix(), Q, Integer.toString(CONCURRENCY),
+    return TestJvms.start(WorkerMain.class, redis.uri(), redis.prefix(), Q, Integer.toString(CONCURRENCY),
         LEASE_MS, "quick", IDLE_LIMIT_MS);
+  }
+
+  private static boolean isReady(WorkerJvm w) {
+    return w.isAlive() && w.marker("READY").isPresent();
+  }
+
+  private static void awaitReady(WorkerJvm w) {
     await().atMost(Duration.ofSeconds(30)).until(() -> w.marker("READY").isPresent() || !w.isAlive());
     assertThat(w.isAlive()).as("worker started: %s", w.log()).isTrue();
-    return w;
   }
 
   /** Consumer name → entries it holds, from XINFO CONSUMERS. */

@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * F28: a 30-second outage of a dependency while tasks flow through three worker processes. Nothing
@@ -26,7 +28,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * permitted probes while the breaker is not closed, and throughput is back within the wait in open
  * plus the probe time after recovery. Prints its figures on a line starting with {@code
  * OUTAGE-FIGURES} (docs/resilience.md quotes them).
+ *
+ * <p>Runs beside the other test classes ({@code @Execution(CONCURRENT)}): it mostly waits on real
+ * time (a paced producer, a 30 s outage), and its bounds have seconds of margin.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class ProviderOutageIT {
   @RegisterExtension static final RedisExtension redis = new RedisExtension();
 

@@ -23,6 +23,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * F6/F7: redis-server (AOF, appendfsync always) is killed with SIGKILL while a worker works through
@@ -37,7 +39,11 @@ import org.junit.jupiter.api.Test;
  * the NOSCRIPT reload in ScriptRunner (else every script call fails after the restart and tasks
  * stay queued or running); fenced, idempotent start and complete (else a replayed command starts
  * or records a task twice, or a task recorded before the crash runs again).
+ *
+ * <p>Runs beside the other test classes ({@code @Execution(CONCURRENT)}): it mostly waits for real
+ * outages of 1 and 10 s, on its own redis-server.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class RedisRestartIT {
   private static final String Q = "restart";
   private static final int CONCURRENCY = 8;

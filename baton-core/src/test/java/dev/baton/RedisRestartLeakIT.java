@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * F6, the "no thread or connection leak" part: redis-server is killed with SIGKILL and restarted
@@ -25,7 +26,11 @@ import org.junit.jupiter.api.Test;
  * <p>Protections checked: reconnection reuses each connection instead of opening a new one beside
  * it (a leak shows as one more Redis client per restart); loops that survive errors without
  * spawning replacement threads (a leak shows as one more thread per restart).
+ *
+ * <p>{@code @Isolated}: it counts the threads of the whole JVM, so no other test class may run
+ * beside it (JUnit runs it at the end, alone).
  */
+@Isolated
 class RedisRestartLeakIT {
   private static final List<String> TYPES = List.of("leak-a", "leak-b");
   private static final int RESTARTS = 6;

@@ -5,13 +5,12 @@ import dev.baton.resilience.BreakerState;
 import dev.baton.resilience.Dependency;
 import dev.baton.resilience.DependencyConfig;
 import dev.baton.internal.broker.RedisBroker;
-import java.time.InstantSource;
 import dev.baton.internal.events.LifecycleEvents;
+import dev.baton.internal.time.Timekeeper;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * The breakers and limits of the dependencies one worker registered, by name. Immutable after
@@ -21,11 +20,11 @@ public final class Breakers {
   private final Map<String, DistributedBreaker> byName = new LinkedHashMap<>();
   private final Map<String, DependencyLimits> limits = new LinkedHashMap<>();
 
-  public Breakers(Collection<DependencyConfig> dependencies, BatonClient client, RedisBroker broker,
-      InstantSource clock, ScheduledExecutorService timers, LifecycleEvents events) {
+  public Breakers(Collection<DependencyConfig> dependencies, BatonClient client, RedisBroker broker, Timekeeper time,
+      LifecycleEvents events) {
     for (DependencyConfig d : dependencies) {
-      byName.put(d.name(), new DistributedBreaker(d, broker, clock, events));
-      limits.put(d.name(), new DependencyLimits(d, client, timers, events));
+      byName.put(d.name(), new DistributedBreaker(d, broker, time, events));
+      limits.put(d.name(), new DependencyLimits(d, client, time, events));
     }
   }
 

@@ -77,7 +77,7 @@ public final class DependencyHandle implements Dependency {
       }
       used.set(units);
     };
-    long start = System.nanoTime();
+    long start = breaker.time().nanoTime();
     boolean counted = false;
     boolean failed = false;
     try {
@@ -95,7 +95,8 @@ public final class DependencyHandle implements Dependency {
     } catch (RateLimitedException e) {
       throw e; // the dependency is up; it asks us to slow down
     } finally {
-      boolean slow = System.nanoTime() - start >= breaker.config().slowCallDuration().toNanos();
+      // on the worker's clock: a test can make a call slow by moving its clock during the call
+      boolean slow = breaker.time().nanoTime() - start >= breaker.config().slowCallDuration().toNanos();
       settle(held, used.get(), permit, counted, failed, slow);
     }
   }

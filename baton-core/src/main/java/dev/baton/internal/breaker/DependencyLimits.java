@@ -11,9 +11,8 @@ import dev.baton.NonRetryableException;
 import dev.baton.resilience.RateLimitedException;
 import dev.baton.resilience.RateLimiter;
 import dev.baton.RedisUnavailableException;
+import dev.baton.internal.time.Timekeeper;
 import java.time.Duration;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * taken before a call and settled after it. A refusal becomes a {@link RateLimitedException} with
  * the limit's retry-after, and whatever was already taken for the call is given back. While Redis
  * cannot be reached the limits are skipped: their state lives there, and the breaker (which has a
- * local fallback) still protects the dependency.
+ * local fallback) still protects the dependency. A held permit is renewed by a timer on the worker's
+ * clock, three times per lease; the lease itself is Redis server time.
  */
 public final class DependencyLimits {
   private static final Logger log = LoggerFactory.getLogger(DependencyLimits.class);
@@ -36,11 +36,10 @@ public final class DependencyLimits {
   private final RateLimiter requests;
   private final RateLimiter units;
   private final ConcurrencyLimiter concurrency;
-  private final ScheduledExecutorService timers;
-  private final AtomicLong lastSkipLog = new AtomicLong(System.nanoTime() - SKIP_LOG_EVERY_NANOS);
+  private final Timekeeper time;
+  private final AtomicLong lastSkipLog;
 
-  public DependencyLimits(DependencyConfig config, BatonClient client, ScheduledExecutorService timers,
-      LifecycleEvents events) {
+  public DependencyLimits(DependencyConfig config, BatonClient client, Timekeeper time, LifecycleEvents events) {
     this.dependency = config.name();
     this.events = events;
     this.requests = config.requestLimit() == null ? null
@@ -48,7 +47,8 @@ public final class DependencyLimits {
     this.units = config.unitLimit() == null ? null : client.rateLimiter(config.name() + "/units", config.unitLimit());
     this.concurrency = config.concurrencyLimit() == null ? null
         : client.concurrencyLimiter(config.name(), config.concurrencyLimit());
-    this.timers = timers;
+    this.time = time;
+    this.lastSkipLog = new AtomicLong(time.nanoTime() - SKIP_LOG_EVERY_NANOS);
   }
 
   public boolean isEmpty() {
@@ -73,8 +73,7 @@ public final class DependencyLimits {
         Duration every = concurrency.limit().lease().dividedBy(3);
         // the timer thread only hands the renewal to a virtual thread: a slow Redis must not delay
         // the task deadlines that share it
-        held.renewal = timers.scheduleAtFixedRate(() -> held.renewAsync(concurrency), every.toMillis(),
-            every.toMillis(), TimeUnit.MILLISECONDS);
+        held.renewal = time.scheduleRepeating(() -> held.renewAsync(concurrency), every);
       }
       if (requests != null) {
         RateLimiter.Reservation r = requests.reserve(key, 1);
@@ -116,7 +115,8 @@ public final class DependencyLimits {
 
   private void skipped(RedisUnavailableException e) {
     long last = lastSkipLog.get();
-    if (System.nanoTime() - last >= SKIP_LOG_EVERY_NANOS && lastSkipLog.compareAndSet(last, System.nanoTime())) {
+    long now = time.nanoTime();
+    if (now - last >= SKIP_LOG_EVERY_NANOS && lastSkipLog.compareAndSet(last, now)) {
       log.warn("limits of '{}' skipped: Redis unreachable ({}); the breaker still protects it", dependency,
           e.getMessage());
     }
@@ -126,7 +126,7 @@ public final class DependencyLimits {
   public final class Held {
     private final String key;
     private volatile ConcurrencyLimiter.Permit permit;
-    private volatile ScheduledFuture<?> renewal;
+    private volatile Timekeeper.Timer renewal;
     private final AtomicBoolean renewing = new AtomicBoolean();
     private RateLimiter.Reservation request;
     private RateLimiter.Reservation units;
@@ -183,7 +183,7 @@ public final class DependencyLimits {
 
     private void settle(long actualUnits, boolean made) {
       if (renewal != null) {
-        renewal.cancel(false);
+        renewal.cancel();
       }
       try {
         if (units != null && actualUnits >= 0 && actualUnits != units.units()) {

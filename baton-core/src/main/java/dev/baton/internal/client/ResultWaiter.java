@@ -5,8 +5,12 @@ import dev.baton.TaskNotFoundException;
 import dev.baton.internal.broker.RedisBroker;
 import dev.baton.internal.codec.WireFormat;
 import dev.baton.internal.scripts.InspectionScripts;
+import dev.baton.internal.time.Timekeeper;
+import dev.baton.testing.SettableClock;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.time.Duration;
+import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,33 +19,36 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 /**
  * Completes futures when tasks reach a terminal state. Listens on each agent type's "finished"
  * channel, and re-reads every awaited record once a second so that an event missed during a
- * reconnect delays an answer by at most that long, never forever.
+ * reconnect delays an answer by at most that long, never forever. The re-check runs on the client's
+ * clock: with a {@code SettableClock} it runs when the test moves the clock a second on.
  */
 public final class ResultWaiter implements AutoCloseable {
-  static final long RECHECK_MILLIS = 1000;
+  static final Duration RECHECK = Duration.ofSeconds(1);
 
   private record Waiter(String queue, String id, CompletableFuture<TaskInfo> future) {}
 
   private final RedisBroker broker;
   private final InspectionScripts records;
   private final Function<String, String> locate;
+  private final InstantSource clock;
   private final Map<String, List<Waiter>> waiters = new ConcurrentHashMap<>();
   private final Set<String> subscribed = ConcurrentHashMap.newKeySet();
   private final ReentrantLock lock = new ReentrantLock();
   private StatefulRedisPubSubConnection<String, String> pubsub;
   private ScheduledExecutorService ticker;
+  private Timekeeper.Timer recheck;
 
-  public ResultWaiter(RedisBroker broker, Function<String, String> locate) {
+  public ResultWaiter(RedisBroker broker, Function<String, String> locate, InstantSource clock) {
     this.broker = broker;
     this.records = new InspectionScripts(broker);
     this.locate = locate;
+    this.clock = clock;
   }
 
   /** @throws TaskNotFoundException when no agent type holds the task */
@@ -73,9 +80,15 @@ public final class ResultWaiter implements AutoCloseable {
             }
           }
         });
-        ticker = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true)
-            .name("baton-result-waiter").unstarted(r));
-        ticker.scheduleWithFixedDelay(this::recheckAll, RECHECK_MILLIS, RECHECK_MILLIS, TimeUnit.MILLISECONDS);
+        if (clock instanceof SettableClock) {
+          // its timers fire on the test's thread: re-read on another one, as the reads wait for Redis
+          recheck = Timekeeper.of(clock, null).scheduleRepeating(
+              () -> Thread.ofVirtual().name("baton-result-recheck").start(this::recheckAll), RECHECK);
+        } else {
+          ticker = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true)
+              .name("baton-result-waiter").unstarted(r));
+          recheck = Timekeeper.of(clock, ticker).scheduleRepeating(this::recheckAll, RECHECK);
+        }
       }
       if (subscribed.add(queue)) {
         pubsub.sync().subscribe(broker.keys().finishedChannel(queue));
@@ -121,6 +134,9 @@ public final class ResultWaiter implements AutoCloseable {
   public void close() {
     lock.lock();
     try {
+      if (recheck != null) {
+        recheck.cancel();
+      }
       if (ticker != null) {
         ticker.shutdownNow();
       }

@@ -3,6 +3,7 @@ package dev.baton.internal.server;
 import dev.baton.internal.broker.RedisBroker;
 import dev.baton.internal.scripts.ScriptStatus;
 import dev.baton.internal.scripts.TaskScripts;
+import dev.baton.internal.time.Timekeeper;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * concurrency permit, so a queued success counts as running: shutdown waits for it, and a crash
  * while it is queued leaves its entry pending, for recovery, as a crash before the write always did.
  * A call that fails because Redis is unreachable is retried, with the successes queued since,
- * until each task's {@link WorkerRuntime#outcomeRetryWindow()} ends.
+ * until each task's {@link WorkerRuntime#outcomeRetryWindow()} ends; the pauses between retries and
+ * the window are on the worker's clock.
  */
 public final class Completer {
   private static final Logger log = LoggerFactory.getLogger(Completer.class);
@@ -39,25 +41,33 @@ public final class Completer {
   private final TaskScripts scripts;
   private final long retentionMillis;
   private final Duration retryWindow;
+  private final Timekeeper time;
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final List<Pending> retrying = new ArrayList<>(); // the loop thread's only
   private long pauseMillis = FIRST_PAUSE_MILLIS;
   private volatile boolean closed;
   private LoopRunner loop;
 
-  /** A success waiting to be written; {@code done} completes with the script's status for it. */
+  /**
+   * A success waiting to be written; {@code done} completes with the script's status for it.
+   * {@code deadlineNanos} is a {@link Timekeeper#nanoTime()} reading.
+   */
   record Pending(StartedTask task, String resultJson, String attemptRecord, long deadlineNanos,
       CompletableFuture<ScriptStatus> done) implements TaskScripts.Success {}
 
-  public Completer(RedisBroker broker, long retentionMillis, Duration retryWindow) {
+  /** Queued by {@link #stop()} to end the loop's wait for work at once; never written. */
+  private static final Pending WAKE = new Pending(null, null, null, 0, null);
+
+  public Completer(RedisBroker broker, long retentionMillis, Duration retryWindow, Timekeeper time) {
     this.broker = broker;
     this.scripts = new TaskScripts(broker);
     this.retentionMillis = retentionMillis;
     this.retryWindow = retryWindow;
+    this.time = time;
   }
 
   public void start() {
-    loop = new LoopRunner("baton-completer", this::runOnce);
+    loop = new LoopRunner("baton-completer", this::runOnce, time);
     loop.start();
   }
 
@@ -68,7 +78,7 @@ public final class Completer {
    * given up; each case is already logged.
    */
   CompletableFuture<ScriptStatus> submit(StartedTask task, String resultJson, String attemptRecord) {
-    Pending p = new Pending(task, resultJson, attemptRecord, System.nanoTime() + retryWindow.toNanos(),
+    Pending p = new Pending(task, resultJson, attemptRecord, time.nanoTime() + retryWindow.toNanos(),
         new CompletableFuture<>());
     queue.add(p);
     if (closed) {
@@ -83,12 +93,16 @@ public final class Completer {
     retrying.clear();
     if (batch.isEmpty()) {
       Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
-      if (first == null) {
+      if (first == null || first == WAKE) {
         return Duration.ZERO;
       }
       batch.add(first);
     }
     queue.drainTo(batch, Math.max(0, MAX_PER_PASS - batch.size()));
+    batch.remove(WAKE);
+    if (batch.isEmpty()) {
+      return Duration.ZERO;
+    }
     List<Pending> failed;
     try {
       failed = write(batch);
@@ -97,9 +111,9 @@ public final class Completer {
       log.warn("complete of {} task(s) failed unexpectedly, retrying: {}", batch.size(), e.toString(), e);
       failed = batch.stream().filter(p -> !p.done.isDone()).toList();
     }
-    long now = System.nanoTime();
+    long now = time.nanoTime();
     for (Pending p : failed) {
-      if (now >= p.deadlineNanos) {
+      if (now - p.deadlineNanos >= 0) {
         giveUp(p, "Redis unavailable for the whole outcome retry window");
       } else {
         retrying.add(p);
@@ -198,6 +212,7 @@ public final class Completer {
     closed = true;
     if (loop != null) {
       loop.requestStop();
+      queue.add(WAKE); // the loop may be waiting for work: end that wait now
       if (loop.awaitExit(Duration.ofSeconds(5))) {
         queue.addAll(retrying); // the loop has ended: its list is ours now
         retrying.clear();
@@ -209,6 +224,7 @@ public final class Completer {
   private void drainAndWriteOnce() {
     List<Pending> rest = new ArrayList<>();
     queue.drainTo(rest);
+    rest.remove(WAKE);
     if (!rest.isEmpty()) {
       writeOnce(rest);
     }

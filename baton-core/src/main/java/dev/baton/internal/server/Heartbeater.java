@@ -4,6 +4,7 @@ import dev.baton.RedisUnavailableException;
 import dev.baton.internal.broker.RedisBroker;
 import dev.baton.internal.scripts.ScriptStatus;
 import dev.baton.internal.scripts.TaskScripts;
+import dev.baton.internal.time.Timekeeper;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * sends no new renewal for an agent type while its last one is unanswered. So a worker cut off
  * from Redis (a partition holds the command, no error comes back until the command timeout) still
  * cancels its handlers before their leases run out, not when the connection gives up.
+ *
+ * <p>Renewal times and the expiry check are on the worker's {@link Timekeeper} (a test can expire a
+ * lease by moving its clock); the wait for replies is real time, as it only bounds I/O.
  */
 public final class Heartbeater {
   private static final Logger log = LoggerFactory.getLogger(Heartbeater.class);
@@ -36,13 +40,15 @@ public final class Heartbeater {
   private final TaskScripts scripts;
   private final String consumer;
   private final List<Processor> processors;
+  private final Timekeeper time;
   /** Per agent type, its latest round of renewals; touched only by the heartbeat thread. */
   private final Map<Processor, CompletableFuture<Void>> renewing = new HashMap<>();
 
-  public Heartbeater(RedisBroker broker, String consumer, List<Processor> processors) {
+  public Heartbeater(RedisBroker broker, String consumer, List<Processor> processors, Timekeeper time) {
     this.scripts = new TaskScripts(broker);
     this.consumer = consumer;
     this.processors = List.copyOf(processors);
+    this.time = time;
   }
 
   /** The pause between two rounds: the shortest heartbeat interval of the agent types served. */
@@ -60,14 +66,16 @@ public final class Heartbeater {
    */
   public Duration runOnce() {
     Duration pause = interval();
-    long started = System.nanoTime();
+    long started = time.nanoTime();
+    long startedReal = System.nanoTime();
     for (Processor p : processors) {
       CompletableFuture<Void> last = renewing.get(p);
       if (last == null || last.isDone()) {
         renewing.put(p, renewAll(p));
       }
     }
-    long waitUntil = started + pause.toNanos() / 2;
+    // real time: this only bounds the wait for Redis replies
+    long waitUntil = startedReal + pause.toNanos() / 2;
     RuntimeException failure = null;
     for (Processor p : processors) {
       try {
@@ -88,7 +96,7 @@ public final class Heartbeater {
     if (failure != null) {
       throw failure; // logged by the loop; the next round tries again
     }
-    return Duration.ofNanos(Math.max(0, pause.toNanos() - (System.nanoTime() - started)));
+    return Duration.ofNanos(Math.max(0, pause.toNanos() - (time.nanoTime() - started)));
   }
 
   /** Sends the renewals of every running task of {@code p}; done when every batch is answered. */
@@ -108,7 +116,7 @@ public final class Heartbeater {
 
   private CompletableFuture<Void> renew(String agentType, List<TaskExecution> batch) {
     List<StartedTask> held = batch.stream().map(TaskExecution::task).toList();
-    long sent = System.nanoTime();
+    long sent = time.nanoTime();
     CompletableFuture<List<ScriptStatus>> reply = scripts.renew(agentType, consumer, held);
     return reply.thenAccept(codes -> {
       for (int i = 0; i < batch.size(); i++) {
@@ -130,7 +138,7 @@ public final class Heartbeater {
    */
   private void expireUnrenewed(Processor p) {
     Duration limit = p.options().lease().minus(p.options().heartbeatInterval());
-    long now = System.nanoTime();
+    long now = time.nanoTime();
     for (TaskExecution e : p.executions()) {
       if (e.isRunning() && now - e.lastRenewedNanos() > limit.toNanos()
           && e.leaseLost("lease expiring: not renewed for " + limit.toMillis() + "ms")) {

@@ -1,7 +1,7 @@
 package dev.baton.internal.server;
 
+import dev.baton.internal.time.Timekeeper;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs one background component's pass again and again on its own thread until stopped. A pass
  * that throws is logged (at most once per {@link #LOG_EVERY} with a count of the ones held back)
- * and the loop carries on after a growing pause: background loops never die silently.
+ * and the loop carries on after a growing pause: background loops never die silently. Pauses are
+ * measured on the worker's {@link Timekeeper}, so a test clock decides when the next pass runs.
  */
 public final class LoopRunner {
   /** One pass of a component; returns how long to wait before the next. */
@@ -26,6 +27,7 @@ public final class LoopRunner {
 
   private final String name;
   private final Pass pass;
+  private final Timekeeper time;
   private final long maxFailurePauseMillis;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wake = lock.newCondition();
@@ -34,17 +36,18 @@ public final class LoopRunner {
   private long lastLogNanos;
   private int suppressed;
 
-  public LoopRunner(String name, Pass pass) {
-    this(name, pass, DEFAULT_MAX_FAILURE_PAUSE);
+  public LoopRunner(String name, Pass pass, Timekeeper time) {
+    this(name, pass, time, DEFAULT_MAX_FAILURE_PAUSE);
   }
 
   /**
    * A loop whose pause after a failed pass grows from 100 ms up to {@code maxFailurePause}: a loop
    * with a deadline to keep (the heartbeat) must not back off past it.
    */
-  public LoopRunner(String name, Pass pass, Duration maxFailurePause) {
+  public LoopRunner(String name, Pass pass, Timekeeper time, Duration maxFailurePause) {
     this.name = name;
     this.pass = pass;
+    this.time = time;
     this.maxFailurePauseMillis = Math.max(1, maxFailurePause.toMillis());
   }
 
@@ -72,7 +75,7 @@ public final class LoopRunner {
   }
 
   private void logFailure(Throwable t) {
-    long now = System.nanoTime();
+    long now = time.nanoTime();
     if (lastLogNanos == 0 || now - lastLogNanos >= LOG_EVERY.toNanos()) {
       log.warn("{} pass failed ({} similar failures held back): {}", name, suppressed, t.toString(), t);
       lastLogNanos = now;
@@ -89,7 +92,7 @@ public final class LoopRunner {
     lock.lock();
     try {
       if (!stopped) {
-        wake.await(pause.toNanos(), TimeUnit.NANOSECONDS);
+        time.await(lock, wake, pause);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

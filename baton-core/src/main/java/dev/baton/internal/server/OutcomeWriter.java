@@ -12,7 +12,6 @@ import dev.baton.internal.scripts.TaskScripts.FailMode;
 import dev.baton.internal.scripts.TaskScripts.ParkKind;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-
 import dev.baton.TaskEvent;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,8 +25,8 @@ import org.slf4j.LoggerFactory;
  * Writes the outcome of an attempt: success, retry after backoff, or dead letter. Each write is one
  * fenced script that also acknowledges the stream entry; successes go through the worker's
  * {@link Completer}, which writes many in one call. A write that fails because Redis is
- * unreachable is retried until {@link WorkerRuntime#outcomeRetryWindow()} ends; after that the
- * entry stays pending, for recovery to hand to another worker.
+ * unreachable is retried until {@link WorkerRuntime#outcomeRetryWindow()} ends (pauses and window
+ * on the worker's clock); after that the entry stays pending, for recovery to hand to another worker.
  */
 final class OutcomeWriter {
   private static final Logger log = LoggerFactory.getLogger(OutcomeWriter.class);
@@ -145,7 +144,7 @@ final class OutcomeWriter {
 
   /** Writes until Redis answers or the retry window ends; true when the write took effect. */
   private boolean send(StartedTask task, String what, Supplier<TaskScripts.Written> write) {
-    long deadline = System.nanoTime() + rt.outcomeRetryWindow().toNanos();
+    long deadline = rt.clock().nanoTime() + rt.outcomeRetryWindow().toNanos();
     long pause = 50;
     while (true) {
       try {
@@ -158,14 +157,14 @@ final class OutcomeWriter {
         }
         return reply.status() == ScriptStatus.OK;
       } catch (RuntimeException e) {
-        if (System.nanoTime() >= deadline || Thread.currentThread().isInterrupted()) {
+        if (rt.clock().nanoTime() - deadline >= 0 || Thread.currentThread().isInterrupted()) {
           log.error("could not record {} of task {} (entry {}): {}; the entry stays pending for recovery",
               what, task.id(), task.entryId(), e.toString());
           return false;
         }
         log.debug("retrying {} of task {} after {}", what, task.id(), e.toString());
         try {
-          Thread.sleep(pause);
+          rt.clock().sleep(Duration.ofMillis(pause));
         } catch (InterruptedException ie) {
           Thread.currentThread().interrupt();
         }

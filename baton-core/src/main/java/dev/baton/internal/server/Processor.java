@@ -65,7 +65,7 @@ public final class Processor {
   public void start() {
     scripts.ensureGroup(agentType);
     reader = scripts.openReader(agentType, rt.consumerName());
-    loop = new LoopRunner("baton-processor-" + agentType, this::runOnce);
+    loop = new LoopRunner("baton-processor-" + agentType, this::runOnce, rt.clock());
     loop.start();
   }
 
@@ -102,8 +102,9 @@ public final class Processor {
       throw e;
     }
     // when the read returned: the entries were delivered just before (Redis answers a blocked read
-    // as soon as it delivers), so their leases count from about now
-    long readAt = System.nanoTime();
+    // as soon as it delivers), so their leases count from about now (on the worker's clock, the one
+    // the heartbeat's expiry check reads)
+    long readAt = rt.clock().nanoTime();
     permits.release(held - entries.size());
     if (!entries.isEmpty()) {
       dispatch(entries, readAt);
@@ -128,7 +129,7 @@ public final class Processor {
       throw e;
     }
     permits.release(entries.size() - tasks.size());
-    long age = System.nanoTime() - readAt;
+    long age = rt.clock().nanoTime() - readAt;
     if (!tasks.isEmpty() && age > options.lease().minus(options.heartbeatInterval()).toNanos()) {
       permits.release(tasks.size());
       int n = release(tasks, "started too late to run within its lease");
@@ -184,7 +185,7 @@ public final class Processor {
   /**
    * Stops reading new entries; tasks already running go on. The stop flag is set first, then the
    * blocked read is woken until the loop has ended, so no read can start (or stay blocked) after
-   * this returns.
+   * this returns. Real time: shutdown must not wait for a test clock.
    */
   public void stopFetching() {
     if (loop == null) {
@@ -192,12 +193,15 @@ public final class Processor {
     }
     loop.requestStop();
     long deadline = System.nanoTime() + BLOCK.plusSeconds(2).toNanos();
-    while (!loop.awaitExit(Duration.ofMillis(50)) && System.nanoTime() < deadline) {
+    // a loop between passes ends at once; a read blocked for up to BLOCK is woken after a short look
+    Duration wait = Duration.ofMillis(5);
+    while (!loop.awaitExit(wait) && System.nanoTime() < deadline) {
       reader.unblock();
+      wait = Duration.ofMillis(50);
     }
   }
 
-  /** Waits until no task runs or the deadline passes; true if none runs. */
+  /** Waits until no task runs or the deadline ({@link System#nanoTime}) passes; true if none runs. */
   public boolean awaitIdle(long deadlineNanos) throws InterruptedException {
     idleLock.lock();
     try {

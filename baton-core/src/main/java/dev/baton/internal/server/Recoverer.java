@@ -5,9 +5,9 @@ import dev.baton.TaskEvent;
 import dev.baton.internal.events.LifecycleEvents;
 import dev.baton.internal.broker.RedisBroker;
 import dev.baton.internal.scripts.RecoveryScripts;
+import dev.baton.internal.time.Timekeeper;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * tasks meanwhile are still retrying their outcome writes (every 2 s at most). Taking those tasks
  * over first would run them again for nothing. An outage shows as a call that failed (Redis
  * unreachable for longer than the command timeout) or as a call answered late: the client holds
- * commands while it reconnects and sends them once Redis is back.
+ * commands while it reconnects and sends them once Redis is back. The grace runs on the worker's
+ * clock; how long a call took is real time.
  */
 public final class Recoverer {
   private static final Logger log = LoggerFactory.getLogger(Recoverer.class);
@@ -43,24 +44,31 @@ public final class Recoverer {
   private final Duration period;
   private final LifecycleEvents events;
   private final String worker;
-  private final InstantSource clock;
+  private final Timekeeper time;
   private boolean inOutage;
-  private long backSinceNanos = System.nanoTime() - OUTAGE_GRACE.toNanos();
+  /** When Redis was last seen back from an outage ({@link Timekeeper#nanoTime()}). */
+  private long backSinceNanos;
 
-  /** A recoverer that reports to no listener (tests drive it by hand). */
+  /** A recoverer on the system clock that reports to no listener (tests drive it by hand). */
   public Recoverer(RedisBroker broker, List<Target> targets, Duration period) {
-    this(broker, targets, period, LifecycleEvents.NONE, "", InstantSource.system());
+    this(broker, targets, period, Timekeeper.system(), LifecycleEvents.NONE, "");
   }
 
-  public Recoverer(RedisBroker broker, List<Target> targets, Duration period, LifecycleEvents events, String worker,
-      InstantSource clock) {
+  /** A recoverer on {@code time} that reports to no listener. */
+  public Recoverer(RedisBroker broker, List<Target> targets, Duration period, Timekeeper time) {
+    this(broker, targets, period, time, LifecycleEvents.NONE, "");
+  }
+
+  public Recoverer(RedisBroker broker, List<Target> targets, Duration period, Timekeeper time, LifecycleEvents events,
+      String worker) {
     this.broker = broker;
     this.events = events;
     this.worker = worker;
-    this.clock = clock;
     this.scripts = new RecoveryScripts(broker);
     this.targets = List.copyOf(targets);
     this.period = period;
+    this.time = time;
+    this.backSinceNanos = time.nanoTime() - OUTAGE_GRACE.toNanos();
   }
 
   public Duration runOnce() {
@@ -68,11 +76,11 @@ public final class Recoverer {
       if (inOutage) {
         broker.ping();
         inOutage = false;
-        backSinceNanos = System.nanoTime();
+        backSinceNanos = time.nanoTime();
         log.info("Redis is back: recovery resumes in {} ms, once outcomes written meanwhile have landed",
             OUTAGE_GRACE.toMillis());
       }
-      if (System.nanoTime() - backSinceNanos < OUTAGE_GRACE.toNanos()) {
+      if (time.nanoTime() - backSinceNanos < OUTAGE_GRACE.toNanos()) {
         return period;
       }
       for (Target t : targets) {
@@ -91,10 +99,10 @@ public final class Recoverer {
     long lease = target.lease().toMillis();
     long[] total = new long[3];
     while (true) {
-      long asked = System.nanoTime();
+      long asked = System.nanoTime(); // real time: how long Redis took to answer
       List<RecoveryScripts.StaleEntry> stale = scripts.stale(q, lease, BATCH);
       if (System.nanoTime() - asked > LATE_ANSWER.toNanos()) {
-        backSinceNanos = System.nanoTime();
+        backSinceNanos = time.nanoTime();
         log.info("Redis answered after {} ms (back from an outage?): recovery resumes in {} ms, once outcomes "
             + "written meanwhile have landed", Duration.ofNanos(System.nanoTime() - asked).toMillis(),
             OUTAGE_GRACE.toMillis());
@@ -124,7 +132,7 @@ public final class Recoverer {
     if (!events.active()) {
       return;
     }
-    Instant at = clock.instant();
+    Instant at = time.instant();
     for (String id : r.requeuedIds()) {
       events.task(TaskEvent.Kind.RECOVERED, queue, id, 0, worker, at, null, "lease ran out: taken over");
     }

@@ -4,9 +4,9 @@ import dev.baton.NonRetryableException;
 import dev.baton.RawJson;
 import dev.baton.TaskHandler;
 import dev.baton.TaskTimeoutException;
+import dev.baton.internal.time.Timekeeper;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * the handler returning, the deadline passing (the handler is interrupted and the attempt fails
  * at once, whether or not the handler ever returns), the worker abandoning it at shutdown, or the
  * lease being lost (another worker took the task over). In the last two cases this worker writes
- * nothing about the attempt.
+ * nothing about the attempt. The deadline is a timer on the worker's clock ({@link
+ * WorkerRuntime#clock()}), armed when the attempt starts.
  */
 final class TaskExecution implements Runnable {
   private enum Phase {
@@ -34,13 +35,16 @@ final class TaskExecution implements Runnable {
   private final ExecutionContext context;
   private final AtomicReference<Phase> phase = new AtomicReference<>(Phase.RUNNING);
   private volatile Thread thread;
-  /** The lease counts from the reply of the read that delivered the entry, not from the launch. */
+  /**
+   * The lease counts from the reply of the read that delivered the entry, not from the launch; a
+   * {@link Timekeeper#nanoTime()} reading of the worker's clock.
+   */
   private volatile long lastRenewedNanos;
 
   /**
    * @param refusal checked just before the handler would run: non-null (a declared dependency's
    *     breaker opened since the entry was read) ends the attempt with it, the handler not called
-   * @param leaseFromNanos when the read that delivered the entry returned ({@link System#nanoTime})
+   * @param leaseFromNanos when the read that delivered the entry returned ({@link Timekeeper#nanoTime()})
    */
   TaskExecution(WorkerRuntime rt, StartedTask task, TaskHandler handler, OutcomeWriter writer, Runnable onExit,
       java.util.function.Supplier<Throwable> refusal, long leaseFromNanos) {
@@ -63,7 +67,7 @@ final class TaskExecution implements Runnable {
   @Override
   public void run() {
     thread = Thread.currentThread();
-    ScheduledFuture<?> timer = rt.timers().schedule(this::onDeadline, task.timeoutMillis(), TimeUnit.MILLISECONDS);
+    Timekeeper.Timer timer = rt.clock().schedule(this::onDeadline, Duration.ofMillis(task.timeoutMillis()));
     try {
       Outcome outcome;
       try {
@@ -75,7 +79,7 @@ final class TaskExecution implements Runnable {
       } catch (Throwable t) {
         outcome = Outcome.failure(t);
       }
-      timer.cancel(false);
+      timer.cancel();
       if (phase.compareAndSet(Phase.RUNNING, Phase.FINISHED)) {
         Thread.interrupted(); // a late interrupt must not abort the outcome write
         writer.write(task, outcome);

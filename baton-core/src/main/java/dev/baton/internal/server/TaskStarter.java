@@ -11,6 +11,7 @@ import dev.baton.internal.scripts.RecoveryScripts;
 import dev.baton.internal.scripts.ScriptStatus;
 import dev.baton.internal.scripts.TaskScripts;
 import io.lettuce.core.StreamMessage;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -96,7 +97,7 @@ final class TaskStarter {
           throw e;
         }
         try {
-          Thread.sleep(pause);
+          rt.clock().sleep(Duration.ofMillis(pause));
         } catch (InterruptedException ie) {
           Thread.currentThread().interrupt();
           throw e;

@@ -4,18 +4,18 @@ import dev.baton.JsonCodec;
 import dev.baton.internal.breaker.Breakers;
 import dev.baton.internal.broker.RedisBroker;
 import dev.baton.internal.events.LifecycleEvents;
+import dev.baton.internal.time.Timekeeper;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.DoubleSupplier;
 
 /**
  * What every component of one worker shares.
  *
+ * @param clock every instant the worker records and every wait and timer it runs by its own time
+ *     (task deadlines among them)
  * @param consumerName this worker's consumer name in every group: unique per process incarnation
  * @param handlers runs handlers, one virtual thread per task
- * @param timers fires task deadlines
  * @param random jitter source for backoff, in [0, 1)
  * @param breakers the breakers of the dependencies this worker registered
  * @param outcomeRetryWindow how long a failed outcome write is retried before the entry is left
@@ -26,10 +26,9 @@ import java.util.function.DoubleSupplier;
 public record WorkerRuntime(
     RedisBroker broker,
     JsonCodec codec,
-    InstantSource clock,
+    Timekeeper clock,
     String consumerName,
     ExecutorService handlers,
-    ScheduledExecutorService timers,
     DoubleSupplier random,
     long retentionMillis,
     int maxResultBytes,
