@@ -3,9 +3,10 @@
  *
  * <p>Exported: {@code dev.baton} (client, dispatcher, worker, inspector, task types), {@code
  * dev.baton.resilience} (circuit breakers and fleet-wide limits per dependency) and {@code
- * dev.baton.testing} (the Redis key names, for tests, benchmarks and tools that read Redis
- * directly). Everything under {@code dev.baton.internal} is implementation with no compatibility
- * promise.
+ * dev.baton.testing} (test support: a settable clock and manual loop passes to drive a worker's
+ * time, the Redis key names for tools that read Redis directly, and a driver of the hot-path scripts
+ * for benchmarks). Everything under {@code dev.baton.internal} is implementation with no
+ * compatibility promise.
  */
 module dev.baton.core {
   requires lettuce.core;

@@ -13,7 +13,7 @@ import dev.baton.internal.server.ManualPasses;
 import dev.baton.internal.server.Processor;
 import dev.baton.internal.server.Promoter;
 import dev.baton.internal.server.Recoverer;
-import dev.baton.internal.server.Releaser;
+import dev.baton.internal.server.Unparker;
 import dev.baton.internal.server.WorkerRuntime;
 import dev.baton.internal.time.Timekeeper;
 import dev.baton.testing.ManualLoops;
@@ -113,7 +113,7 @@ public final class Worker implements AutoCloseable {
   private final LoopRunner janitor;
   private final LoopRunner heartbeater;
   private final LoopRunner recoverer;
-  private final LoopRunner releaser;
+  private final LoopRunner unparker;
   private final Breakers breakers;
   private final DatasetWatch datasetWatch;
   private final LoopRunner datasetWatchLoop;
@@ -166,9 +166,9 @@ public final class Worker implements AutoCloseable {
         targets.add(new Recoverer.Target(type, reg.options.lease(), reg.options.maxDeliveries())));
     Recoverer r = new Recoverer(client.broker(), targets, b.recoverInterval, time, client.events(), b.consumerName);
     this.recoverer = new LoopRunner("baton-recoverer", r::runOnce, time);
-    Releaser rel = new Releaser(client.broker(), breakers, queues, DEFAULT_RELEASE_INTERVAL, b.releaseWave,
+    Unparker rel = new Unparker(client.broker(), breakers, queues, DEFAULT_RELEASE_INTERVAL, b.releaseWave,
         client.events(), b.consumerName, time);
-    this.releaser = new LoopRunner("baton-releaser", rel::runOnce, time);
+    this.unparker = new LoopRunner("baton-unparker", rel::runOnce, time);
     this.datasetWatch = new DatasetWatch(client.broker(), Duration.ofSeconds(5));
     this.datasetWatchLoop = new LoopRunner("baton-dataset-watch", datasetWatch::runOnce, time);
     this.manualLoops = b.manualLoops ? new ManualPasses(p, r, j, rel, h, datasetWatch) : null;
@@ -268,7 +268,7 @@ public final class Worker implements AutoCloseable {
       recoverer.start();
       datasetWatchLoop.start();
       promoter.start();
-      releaser.start();
+      unparker.start();
       janitor.start();
     }
   }
@@ -294,7 +294,7 @@ public final class Worker implements AutoCloseable {
 
   /**
    * Stops the worker. Order: stop fetching (no new task starts); stop the recoverer, promoter,
-   * releaser and janitor; wait up to {@code grace} for running tasks while the heartbeater keeps their leases;
+   * unparker and janitor; wait up to {@code grace} for running tasks while the heartbeater keeps their leases;
    * then interrupt the rest without writing their outcome and release them at once to other
    * workers (not counted as attempts); last, stop the heartbeater and close the readers. Blocks
    * until that is done. Safe to call more than once and from several threads: the shutdown runs
@@ -325,7 +325,7 @@ public final class Worker implements AutoCloseable {
     recoverer.stop(Duration.ofSeconds(5));
     datasetWatchLoop.stop(Duration.ofSeconds(5));
     promoter.stop(Duration.ofSeconds(5));
-    releaser.stop(Duration.ofSeconds(5));
+    unparker.stop(Duration.ofSeconds(5));
     janitor.stop(Duration.ofSeconds(5));
     // real time: a shutdown must end even when a test clock stands still
     long deadline = System.nanoTime() + grace.toNanos();
@@ -628,9 +628,11 @@ public final class Worker implements AutoCloseable {
     }
 
     /**
-     * For tests: the background loops (promoter, recoverer, janitor, releaser, heartbeats, dataset
+     * For tests: the background loops (promoter, recoverer, janitor, unparker, heartbeats, dataset
      * watch) start no thread and run only when {@link Worker#manualLoops()} says so; fetching and
      * outcome writing run as usual. Off by default. Usually combined with a {@link SettableClock}.
+     *
+     * @return this builder
      */
     public Builder manualLoops() {
       this.manualLoops = true;

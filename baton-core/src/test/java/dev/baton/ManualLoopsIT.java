@@ -66,7 +66,7 @@ class ManualLoopsIT {
   }
 
   @Test
-  void aParkedTaskIsReleasedByAReleaserPass() throws Exception {
+  void aParkedTaskIsReleasedByAUnparkerPass() throws Exception {
     BatonClient baton = redis.client();
     AtomicInteger calls = new AtomicInteger();
     Worker worker = redis.closeAfter(Worker.builder(baton).manualLoops()
@@ -81,9 +81,9 @@ class ManualLoopsIT {
     String id = baton.dispatcher().enqueue(TaskRequest.builder(Q).build()).id();
     await().atMost(WAIT).until(() -> baton.inspector().task(id).state() == TaskState.PARKED);
 
-    // parked for the shortest defer on the Redis clock; only releaser passes hand it back
+    // parked for the shortest defer on the Redis clock; only unparker passes hand it back
     await().atMost(WAIT).untilAsserted(() -> {
-      loops.runReleaserOnce();
+      loops.runUnparkerOnce();
       assertThat(baton.inspector().task(id).state()).isNotEqualTo(TaskState.PARKED);
     });
     TaskInfo done = baton.dispatcher().awaitResult(id, WAIT);

@@ -17,28 +17,49 @@ import java.time.Duration;
  * or after {@code shutdown} run the pass all the same.
  */
 public interface ManualLoops {
-  /** One pass of the promoter: moves every due scheduled or retrying task to its stream. */
+  /**
+   * One pass of the promoter: moves every due scheduled or retrying task to its stream.
+   *
+   * @return the pause the loop would take before its next pass
+   */
   Duration runPromoterOnce();
 
   /**
    * One pass of the recoverer: takes over tasks whose lease ran out (Redis pending-entry idle time)
    * and dead-letters those delivered too often, unless it is within its grace after an outage.
+   *
+   * @return the pause the loop would take before its next pass
    */
   Duration runRecovererOnce();
 
-  /** One pass of the janitor: dead-letter cap, idle consumers, and one page of the trim audit per agent type. */
+  /**
+   * One pass of the janitor: dead-letter cap, idle consumers, and one page of the trim audit per agent type.
+   *
+   * @return the pause the loop would take before its next pass
+   */
   Duration runJanitorOnce();
 
-  /** One pass of the releaser: hands parked tasks back (or holds them) according to their breaker. */
-  Duration runReleaserOnce();
+  /**
+   * One pass of the unparker (unpark.lua): hands parked tasks back to their stream in waves, holds
+   * them while their breaker blocks, and dead-letters those past their max wait.
+   *
+   * @return the pause the loop would take before its next pass
+   */
+  Duration runUnparkerOnce();
 
   /**
    * One round of heartbeats: renews the lease of every running task, waiting up to half a heartbeat
    * interval (real time) for the replies, then cancels tasks whose lease was not renewed for the
    * lease minus one heartbeat interval on the worker's clock.
+   *
+   * @return the pause the loop would take before its next pass
    */
   Duration runHeartbeatsOnce();
 
-  /** One check of the dataset epoch marker (reports a Redis that lost Baton's data). */
+  /**
+   * One check of the dataset epoch marker (reports a Redis that lost Baton's data).
+   *
+   * @return the pause the loop would take before its next pass
+   */
   Duration runDatasetWatchOnce();
 }

@@ -41,10 +41,18 @@ public final class SettableClock implements InstantSource {
 
   /** A timer scheduled with {@link SettableClock#schedule}. */
   public interface Timer {
-    /** Cancels it; true if it had neither fired nor been cancelled before. */
+    /**
+     * Cancels it.
+     *
+     * @return true if it had neither fired nor been cancelled before
+     */
     boolean cancel();
 
-    /** The instant at which it fires. */
+    /**
+     * The instant at which it fires.
+     *
+     * @return its due instant
+     */
     Instant due();
   }
 
@@ -60,7 +68,11 @@ public final class SettableClock implements InstantSource {
     this(Instant.ofEpochMilli(System.currentTimeMillis()));
   }
 
-  /** A clock at {@code start}. */
+  /**
+   * A clock at {@code start}.
+   *
+   * @param start the instant it reads until moved
+   */
   public SettableClock(Instant start) {
     this.now = Objects.requireNonNull(start, "start");
   }
@@ -78,6 +90,8 @@ public final class SettableClock implements InstantSource {
   /**
    * Moves the clock to {@code instant}: forwards, stepping through every timer due by then as
    * {@link #advance} does; or backwards, firing nothing.
+   *
+   * @param instant the new reading
    */
   public void set(Instant instant) {
     Objects.requireNonNull(instant, "instant");
@@ -88,6 +102,7 @@ public final class SettableClock implements InstantSource {
    * Moves the clock forward by {@code duration}, firing every timer due by the new instant, each
    * with the clock at its due instant.
    *
+   * @param duration how far to move, zero or more
    * @throws IllegalArgumentException when {@code duration} is negative
    */
   public void advance(Duration duration) {
@@ -108,6 +123,10 @@ public final class SettableClock implements InstantSource {
    * there (at once, on this thread, when {@code delay} is zero or negative). Baton's worker and client
    * schedule their timers and pauses here when given this clock; keep actions short, as they run on
    * the test's thread.
+   *
+   * @param delay how far from now it fires
+   * @param action what runs then
+   * @return the timer, to cancel it or read its due instant
    */
   public Timer schedule(Duration delay, Runnable action) {
     Objects.requireNonNull(delay, "delay");
@@ -126,7 +145,11 @@ public final class SettableClock implements InstantSource {
     return e;
   }
 
-  /** How many timers wait to fire: lets a test wait until a worker has armed one before advancing. */
+  /**
+   * How many timers wait to fire: lets a test wait until a worker has armed one before advancing.
+   *
+   * @return the number of timers not yet fired or cancelled
+   */
   public int pendingTimers() {
     lock.lock();
     try {
@@ -136,7 +159,11 @@ public final class SettableClock implements InstantSource {
     }
   }
 
-  /** The due instants of the timers waiting to fire, earliest first. */
+  /**
+   * The due instants of the timers waiting to fire, earliest first.
+   *
+   * @return their due instants
+   */
   public List<Instant> pendingDue() {
     lock.lock();
     try {

@@ -14,16 +14,16 @@ public final class ManualPasses implements ManualLoops {
   private final Pass promoter;
   private final Pass recoverer;
   private final Pass janitor;
-  private final Pass releaser;
+  private final Pass unparker;
   private final Pass heartbeats;
   private final Pass datasetWatch;
 
-  public ManualPasses(Promoter promoter, Recoverer recoverer, Janitor janitor, Releaser releaser,
+  public ManualPasses(Promoter promoter, Recoverer recoverer, Janitor janitor, Unparker unparker,
       Heartbeater heartbeater, DatasetWatch datasetWatch) {
     this.promoter = new Pass(promoter::runOnce);
     this.recoverer = new Pass(recoverer::runOnce);
     this.janitor = new Pass(janitor::runOnce);
-    this.releaser = new Pass(releaser::runOnce);
+    this.unparker = new Pass(unparker::runOnce);
     this.heartbeats = new Pass(heartbeater::runOnce);
     this.datasetWatch = new Pass(datasetWatch::runOnce);
   }
@@ -44,8 +44,8 @@ public final class ManualPasses implements ManualLoops {
   }
 
   @Override
-  public Duration runReleaserOnce() {
-    return releaser.run();
+  public Duration runUnparkerOnce() {
+    return unparker.run();
   }
 
   @Override

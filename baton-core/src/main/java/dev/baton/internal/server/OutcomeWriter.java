@@ -100,7 +100,7 @@ final class OutcomeWriter {
 
   /**
    * Parks the task when its attempt ended because a dependency was unavailable or rate-limited:
-   * no attempt is consumed and it waits out of the stream until the releaser hands it back.
+   * no attempt is consumed and it waits out of the stream until the unparker hands it back.
    */
   private boolean parkIfWaitingForDependency(StartedTask task, Throwable error) {
     String dep;

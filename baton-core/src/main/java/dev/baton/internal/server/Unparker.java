@@ -19,9 +19,9 @@ import java.util.Map;
  * Hands parked tasks back to their stream once their dependency's breaker no longer blocks, in
  * waves shared by every worker (the unpark script keeps the ramp in Redis): first as many as the
  * breaker's permitted probes, then twice as many each interval. Tasks whose own max wait ran out
- * are dead-lettered with the reason. Any number of releasers may run at once.
+ * are dead-lettered with the reason. Any number of unparkers may run at once.
  */
-public final class Releaser {
+public final class Unparker {
   static final int BATCH = 200;
   /** Hold for tasks whose breaker is open: looked at again after this at the latest. */
   static final long MAX_HOLD_MILLIS = 1_000;
@@ -35,7 +35,7 @@ public final class Releaser {
   private final String worker;
   private final InstantSource clock;
 
-  public Releaser(RedisBroker broker, Breakers breakers, List<String> queues, Duration pause, Duration waveInterval,
+  public Unparker(RedisBroker broker, Breakers breakers, List<String> queues, Duration pause, Duration waveInterval,
       LifecycleEvents events, String worker, InstantSource clock) {
     this.events = events;
     this.worker = worker;
