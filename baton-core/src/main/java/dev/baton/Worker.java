@@ -10,6 +10,7 @@ import dev.baton.internal.server.Heartbeater;
 import dev.baton.internal.server.Janitor;
 import dev.baton.internal.server.LoopRunner;
 import dev.baton.internal.server.ManualPasses;
+import dev.baton.internal.server.PermissionCheck;
 import dev.baton.internal.server.Processor;
 import dev.baton.internal.server.Promoter;
 import dev.baton.internal.server.Recoverer;
@@ -247,6 +248,8 @@ public final class Worker implements AutoCloseable {
   }
 
   private void startComponents() {
+    // before anything is read: a user that may not run what a worker needs fails here, by name
+    PermissionCheck.verify(client.broker(), agentTypes(), breakers.all().stream().map(d -> d.name()).toList());
     if (shutdownHook) {
       Thread h = Thread.ofPlatform().name("baton-shutdown-" + consumerName()).unstarted(() -> shutdown(shutdownGrace));
       Runtime.getRuntime().addShutdownHook(h);

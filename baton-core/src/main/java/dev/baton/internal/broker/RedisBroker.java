@@ -149,6 +149,19 @@ public final class RedisBroker implements AutoCloseable {
   // and they go in one round trip. What the keys mean is the gateways' business
   // (dev.baton.internal.scripts); this class only carries the commands.
 
+  /** {@code ACL WHOAMI}: the user this client is authenticated as. */
+  public CompletableFuture<String> aclWhoami() {
+    return async.aclWhoami().toCompletableFuture();
+  }
+
+  /**
+   * {@code ACL DRYRUN user command args...}: {@code "OK"} when {@code user} may run the command on
+   * those keys and channels, else Redis's reason. Nothing is run.
+   */
+  public CompletableFuture<String> aclDryRun(String user, String command, String... args) {
+    return async.aclDryRun(user, command, args).toCompletableFuture();
+  }
+
   /** Throws {@link RedisUnavailableException} unless Redis answers. */
   public void ping() {
     await(async.ping().toCompletableFuture());
