@@ -302,4 +302,41 @@ class EnqueueCommandIT {
     assertThat(tooLong.exitCode()).isEqualTo(2);
     assertThat(tooLong.err()).startsWith("baton: payload is not valid JSON: ").contains("1001").contains("1000");
   }
+
+  @Test
+  void aBulkEnqueueCutOffByRedisSaysHowManyWereEnqueuedAndWhereToResume() {
+    // one line per read; Redis dies when the third line is read, after the first batch (lines 1-2) was enqueued
+    java.io.InputStream stdin = new java.io.InputStream() {
+      private final List<String> lines = List.of("{\"i\":1}\n", "{\"i\":2}\n", "{\"i\":3}\n");
+      private int next;
+
+      @Override
+      public int read() {
+        throw new UnsupportedOperationException("read by blocks");
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) {
+        if (next == lines.size()) {
+          return -1;
+        }
+        if (next == 2) {
+          redis.server().kill();
+        }
+        byte[] line = lines.get(next++).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        System.arraycopy(line, 0, b, off, line.length);
+        return line.length;
+      }
+    };
+
+    Cli.Result r = cli.runWithStdin(stdin, "enqueue", "--queue", "cut", "--file", "-", "--batch-size", "2",
+        "--id-prefix", "c");
+
+    assertThat(r.exitCode()).as(r.err()).isEqualTo(ExitCodes.REDIS_UNREACHABLE);
+    assertThat(r.lines()).containsExactly("c-1", "c-2");
+    assertThat(r.err().lines()).hasSize(1);
+    assertThat(r.err()).startsWith("baton: enqueue stopped at line 3: ")
+        .contains("; 2 task(s) of lines up to 2 were enqueued (their ids are printed); resume with --from-line 3 "
+            + "and the same --id-prefix (a re-run enqueues nothing twice)");
+  }
 }
