@@ -107,9 +107,25 @@ public final class Inspector {
    *
    * @param agentType the agent type
    * @return its stats now (zeros for an agent type never used)
+   * @throws BatonException when the queue's keys cannot be read (a counter that is not an integer, a
+   *     key of the wrong type); the message names the agent type
    */
   public QueueStats stats(String agentType) {
-    return inspection.stats(agentType);
+    try {
+      return inspection.stats(agentType);
+    } catch (RedisUnavailableException | RedisConfigurationException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new BatonException("stats of agent type '" + agentType + "' cannot be read: " + describe(e), e);
+    }
+  }
+
+  private static String describe(Throwable e) {
+    if (e instanceof NumberFormatException) {
+      // "For input string: "abc"" says nothing of where
+      return "a counter is not an integer (" + e.getMessage() + ")";
+    }
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 
 
@@ -161,20 +177,30 @@ public final class Inspector {
   }
 
   /**
-   * Stats of every agent type, as {@link #stats(String)}.
+   * Stats of every agent type, as {@link #stats(String)}. An agent type whose keys cannot be read is
+   * listed flagged ({@link QueueStats#malformed()} says why) instead of failing the whole list.
    *
    * @return one entry per agent type, sorted by agent type
    */
   public List<QueueStats> stats() {
     List<QueueStats> all = new ArrayList<>();
     for (String q : agentTypes()) {
-      all.add(stats(q));
+      try {
+        all.add(stats(q));
+      } catch (RedisUnavailableException | RedisConfigurationException e) {
+        throw e;
+      } catch (BatonException e) {
+        all.add(QueueStats.malformed(q, describe(e.getCause() == null ? e : e.getCause())));
+      }
     }
     return all;
   }
 
   /**
-   * One page of an agent type's dead letters, oldest first.
+   * One page of an agent type's dead letters, oldest first. A record that cannot be read (a missing
+   * or unknown state, a key that is not a hash) is listed flagged, as {@link
+   * TaskInfo#malformed(String, String, TaskState, String, String)}, instead of failing the page; a
+   * member whose record no longer exists is left out.
    *
    * @param agentType the agent type
    * @param offset how many of the oldest to skip
@@ -184,7 +210,23 @@ public final class Inspector {
   public List<TaskInfo> deadLetters(String agentType, int offset, int limit) {
     List<TaskInfo> out = new ArrayList<>();
     for (String id : deadLetters.deadIds(agentType, offset, limit)) {
-      task(agentType, id).ifPresent(out::add);
+      Map<String, String> fields;
+      try {
+        fields = inspection.taskRecord(agentType, id);
+      } catch (RedisUnavailableException | RedisConfigurationException e) {
+        throw e;
+      } catch (BatonException e) {
+        out.add(TaskInfo.malformed(id, agentType, TaskState.DEAD, null, "record cannot be read: " + describe(e)));
+        continue;
+      }
+      if (fields.isEmpty()) {
+        continue;
+      }
+      try {
+        out.add(WireFormat.toTaskInfo(fields));
+      } catch (RuntimeException e) {
+        out.add(TaskInfo.malformed(id, agentType, TaskState.DEAD, fields.get("why"), "malformed record: " + describe(e)));
+      }
     }
     return out;
   }

@@ -11,7 +11,11 @@ package dev.baton;
  *   <li>{@code NOAUTH}: Redis requires a password and the Redis URI gives none;
  *   <li>{@code NOPERM}: the ACL user may not run a command Baton needs (Baton runs Lua scripts with
  *       {@code EVALSHA}/{@code EVAL} and stream, hash, sorted-set and Pub/Sub commands) or touch its
- *       keys (everything under the key prefix).
+ *       keys (everything under the key prefix);
+ *   <li>{@code DB_INDEX} (when connecting): Redis refused the database number of the Redis URI
+ *       ({@code ERR DB index is out of range}: the server has fewer databases);
+ *   <li>{@code TLS} (when connecting): the TLS handshake failed (certificate not trusted or not
+ *       naming the host, or {@code rediss://} to a server without TLS).
  * </ul>
  *
  * <p>Unlike {@link RedisUnavailableException}, Redis is reachable; fix the Redis URI (user and
@@ -27,7 +31,8 @@ public final class RedisConfigurationException extends BatonException {
   /**
    * An exception for a refusal Redis answered with {@code redisError}.
    *
-   * @param redisError the Redis error code: {@code WRONGPASS}, {@code NOAUTH} or {@code NOPERM}
+   * @param redisError the Redis error code: {@code WRONGPASS}, {@code NOAUTH}, {@code NOPERM}, {@code
+   *     DB_INDEX} or {@code TLS}
    * @param message what was refused and what to check
    * @param cause the Redis client's exception
    */
@@ -39,7 +44,7 @@ public final class RedisConfigurationException extends BatonException {
   /**
    * The Redis error code that refused Baton.
    *
-   * @return {@code WRONGPASS}, {@code NOAUTH} or {@code NOPERM}
+   * @return {@code WRONGPASS}, {@code NOAUTH}, {@code NOPERM}, {@code DB_INDEX} or {@code TLS}
    */
   public String redisError() {
     return redisError;

@@ -22,6 +22,12 @@ public final class TaskRequest {
   /** Caller-supplied ids and dedup keys: 1-128 of letters, digits, '.', '_', ':', '-'. */
   public static final Pattern ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
+  /**
+   * The start of the ids of tombstones (dead records of unreadable stream entries, {@code
+   * entry-<streamEntryId>}); a task id may not start with it.
+   */
+  public static final String RESERVED_ID_PREFIX = "entry-";
+
   /** Attempts a task gets unless {@link Builder#maxAttempts} says otherwise: 3. */
   public static final int DEFAULT_MAX_ATTEMPTS = 3;
   /** The largest attempt budget: 1,000. */
@@ -229,13 +235,17 @@ public final class TaskRequest {
      * The task's id (default: a UUIDv7 assigned at enqueue). Enqueue is idempotent on the id: a
      * second enqueue with the same id writes nothing and returns the existing task.
      *
-     * @param id the id, matching {@link #ID}
+     * @param id the id, matching {@link #ID} and not starting with {@value #RESERVED_ID_PREFIX}
      * @return this builder
      * @throws InvalidTaskException when the id is invalid
      */
     public Builder id(String id) {
       if (id == null || !ID.matcher(id).matches()) {
         throw new InvalidTaskException("id", "must match " + ID.pattern() + ", got " + quote(id));
+      }
+      if (id.startsWith(RESERVED_ID_PREFIX)) {
+        throw new InvalidTaskException("id", "must not start with '" + RESERVED_ID_PREFIX
+            + "', which is reserved for the tombstones of unreadable stream entries, got " + quote(id));
       }
       this.id = id;
       return this;

@@ -39,6 +39,7 @@ import picocli.CommandLine.Spec;
       "2:usage error (bad option, invalid payload)",
       "3:Redis unreachable",
       "4:task not found",
+      "5:Redis configuration (credentials, permissions, TLS, database index)",
     })
 public final class BatonCli implements Runnable {
   /** The options given on the command line, before or after the verb; read through {@link GlobalOptions}. */
@@ -64,17 +65,34 @@ public final class BatonCli implements Runnable {
     return env;
   }
 
-  /** A command line with Baton's error handling and exit codes; call {@code execute(args)} on it. */
+  /**
+   * A command line with Baton's error handling and exit codes; call {@code execute(args)} on it.
+   * picocli's {@code @file} expansion is off: an argument starting with {@code @} is taken as it is,
+   * so {@code --payload @/etc/passwd} is the text "@/etc/passwd" (not JSON, exit 2, the file unread),
+   * and no file can add options such as {@code --redis}.
+   */
   public static CommandLine commandLine(BatonCli cli) {
     ErrorHandler errors = new ErrorHandler();
     return new CommandLine(cli)
+        .setExpandAtFiles(false)
         .setExecutionExceptionHandler(errors)
         .setExitCodeExceptionMapper(errors)
         .setParameterExceptionHandler(errors);
   }
 
   public static void main(String[] args) {
-    System.exit(commandLine(new BatonCli()).execute(args));
+    int code;
+    try {
+      code = commandLine(new BatonCli()).execute(args);
+    } catch (Throwable t) {
+      // an Error (out of memory, stack overflow) passes picocli's handlers: still one line, no trace
+      System.err.println("baton: " + ErrorHandler.message(t));
+      if (java.util.Arrays.asList(args).contains("--verbose")) {
+        t.printStackTrace();
+      }
+      code = ExitCodes.SOFTWARE;
+    }
+    System.exit(code);
   }
 
   @Override

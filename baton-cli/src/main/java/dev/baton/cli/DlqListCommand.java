@@ -38,6 +38,7 @@ final class DlqListCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    Validate.agentType(spec, queue);
     if (limit < 1 || offset < 0) {
       throw new ParameterException(spec.commandLine(), "--limit must be >= 1 and --offset >= 0");
     }
@@ -61,19 +62,36 @@ final class DlqListCommand implements Callable<Integer> {
       return ExitCodes.OK;
     }
     Table t = new Table("ID", "ATTEMPTS", "DEAD SINCE", "REASON");
+    PrintWriter err = spec.commandLine().getErr();
+    int malformed = 0;
     for (TaskInfo task : items) {
-      String reason = task.deadReason() == null ? null : ErrorHandler.oneLine(task.deadReason());
-      if (reason != null && reason.length() > REASON_CHARS) {
-        reason = reason.substring(0, REASON_CHARS - 3) + "...";
+      if (task.isMalformed()) {
+        malformed++;
+        t.row(task.id(), null, null, cut("MALFORMED RECORD: " + task.malformed()));
+        continue;
       }
+      String reason = task.deadReason() == null ? null : cut(ErrorHandler.oneLine(task.deadReason()));
       t.row(task.id(), task.attempts() + "/" + task.maxAttempts(), TaskView.iso(task.finishedAt()), reason);
     }
     t.print(out);
-    PrintWriter err = spec.commandLine().getErr();
+    for (TaskInfo task : items) {
+      if (task.isMalformed()) {
+        err.println("baton: dead letter " + Terminal.inert(task.id()) + " of " + queue + " has a malformed record: "
+            + ErrorHandler.oneLine(task.malformed()));
+      }
+    }
+    if (malformed > 0) {
+      err.println("baton: " + malformed + " malformed record(s) listed; 'baton dlq purge --queue " + queue
+          + " ID' deletes one");
+    }
     err.println(items.isEmpty()
         ? total + " dead letter(s) in " + queue
         : "dead letters " + (offset + 1) + "-" + (offset + items.size()) + " of " + total + " in " + queue);
     err.flush();
     return ExitCodes.OK;
+  }
+
+  private static String cut(String reason) {
+    return reason.length() > REASON_CHARS ? reason.substring(0, REASON_CHARS - 3) + "..." : reason;
   }
 }

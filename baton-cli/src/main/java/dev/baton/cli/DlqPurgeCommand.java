@@ -35,6 +35,7 @@ final class DlqPurgeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    Validate.agentType(spec, queue);
     PrintWriter out = spec.commandLine().getOut();
     try (BatonClient client = globals.connect()) {
       if (target.all) {

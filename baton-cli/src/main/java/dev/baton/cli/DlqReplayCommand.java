@@ -33,6 +33,7 @@ final class DlqReplayCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    Validate.agentType(spec, queue);
     PrintWriter out = spec.commandLine().getOut();
     try (BatonClient client = globals.connect()) {
       if (target.all) {

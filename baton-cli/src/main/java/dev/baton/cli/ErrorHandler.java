@@ -109,11 +109,14 @@ final class ErrorHandler implements IExecutionExceptionHandler, IExitCodeExcepti
     return oneLine(m == null || m.isBlank() ? name : name + ": " + m);
   }
 
-  /** Collapses line breaks so an error is always one line. */
+  /**
+   * Collapses line breaks so an error is always one line, and escapes the other control characters
+   * ({@link Terminal#inert}): messages may quote handler output, payloads or arguments.
+   */
   static String oneLine(String s) {
     if (s == null) {
       return "unknown error";
     }
-    return s.strip().replaceAll("\\s*[\\r\\n]+\\s*", " ");
+    return Terminal.inert(s.strip().replaceAll("\\s*[\\r\\n]+\\s*", " "));
   }
 }

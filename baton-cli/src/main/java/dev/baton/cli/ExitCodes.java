@@ -12,8 +12,10 @@ public final class ExitCodes {
   /** No such task, or not in the dead-letter queue named. */
   public static final int NOT_FOUND = 4;
   /**
-   * Redis answered but refused the credentials or permissions (WRONGPASS, NOAUTH, NOPERM): fix the
-   * Redis URL's user and password or the ACL user's rights; retrying cannot help.
+   * Redis answered but refused the configuration: the credentials or permissions (WRONGPASS, NOAUTH,
+   * NOPERM), the database number of the URL (ERR DB index is out of range), or the TLS handshake
+   * failed. Fix the Redis URL (user, password, database, redis:// or rediss://), the ACL user's rights
+   * or the certificates; retrying cannot help.
    */
   public static final int REDIS_CONFIGURATION = 5;
 

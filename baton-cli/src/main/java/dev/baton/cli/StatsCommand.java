@@ -24,6 +24,8 @@ import picocli.CommandLine.Spec;
           + "succeeded (since the queue was created) and dead (in the dead-letter queue now).",
       "Then, when workers registered dependencies, their circuit breakers (as baton breakers).",
       "Then the limits in use (as baton breakers).",
+      "An agent type whose keys cannot be read (a counter that is not an integer, a key of the wrong type) "
+          + "shows '-' in every column and is named on stderr with the reason; the others are shown as usual.",
       "--json adds cancelled, retried and enqueued, and the breakers and limits: "
           + "{\"queues\": [...], \"breakers\": [...], \"limits\": [...]}."
     })
@@ -51,6 +53,12 @@ final class StatsCommand implements Callable<Integer> {
       for (QueueStats s : stats) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("agentType", s.agentType());
+        if (s.isMalformed()) {
+          // no counts: zeros would read as an empty queue
+          m.put("malformed", s.malformed());
+          rows.add(m);
+          continue;
+        }
         m.put("queued", s.queued());
         m.put("running", s.running());
         m.put("delayed", s.delayed());
@@ -71,9 +79,21 @@ final class StatsCommand implements Callable<Integer> {
     }
     Table t = new Table("AGENT TYPE", "QUEUED", "RUNNING", "DELAYED", "PARKED", "SUCCEEDED", "DEAD");
     for (QueueStats s : stats) {
-      t.row(s.agentType(), s.queued(), s.running(), s.delayed(), s.parked(), s.succeeded(), s.dead());
+      if (s.isMalformed()) {
+        t.row(s.agentType(), null, null, null, null, null, null);
+      } else {
+        t.row(s.agentType(), s.queued(), s.running(), s.delayed(), s.parked(), s.succeeded(), s.dead());
+      }
     }
     t.print(out);
+    PrintWriter err = spec.commandLine().getErr();
+    for (QueueStats s : stats) {
+      if (s.isMalformed()) {
+        err.println("baton: agent type " + Terminal.inert(s.agentType()) + " skipped, its keys cannot be read: "
+            + ErrorHandler.oneLine(s.malformed()));
+      }
+    }
+    err.flush();
     if (!breakers.isEmpty()) {
       out.println();
       BreakersCommand.print(out, breakers);

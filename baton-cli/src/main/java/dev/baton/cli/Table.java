@@ -4,7 +4,11 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A plain-text table: left-aligned text, right-aligned numbers, two spaces between columns. */
+/**
+ * A plain-text table: left-aligned text, right-aligned numbers, two spaces between columns. Every
+ * cell goes through {@link Terminal#inert}, so a cell's text cannot move the cursor or start a row.
+ * An empty cell (null) prints as {@code -} and leaves a numeric column numeric.
+ */
 final class Table {
   private final String[] header;
   private final List<Object[]> rows = new ArrayList<>();
@@ -30,7 +34,7 @@ final class Table {
     for (Object[] r : rows) {
       for (int i = 0; i < r.length; i++) {
         width[i] = Math.max(width[i], text(r[i]).length());
-        numeric[i] &= r[i] instanceof Number;
+        numeric[i] &= r[i] == null || r[i] instanceof Number;
       }
     }
     line(out, header, width, numeric);
@@ -61,6 +65,6 @@ final class Table {
   }
 
   private static String text(Object o) {
-    return o == null ? "-" : o.toString();
+    return o == null ? "-" : Terminal.inert(o.toString());
   }
 }

@@ -10,7 +10,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-/** Renders a {@link TaskInfo} as JSON-ready maps or as aligned text. */
+/**
+ * Renders a {@link TaskInfo} as JSON-ready maps or as aligned text. Every text value goes through
+ * {@link Terminal#inert}: payloads, results, error messages and stacks come from producers and
+ * handlers, and must not drive the terminal or forge lines.
+ */
 final class TaskView {
   private static final int PAYLOAD_PREVIEW_CHARS = 500;
 
@@ -38,6 +42,9 @@ final class TaskView {
     List<Map<String, Object>> history = new ArrayList<>();
     t.history().forEach(a -> history.add(attempt(a)));
     m.put("history", history);
+    if (t.isMalformed()) {
+      m.put("malformed", t.malformed());
+    }
     return m;
   }
 
@@ -57,6 +64,9 @@ final class TaskView {
   /** The record as {@code key: value} lines; with {@code details}, every attempt and the last stack excerpt. */
   static void print(PrintWriter out, TaskInfo t, boolean details) {
     line(out, "id", t.id());
+    if (t.isMalformed()) {
+      line(out, "MALFORMED", t.malformed());
+    }
     line(out, "agent type", t.agentType());
     line(out, "state", t.state().wireName());
     line(out, "attempts", t.attempts() + "/" + t.maxAttempts() + " (deliveries: " + t.deliveries() + ")");
@@ -90,11 +100,11 @@ final class TaskView {
     if (details && !t.history().isEmpty()) {
       out.println("history:");
       for (TaskError e : t.history()) {
-        out.println("  " + describe(e));
+        out.println("  " + Terminal.inert(describe(e)));
       }
       if (t.lastError() != null && t.lastError().stack() != null) {
         out.println("last stack:");
-        t.lastError().stack().lines().forEach(l -> out.println("  " + l));
+        t.lastError().stack().lines().forEach(l -> out.println("  " + Terminal.inert(l)));
       }
     }
     out.flush();
@@ -105,11 +115,11 @@ final class TaskView {
     if (e.succeeded()) {
       return head + "succeeded";
     }
-    return head + e.errorClass() + (e.message() == null ? "" : ": " + ErrorHandler.oneLine(e.message()));
+    return head + e.errorClass() + (e.message() == null ? "" : ": " + Terminal.inert(e.message()));
   }
 
   private static void line(PrintWriter out, String key, String value) {
-    out.printf("%-12s %s%n", key + ":", value == null ? "-" : value);
+    out.printf("%-12s %s%n", key + ":", value == null ? "-" : Terminal.inert(value));
   }
 
   static String iso(Instant i) {

@@ -32,9 +32,13 @@ final class Cli {
   }
 
   Result runWithStdin(String stdin, String... args) {
+    return runWithStdin(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), args);
+  }
+
+  Result runWithStdin(java.io.InputStream stdin, String... args) {
     CommandLine cmd = BatonCli.commandLine(new BatonCli(Map.of()));
     EnqueueCommand enqueue = cmd.getSubcommands().get("enqueue").getCommand();
-    enqueue.stdin = new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8));
+    enqueue.stdin = stdin;
     return execute(cmd, withRedis(args));
   }
 

@@ -281,4 +281,127 @@ class InspectCommandsIT {
     assertThat(Cli.runRaw().exitCode()).isEqualTo(2);
     assertThat(Cli.runRaw("--help").exitCode()).isZero();
   }
+
+  private static final char ESC = '\u001b';
+  private static final char BEL = '\u0007';
+
+  /** Dead-letters {@code n} tasks of {@code queue}, each with the handler's message {@code message}. */
+  private List<String> deadLetters(String queue, String message, int n) throws Exception {
+    BatonClient client = redis.client();
+    redis.closeAfter(Worker.builder(client)
+        .handle(queue, ctx -> {
+          throw new NonRetryableException(message);
+        })
+        .build()
+        .start());
+    List<String> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      ids.add(enqueue(queue, "{\"n\":" + i + "}"));
+    }
+    for (String id : ids) {
+      assertThat(client.dispatcher().awaitResult(id, WAIT).state()).isEqualTo(TaskState.DEAD);
+    }
+    return ids;
+  }
+
+  private String taskKey(String queue, String id) {
+    return redis.prefix() + ":{" + queue + "}:task:" + id;
+  }
+
+  @Test
+  void dlqListShowsTheOthersAndFlagsAMalformedRecordWithItsReason() throws Exception {
+    List<String> ids = deadLetters("strict", "bad input", 3);
+    redis.raw().hset(taskKey("strict", ids.get(1)), "st", "zombie");
+
+    Cli.Result list = cli.run("dlq", "list", "--queue", "strict");
+
+    assertThat(list.exitCode()).as(list.err()).isZero();
+    assertThat(list.lines()).hasSize(4);
+    assertThat(list.out()).contains(ids.get(0)).contains(ids.get(2));
+    assertThat(list.lines()).anySatisfy(l -> assertThat(l).startsWith(ids.get(1))
+        .contains("MALFORMED RECORD: malformed record: unknown task state 'zombie'"));
+    assertThat(list.err()).contains("dead letter " + ids.get(1) + " of strict has a malformed record")
+        .contains("dead letters 1-3 of 3 in strict");
+    JsonNode page = JSON.readTree(cli.run("dlq", "list", "--queue", "strict", "--json").out());
+    assertThat(page.get("items").size()).isEqualTo(3);
+    for (JsonNode item : page.get("items")) {
+      if (item.get("id").asString().equals(ids.get(1))) {
+        assertThat(item.get("malformed").asString()).contains("zombie");
+      } else {
+        assertThat(item.has("malformed")).as(item.get("id").asString()).isFalse();
+      }
+    }
+  }
+
+  @Test
+  void statsReportsTheOtherQueuesAndNamesTheOneWithABadCounter() {
+    enqueue("good", "{}");
+    enqueue("bad", "{}");
+    redis.raw().hset(redis.prefix() + ":{bad}:stats", "succeeded", "abc");
+
+    Cli.Result r = cli.run("stats");
+
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.lines()).hasSize(3);
+    assertThat(r.lines().get(1)).matches("bad +- +- +- +- +- +-");
+    assertThat(r.lines().get(2)).matches("good +1 +0 +0 +0 +0 +0");
+    assertThat(r.err()).contains("agent type bad skipped").contains("not an integer").contains("abc");
+    JsonNode json = JSON.readTree(cli.run("stats", "--json").out()).get("queues");
+    assertThat(json.size()).isEqualTo(2);
+    assertThat(json.get(0).get("malformed").asString()).contains("abc");
+    assertThat(json.get(0).has("queued")).isFalse();
+    assertThat(json.get(1).get("queued").asLong()).isEqualTo(1);
+  }
+
+  @Test
+  void controlCharactersFromHandlersAndProducersAreInertInTextOutput() throws Exception {
+    String evil = "boom " + ESC + "[2J" + BEL + "\nFORGED  1/1  row";
+    String id = deadLetters("evil", evil, 1).get(0);
+
+    Cli.Result list = cli.run("dlq", "list", "--queue", "evil");
+    assertThat(list.exitCode()).as(list.err()).isZero();
+    assertThat(list.lines()).hasSize(2); // the header and one row: the newline forged none
+    assertThat(list.out()).doesNotContain(String.valueOf(ESC)).doesNotContain(String.valueOf(BEL))
+        .contains("boom \\u001b[2J\\u0007");
+
+    Cli.Result show = cli.run("dlq", "show", id);
+    assertThat(show.exitCode()).as(show.err()).isZero();
+    assertThat(show.out()).doesNotContain(String.valueOf(ESC)).doesNotContain(String.valueOf(BEL))
+        .contains("boom \\u001b[2J\\u0007\\nFORGED  1/1  row");
+    assertThat(show.out()).containsPattern("(?m)^dead reason: non-retryable error: NonRetryableException: boom "
+        + "\\\\u001b\\[2J\\\\u0007\\\\nFORGED  1/1  row$");
+
+    // a payload written by another producer, with raw control characters
+    String other = enqueue("evil-payload", "{}");
+    redis.raw().hset(taskKey("evil-payload", other), "p", "{\"t\":\"" + ESC + "]0;pwned" + BEL + "\"}\n{\"forged\":1}");
+    Cli.Result status = cli.run("status", other);
+    assertThat(status.exitCode()).as(status.err()).isZero();
+    assertThat(status.out()).doesNotContain(String.valueOf(ESC)).doesNotContain(String.valueOf(BEL))
+        .contains("payload:     {\"t\":\"\\u001b]0;pwned\\u0007\"}\\n{\"forged\":1}");
+    Cli.Result json = cli.run("status", other, "--json");
+    assertThat(json.exitCode()).isZero();
+    assertThat(json.out()).doesNotContain(String.valueOf(ESC));
+    assertThat(JSON.readTree(json.out()).get("payload").asString()).contains(ESC + "]0;pwned");
+  }
+
+  @Test
+  void dlqCommandsValidateTheQueueAsEnqueueDoes() {
+    for (String[] args : List.of(new String[] {"dlq", "list", "--queue", "bad queue!"},
+        new String[] {"dlq", "replay", "--queue", "a{b}", "--all"},
+        new String[] {"dlq", "purge", "--queue", "x:y", "some-id"})) {
+      Cli.Result r = cli.run(args);
+      assertThat(r.exitCode()).as(String.join(" ", args)).isEqualTo(2);
+      assertThat(r.err()).as(String.join(" ", args)).startsWith("baton: --queue: must match ");
+    }
+  }
+
+  @Test
+  void aDatabaseIndexRedisDoesNotHaveIsAConfigurationError() {
+    Cli.Result r = Cli.runRaw("--redis", redis.uri() + "/99", "--prefix", redis.prefix(), "stats");
+
+    assertThat(r.exitCode()).as(r.err()).isEqualTo(ExitCodes.REDIS_CONFIGURATION);
+    assertThat(r.err().lines()).hasSize(1);
+    assertThat(r.err()).startsWith("baton: Redis at ").contains("refused database 99")
+        .contains("DB index is out of range").doesNotContain("cannot connect");
+  }
 }

@@ -57,6 +57,7 @@ public final class RedisBroker implements AutoCloseable {
   private final Keys keys;
   private final Duration commandTimeout;
   private final String where;
+  private final int database;
 
   public RedisBroker(BatonConfig config) {
     this.keys = new Keys(config.keyPrefix());
@@ -64,6 +65,7 @@ public final class RedisBroker implements AutoCloseable {
     RedisURI uri = RedisURI.create(config.redisUri());
     uri.setTimeout(config.commandTimeout());
     this.where = redacted(uri);
+    this.database = uri.getDatabase();
     this.resources = ClientResources.builder()
         .reconnectDelay(Delay.exponential(Duration.ZERO, MAX_RECONNECT_DELAY, 2, TimeUnit.MILLISECONDS))
         .build();
@@ -91,6 +93,9 @@ public final class RedisBroker implements AutoCloseable {
       }
       Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
       RedisConfigurationException refused = refusal(cause);
+      if (refused == null) {
+        refused = handshakeRefusal(cause);
+      }
       if (refused != null) {
         throw refused;
       }
@@ -375,6 +380,29 @@ public final class RedisBroker implements AutoCloseable {
             + " user Baton's commands and every key under the prefix '" + keys.prefix() + ":'";
       };
       return new RedisConfigurationException(code, "Redis at " + where + " " + what, c);
+    }
+    return null;
+  }
+
+  /**
+   * At connect only: a {@link RedisConfigurationException} for a handshake that fails for a reason
+   * retrying cannot fix, else null. {@code DB_INDEX}: Redis refused the database of the URI ({@code
+   * SELECT}: "ERR DB index is out of range"); {@code TLS}: the TLS handshake failed (an untrusted or
+   * mismatched certificate, or {@code rediss://} to a server that does not speak TLS).
+   */
+  private RedisConfigurationException handshakeRefusal(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      String m = c.getMessage() == null ? "" : c.getMessage().strip();
+      if (m.contains("DB index is out of range") || m.contains("invalid DB index")) {
+        return new RedisConfigurationException("DB_INDEX", "Redis at " + where + " refused database " + database
+            + " (" + oneLine(m) + "): the server has fewer databases (its 'databases' setting, 16 by default);"
+            + " give an index it has as the path of the Redis URI (redis://host:port/0)", c);
+      }
+      if (c instanceof javax.net.ssl.SSLException || c.getClass().getName().endsWith(".NotSslRecordException")) {
+        return new RedisConfigurationException("TLS", "Redis at " + where + ": the TLS handshake failed ("
+            + c.getClass().getSimpleName() + (m.isEmpty() ? "" : ": " + oneLine(m)) + "): check that the server"
+            + " speaks TLS (rediss://) or not (redis://), and that its certificate is trusted and names the host", c);
+      }
     }
     return null;
   }

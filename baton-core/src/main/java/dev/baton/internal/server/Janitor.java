@@ -33,6 +33,7 @@ public final class Janitor {
   private final String self;
   private final Duration consumerIdleLimit;
   private final Map<String, String> auditCursors = new HashMap<>();
+  private final QueueIsolation isolation;
 
   public Janitor(RedisBroker broker, List<String> queues, long deadLetterCap, Duration period, String self,
       Duration consumerIdleLimit) {
@@ -43,22 +44,28 @@ public final class Janitor {
     this.period = period;
     this.self = self;
     this.consumerIdleLimit = consumerIdleLimit;
+    this.isolation = new QueueIsolation("janitor", broker.keys().prefix());
   }
 
+  /** One round over every queue; a queue that fails is logged and skipped (see {@link QueueIsolation}). */
   public Duration runOnce() {
     for (String queue : queues) {
-      List<String> excess;
-      while (!(excess = deadLetters.deadOverCap(queue, deadLetterCap, BATCH)).isEmpty()) {
-        long n = deadLetters.purge(queue, excess);
-        log.info("purged {} oldest dead letters of {} (cap {})", n, queue, deadLetterCap);
-      }
-      long pruned = recovery.pruneConsumers(queue, consumerIdleLimit.toMillis(), self);
-      if (pruned > 0) {
-        log.info("deleted {} idle consumer(s) of {} that held no task", pruned, queue);
-      }
-      audit(queue);
+      isolation.run(queue, () -> cleanUp(queue));
     }
     return period;
+  }
+
+  private void cleanUp(String queue) {
+    List<String> excess;
+    while (!(excess = deadLetters.deadOverCap(queue, deadLetterCap, BATCH)).isEmpty()) {
+      long n = deadLetters.purge(queue, excess);
+      log.info("purged {} oldest dead letters of {} (cap {})", n, queue, deadLetterCap);
+    }
+    long pruned = recovery.pruneConsumers(queue, consumerIdleLimit.toMillis(), self);
+    if (pruned > 0) {
+      log.info("deleted {} idle consumer(s) of {} that held no task", pruned, queue);
+    }
+    audit(queue);
   }
 
   /** Audits the next page of {@code queue}'s task records; returns how many were dead-lettered. */

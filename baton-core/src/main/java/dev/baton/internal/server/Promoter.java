@@ -16,18 +16,24 @@ public final class Promoter {
   private final SchedulingScripts scripts;
   private final List<String> queues;
   private final Duration maxPause;
+  private final QueueIsolation isolation;
 
   public Promoter(RedisBroker broker, List<String> queues, Duration maxPause) {
     this.scripts = new SchedulingScripts(broker);
+    this.isolation = new QueueIsolation("promoter", broker.keys().prefix());
     this.queues = List.copyOf(queues);
     this.maxPause = maxPause;
   }
 
-  /** Promotes everything due in every queue; returns the pause until the next is due (capped). */
+  /**
+   * Promotes everything due in every queue; returns the pause until the next is due (capped). A
+   * queue that fails (e.g. its delayed set is not a sorted set) is logged and skipped: the other
+   * queues are promoted in the same pass (see {@link QueueIsolation}).
+   */
   public Duration runOnce() {
     long pause = maxPause.toMillis();
     for (String queue : queues) {
-      long next = promoteQueue(queue);
+      long next = isolation.call(queue, () -> promoteQueue(queue), -1L);
       if (next >= 0) {
         pause = Math.min(pause, next);
       }

@@ -45,6 +45,7 @@ public final class Recoverer {
   private final LifecycleEvents events;
   private final String worker;
   private final Timekeeper time;
+  private final QueueIsolation isolation;
   private boolean inOutage;
   /** When Redis was last seen back from an outage ({@link Timekeeper#nanoTime()}). */
   private long backSinceNanos;
@@ -68,6 +69,7 @@ public final class Recoverer {
     this.targets = List.copyOf(targets);
     this.period = period;
     this.time = time;
+    this.isolation = new QueueIsolation("recoverer", broker.keys().prefix());
     this.backSinceNanos = time.nanoTime() - OUTAGE_GRACE.toNanos();
   }
 
@@ -83,8 +85,9 @@ public final class Recoverer {
       if (time.nanoTime() - backSinceNanos < OUTAGE_GRACE.toNanos()) {
         return period;
       }
+      // a queue that fails is logged and skipped; Redis unavailable ends the pass (see QueueIsolation)
       for (Target t : targets) {
-        recover(t);
+        isolation.run(t.agentType(), () -> recover(t));
       }
     } catch (RedisUnavailableException e) {
       inOutage = true;

@@ -34,6 +34,7 @@ public final class Unparker {
   private final LifecycleEvents events;
   private final String worker;
   private final InstantSource clock;
+  private final QueueIsolation isolation;
 
   public Unparker(RedisBroker broker, Breakers breakers, List<String> queues, Duration pause, Duration waveInterval,
       LifecycleEvents events, String worker, InstantSource clock) {
@@ -45,11 +46,13 @@ public final class Unparker {
     this.queues = List.copyOf(queues);
     this.pause = pause;
     this.waveInterval = waveInterval;
+    this.isolation = new QueueIsolation("unparker", broker.keys().prefix());
   }
 
+  /** One look at every queue; a queue that fails is logged and skipped (see {@link QueueIsolation}). */
   public Duration runOnce() {
     for (String queue : queues) {
-      releaseQueue(queue);
+      isolation.run(queue, () -> releaseQueue(queue));
     }
     return pause;
   }
