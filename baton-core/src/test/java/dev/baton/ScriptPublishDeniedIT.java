@@ -4,17 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
+import dev.baton.internal.scripts.BreakerScripts;
 import dev.baton.internal.scripts.DeadLetterScripts;
 import dev.baton.internal.scripts.RecoveryScripts;
+import dev.baton.internal.scripts.SchedulingScripts;
 import dev.baton.internal.scripts.ScriptStatus;
 import dev.baton.internal.scripts.TaskScripts;
 import dev.baton.testing.ScriptDriver;
+import dev.baton.resilience.BreakerConfig;
 import dev.baton.testkit.RedisServer;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -184,5 +188,39 @@ class ScriptPublishDeniedIT {
     assertThat(raw.zscore(k.dead(Q), h.id())).isNotNull();
     assertThat(raw.xpending(k.stream(Q), Keys.GROUP).getCount()).isZero();
     assertThat(stat("dead")).isEqualTo(1);
+  }
+
+  @Test
+  void aTaskEndedPastItsMaxWaitWhosePublishIsRefusedIsDeadLetteredWhole() throws Exception {
+    String id = UUID.randomUUID().toString();
+    admin.await(new dev.baton.internal.scripts.EnqueueScripts(admin).enqueue(Q,
+        List.of(new dev.baton.internal.scripts.EnqueueScripts.NewTask(id, "{}", 3, 0, 0, 0, "", "", "", 1)), 60_000));
+    TaskScripts.Held h = ScriptDriver.attempt(id, ScriptDriver.startAs(admin, raw, Q, ME, 1).get(id));
+    new TaskScripts(admin).park(Q, h, "dep", TaskScripts.ParkKind.UNAVAILABLE, "down", 0);
+    Thread.sleep(5); // past its 1 ms max wait
+
+    SchedulingScripts.Unparked u = new SchedulingScripts(limited).unpark(Q,
+        new SchedulingScripts.Unpark("dep", true, "g", 10, 1_000, 0, 1_000), List.of(id));
+
+    assertThat(u.endedIds()).containsExactly(id);
+    assertThat(raw.hget(k.task(Q, id), "st")).isEqualTo("dead");
+    assertThat(raw.zscore(k.dead(Q), id)).isNotNull();
+    assertThat(raw.zscore(k.parked(Q), id)).isNull();
+    assertThat(raw.hget(k.parking(Q), "n:dep")).isEqualTo("0");
+  }
+
+  @Test
+  void aBreakerTransitionWhosePublishIsRefusedIsAppliedWhole() {
+    String dep = "llm:acl";
+    raw.hset(k.breaker(dep), Map.of("st", "half_open", "gen", "1", "since", "0", "ok", "0"));
+    raw.zadd(k.breakerProbes(dep), Long.MAX_VALUE / 2, "p1");
+
+    BreakerScripts.Recorded r = new BreakerScripts(limited).record(dep, BreakerConfig.builder().build(), 1, "p1",
+        BreakerScripts.Outcome.FAILURE, false, Duration.ofSeconds(10));
+
+    assertThat(r.status()).isEqualTo(ScriptStatus.OK);
+    assertThat(raw.hget(k.breaker(dep), "st")).isEqualTo("open");
+    assertThat(raw.hget(k.breaker(dep), "gen")).isEqualTo("2");
+    assertThat(raw.xlen(k.breakerEvents(dep))).isEqualTo(1); // the event is written; only the PUBLISH was refused
   }
 }
