@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.RedisBroker;
+import dev.baton.internal.scripts.RecoveryScripts;
 import dev.baton.internal.scripts.ScriptStatus;
 import dev.baton.internal.scripts.TaskScripts;
 import dev.baton.internal.server.Promoter;
@@ -276,5 +277,49 @@ class RecoveryScriptsIT {
         .containsEntry("dlv", "0").doesNotContainKey("nol");
     assertThat(raw.xlen(k.stream(Q))).isEqualTo(1);
     assertThat(raw.xpending(k.stream(Q), Keys.GROUP).getCount()).isZero();
+  }
+
+  @Test
+  void theAuditPutsARecordMissingFromTheSetOfItsStateBackWithItsTime() throws Exception {
+    setUp();
+    TaskScripts scripts = new TaskScripts(broker);
+    String retrying = baton.dispatcher().enqueue(TaskRequest.builder(Q).build()).id();
+    scripts.fail(Q, ScriptDriver.attempt(retrying, startAs("w", 1).get(retrying)), TaskScripts.FailMode.RETRY,
+        60_000, "{\"a\":1}", "");
+    String parked = baton.dispatcher().enqueue(TaskRequest.builder(Q).build()).id();
+    scripts.park(Q, ScriptDriver.attempt(parked, startAs("w", 1).get(parked)), "dep",
+        TaskScripts.ParkKind.UNAVAILABLE, "down", 60_000);
+    String dead = baton.dispatcher().enqueue(TaskRequest.builder(Q).build()).id();
+    scripts.fail(Q, ScriptDriver.attempt(dead, startAs("w", 1).get(dead)), TaskScripts.FailMode.DEAD, 0,
+        "{\"a\":1}", "boom");
+    String scheduled = baton.dispatcher().enqueue(TaskRequest.builder(Q).delay(Duration.ofHours(1)).build()).id();
+    String intact = baton.dispatcher().enqueue(TaskRequest.builder(Q).delay(Duration.ofHours(1)).build()).id();
+    // raw edits outside Baton: members removed from their sets, one due time garbled
+    raw.zrem(k.delayed(Q), retrying, scheduled);
+    raw.zrem(k.parked(Q), parked);
+    raw.zrem(k.dead(Q), dead);
+    raw.hset(k.task(Q, scheduled), "sa", "soon");
+    Map<String, Map<String, String>> before = new java.util.HashMap<>();
+    for (String id : List.of(retrying, parked, dead, scheduled, intact)) {
+      before.put(id, raw.hgetall(k.task(Q, id)));
+    }
+    long t0 = broker.serverTimeMillis();
+
+    RecoveryScripts.Audited a = new RecoveryScripts(broker).audit(Q,
+        List.of(k.task(Q, retrying), k.task(Q, parked), k.task(Q, dead), k.task(Q, scheduled), k.task(Q, intact)));
+
+    assertThat(a.deadIds()).isEmpty();
+    assertThat(a.repairedIds()).containsExactly(retrying, parked, dead, scheduled);
+    assertThat(raw.zscore(k.delayed(Q), retrying)).isEqualTo(Double.parseDouble(before.get(retrying).get("sa")));
+    assertThat(raw.zscore(k.parked(Q), parked)).isEqualTo(Double.parseDouble(before.get(parked).get("sa")));
+    assertThat(raw.zscore(k.dead(Q), dead)).isEqualTo(Double.parseDouble(before.get(dead).get("ft")));
+    assertThat(raw.zscore(k.delayed(Q), scheduled)).isBetween((double) t0, (double) broker.serverTimeMillis());
+    for (String id : List.of(retrying, parked, dead, scheduled, intact)) {
+      assertThat(raw.hgetall(k.task(Q, id))).as(id).isEqualTo(before.get(id)); // the records are not changed
+    }
+    assertThat(raw.hget(k.stats(Q), "dead")).isEqualTo("1"); // a repair counts nothing
+    // a second pass finds nothing to do
+    assertThat(new RecoveryScripts(broker).audit(Q, List.of(k.task(Q, retrying), k.task(Q, scheduled))).repairedIds())
+        .isEmpty();
   }
 }

@@ -67,6 +67,52 @@ class StartScriptIT {
     assertThat(raw.xlen(k.stream(Q))).isZero();
   }
 
+  @Test
+  void aRecordInAStateBatonDoesNotKnowIsDeadLetteredWithTheReasonNotDroppedSilently() {
+    BatonClient baton = redis.client();
+    Keys k = new Keys(redis.prefix());
+    RedisCommands<String, String> raw = redis.raw();
+    String id = baton.dispatcher().enqueue(TaskRequest.builder(Q).build()).id();
+    String eid = raw.xreadgroup(Consumer.from(Keys.GROUP, ME), XReadArgs.StreamOffset.lastConsumed(k.stream(Q)))
+        .get(0).getId();
+    raw.hset(k.task(Q, id), "st", "paused"); // written by something outside Baton
+
+    TaskScripts.StartReplies r = start(baton, eid, id);
+
+    assertThat(r.status(0)).isEqualTo(ScriptStatus.DEAD_LETTERED);
+    assertThat(r.reason(0)).isEqualTo("unknown task state");
+    assertThat(r.unnotified(0)).isNull();
+    Map<String, String> rec = raw.hgetall(k.task(Q, id));
+    assertThat(rec).containsEntry("st", "dead").containsEntry("why", "unknown task state 'paused'")
+        .containsEntry("att", "0").containsKey("ft");
+    assertThat(raw.zscore(k.dead(Q), id)).isNotNull();
+    assertThat(raw.hget(k.stats(Q), "dead")).isEqualTo("1");
+    assertThat(raw.xpending(k.stream(Q), Keys.GROUP).getCount()).isZero();
+    assertThat(raw.xlen(k.stream(Q))).isZero();
+  }
+
+  @Test
+  void aBatchIsDecidedBeforeItIsWrittenSoTwoEntriesOfOneMissingRecordMakeOneTombstone() {
+    BatonClient baton = redis.client();
+    Keys k = new Keys(redis.prefix());
+    RedisCommands<String, String> raw = redis.raw();
+    String id = baton.dispatcher().enqueue(TaskRequest.builder(Q).build()).id();
+    raw.xadd(k.stream(Q), "t", id); // a second entry of the same task
+    raw.del(k.task(Q, id)); // and its record gone
+    List<String> eids = raw.xreadgroup(Consumer.from(Keys.GROUP, ME), XReadArgs.Builder.count(2),
+        XReadArgs.StreamOffset.lastConsumed(k.stream(Q))).stream().map(m -> m.getId()).toList();
+
+    TaskScripts.StartReplies r = new TaskScripts(baton.broker()).start(Q, ME, eids, List.of(id, id));
+
+    assertThat(r.status(0)).isEqualTo(ScriptStatus.DEAD_LETTERED);
+    assertThat(r.status(1)).isEqualTo(ScriptStatus.SKIPPED);
+    assertThat(r.reason(1)).isEqualTo("not runnable: state dead");
+    assertThat(raw.hget(k.task(Q, id), "why")).startsWith("task record missing for stream entry ");
+    assertThat(raw.hget(k.stats(Q), "dead")).isEqualTo("1");
+    assertThat(raw.xpending(k.stream(Q), Keys.GROUP).getCount()).isZero();
+    assertThat(raw.xlen(k.stream(Q))).isZero();
+  }
+
   private static TaskScripts.StartReplies start(BatonClient baton, String eid, String id) {
     TaskScripts.StartReplies r = new TaskScripts(baton.broker()).start(Q, ME, List.of(eid), List.of(id));
     assertThat(r.size()).isEqualTo(1);

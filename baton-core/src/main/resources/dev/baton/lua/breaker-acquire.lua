@@ -27,6 +27,16 @@ Status codes (ScriptStatus):
   PROBE     2  allowed as a probe (half_open, lease taken)
   REFUSED   0  denied: open (retryAfterMs = time left in open) or half_open with every probe
                slot taken
+
+No half-applied call (a script that fails after a write is not rolled back): the breaker is
+read first (HMGET); the first write of a probe is to the probes (ZREMRANGEBYSCORE), which
+fails on a wrong-typed key before anything is written; the transition open -> half_open
+rewrites the breaker (read above) and deletes the probes (DEL takes any type). A wrong-typed
+key fails the call with 'WRONGTYPE breaker-acquire.lua: key <key> holds a <type>, not a
+<type>; nothing was written'. The transition's event (XADD events) and its PUBLISH come after
+its writes, through redis.pcall: they only tell observers, so a wrong-typed events key or an
+ACL that denies the channel leaves the transition whole, and the refusal is returned as a
+sixth element of the reply (written, not notified). No extra command.
 ]]
 local OK, PROBE, REFUSED = 1, 2, 0
 local breaker, probes, window, events = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -35,7 +45,13 @@ local eventsCap, channel = ARGV[4], ARGV[5]
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local cur = redis.call('HMGET', breaker, 'st', 'gen', 'until', 'ok')
+local function wrongType(key, want)
+  error({err = 'WRONGTYPE breaker-acquire.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
+    .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
+end
+local cur = redis.pcall('HMGET', breaker, 'st', 'gen', 'until', 'ok')
+if cur.err then wrongType(breaker, 'hash') end
+local unnotified
 local movedAt = 0
 local st, gen = cur[1] or 'closed', tonumber(cur[2] or '0')
 
@@ -52,20 +68,24 @@ if st == 'open' then
   redis.call('HSET', breaker, 'st', 'half_open', 'gen', gen, 'since', now, 'ok', 0)
   redis.call('HDEL', breaker, 'until')
   redis.call('DEL', probes)
-  redis.call('XADD', events, 'MAXLEN', '~', eventsCap, '*',
+  -- the observers' copies, last and through pcall: a refusal leaves the transition whole
+  local logged = redis.pcall('XADD', events, 'MAXLEN', '~', eventsCap, '*',
     'from', 'open', 'to', 'half_open', 'gen', gen, 'at', now, 'reason', 'wait in open elapsed')
-  redis.call('PUBLISH', channel, 'open>half_open:' .. gen)
+  if type(logged) == 'table' and logged.err then unnotified = logged.err end
+  local published = redis.pcall('PUBLISH', channel, 'open>half_open:' .. gen)
+  if type(published) == 'table' and published.err then unnotified = published.err end
   st = 'half_open'
   cur[4] = '0'
   movedAt = now
 end
 -- half_open: a probe slot is free while in-flight probes plus successes stay under the limit;
 -- leases that ran out give their slot back
-redis.call('ZREMRANGEBYSCORE', probes, '-inf', now)
+local trimmed = redis.pcall('ZREMRANGEBYSCORE', probes, '-inf', now) -- the first write, unless moved above
+if type(trimmed) == 'table' and trimmed.err then wrongType(probes, 'zset') end
 local inFlight = redis.call('ZCARD', probes)
 local ok = tonumber(cur[4] or '0')
 if inFlight + ok < permitted then
   redis.call('ZADD', probes, now + leaseMs, probeId)
-  return {PROBE, st, gen, 0, movedAt}
+  return {PROBE, st, gen, 0, movedAt, unnotified}
 end
-return {REFUSED, st, gen, 0, movedAt}
+return {REFUSED, st, gen, 0, movedAt, unnotified}

@@ -30,10 +30,22 @@ ARGV[11] wait in open, ms
 ARGV[12] events stream cap
 ARGV[13] channel for transitions
 
-Returns {code, state, gen, from, reason, at}: state and gen are the breaker's after the
-call; when this call made a transition, from is the state before it, reason why and at
-when (ms, server clock); otherwise from and reason are '' (and only the first three
-elements may be present).
+Returns {code, state, gen, from, reason, at[, unnotified]}: state and gen are the breaker's
+after the call; when this call made a transition, from is the state before it, reason why
+and at when (ms, server clock); otherwise from and reason are '' (and only the first three
+elements may be present). unnotified: the Redis error, only when the transition's event
+(XADD events) or PUBLISH was refused.
+
+No half-applied call (a script that fails after a write is not rolled back): the breaker is
+read first (HMGET); in half_open the first write is the ZREM of the probe, in closed the
+window's (RPUSH or HINCRBY, before the breaker's HSET), each failing on a wrong-typed key
+before anything is written; a transition rewrites the breaker (read above) and deletes the
+probes and window (DEL takes any type). A wrong-typed key fails the call with 'WRONGTYPE
+breaker-record.lua: key <key> holds a <type>, not a <type>; nothing was written'. The
+transition's event (XADD events) and PUBLISH come after its writes, through redis.pcall:
+they only tell observers, so a wrong-typed events key or an ACL that denies the channel
+leaves the transition whole, and the refusal is returned as the seventh element (written,
+not notified). No extra command.
 
 Status codes (ScriptStatus):
   OK          1  recorded
@@ -48,7 +60,22 @@ local permitted, waitMs, eventsCap, channel = tonumber(ARGV[10]), tonumber(ARGV[
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local cur = redis.call('HMGET', breaker, 'st', 'gen', 'ok')
+local function wrongType(key, want)
+  error({err = 'WRONGTYPE breaker-record.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
+    .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
+end
+local cur = redis.pcall('HMGET', breaker, 'st', 'gen', 'ok')
+if cur.err then wrongType(breaker, 'hash') end
+local unnotified
+-- a write that is the first of its path: a key of the wrong type fails it before anything is written
+local function first(key, want, ...)
+  local r = redis.pcall(...)
+  if type(r) == 'table' and r.err then
+    if string.find(r.err, 'WRONGTYPE', 1, true) then wrongType(key, want) end
+    error(r)
+  end
+  return r
+end
 local st, gen = cur[1] or 'closed', tonumber(cur[2] or '0')
 local failed = outcome == 'failure'
 
@@ -67,9 +94,12 @@ local function transition(to, reason)
     redis.call('HDEL', breaker, 'until')
   end
   redis.call('DEL', probes, window)
-  redis.call('XADD', events, 'MAXLEN', '~', eventsCap, '*',
+  -- the observers' copies, last and through pcall: a refusal leaves the transition whole
+  local logged = redis.pcall('XADD', events, 'MAXLEN', '~', eventsCap, '*',
     'from', st, 'to', to, 'gen', gen, 'at', now, 'reason', reason)
-  redis.call('PUBLISH', channel, st .. '>' .. to .. ':' .. gen)
+  if type(logged) == 'table' and logged.err then unnotified = logged.err end
+  local published = redis.pcall('PUBLISH', channel, st .. '>' .. to .. ':' .. gen)
+  if type(published) == 'table' and published.err then unnotified = published.err end
   movedFrom, movedReason = st, reason
   st = to
   return nil
@@ -80,7 +110,7 @@ if callGen ~= gen or st == 'open' then
 end
 
 if st == 'half_open' then
-  if probeId == '' or redis.call('ZREM', probes, probeId) == 0 then
+  if probeId == '' or first(probes, 'zset', 'ZREM', probes, probeId) == 0 then
     return {UNCHANGED, st, gen}
   end
   local err
@@ -97,7 +127,7 @@ if st == 'half_open' then
     end
   end
   if err then return err end
-  return {OK, st, gen, movedFrom, movedReason, now}
+  return {OK, st, gen, movedFrom, movedReason, now, unnotified}
 end
 
 -- closed: add the call to the sliding window, then evaluate the rates
@@ -105,10 +135,10 @@ if outcome == 'ignore' then
   return {UNCHANGED, st, gen}
 end
 local calls, failures, slows = 0, 0, 0
-redis.call('HSET', breaker, 'st', st, 'gen', gen, 'wt', windowType, 'wsz', windowSize)
 if windowType == 'count' then
   local code = (failed and 'f' or 'o') .. (slow and 's' or '')
-  redis.call('RPUSH', window, code)
+  first(window, 'list', 'RPUSH', window, code)
+  redis.call('HSET', breaker, 'st', st, 'gen', gen, 'wt', windowType, 'wsz', windowSize)
   redis.call('HINCRBY', breaker, 'wc', 1)
   if failed then redis.call('HINCRBY', breaker, 'wf', 1) end
   if slow then redis.call('HINCRBY', breaker, 'ws', 1) end
@@ -122,7 +152,8 @@ if windowType == 'count' then
   calls, failures, slows = tonumber(c[1] or '0'), tonumber(c[2] or '0'), tonumber(c[3] or '0')
 else
   local sec = math.floor(now / 1000)
-  redis.call('HINCRBY', window, 'c' .. sec, 1)
+  first(window, 'hash', 'HINCRBY', window, 'c' .. sec, 1)
+  redis.call('HSET', breaker, 'st', st, 'gen', gen, 'wt', windowType, 'wsz', windowSize)
   if failed then redis.call('HINCRBY', window, 'f' .. sec, 1) end
   if slow then redis.call('HINCRBY', window, 's' .. sec, 1) end
   local all = redis.call('HGETALL', window)
@@ -147,4 +178,4 @@ if calls >= math.min(minCalls, windowType == 'count' and windowSize or minCalls)
   end
 end
 if err then return err end
-return {OK, st, gen, movedFrom, movedReason, now}
+return {OK, st, gen, movedFrom, movedReason, now, unnotified}

@@ -36,6 +36,14 @@ second task with the same id or dedup key as an earlier one in the call gets EXI
 
 Returns {code, id, state} per task, flattened: {code_1, id_1, state_1, code_2, id_2, ...}
 
+No half-applied call (a script that fails after a write is not rolled back): every task's
+record (HGET) and dedup key (GET) are read, and the stream's type is read (TYPE, which
+replaces the EXISTS that decides whether to create the group: no extra command), before
+the first write; the delayed set is type-checked only when a task of the call is
+scheduled. The first write is the stats counter, so a wrong-typed stats hash fails the
+call before anything else is written. A key of the wrong type fails the call with
+'WRONGTYPE enqueue.lua: key <key> holds a <type>, not a <type>; nothing was written'.
+
 Status codes (ScriptStatus):
   OK          1  created (its state is returned)
   EXISTS      0  the id already exists: nothing written (its current state is returned)
@@ -105,13 +113,28 @@ for j = 1, n do
   end
 end
 
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-if redis.call('EXISTS', stream) == 0 then
-  redis.call('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM')
+local function wrongType(key, want)
+  error({err = 'WRONGTYPE enqueue.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
+    .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
+end
+-- a read that fails on a key of the wrong type, named
+local function checked(r, key, want)
+  if type(r) == 'table' and r.err then
+    if string.find(r.err, 'WRONGTYPE', 1, true) then wrongType(key, want) end
+    error(r)
+  end
+  return r
 end
 
-local out, created = {}, 0
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local streamType = redis.call('TYPE', stream).ok
+if streamType ~= 'stream' and streamType ~= 'none' then wrongType(stream, 'stream') end
+
+-- reads: what each task becomes, before anything is written. A task with the id or dedup key of
+-- an earlier task of this call sees that task as if it had been written already.
+local out, created, plan = {}, 0, {}
+local seenIds, seenDedup, scheduled = {}, {}, false
 for j = 1, n do
   local taskKey, dedupKey, b, maxWait
   if j == 1 then
@@ -123,18 +146,45 @@ for j = 1, n do
   local id, dedup = ARGV[b + 1], ARGV[b + 8]
 
   local code, rid, state = OK, id, nil
-  local existing = redis.call('HGET', taskKey, 'st')
+  local existing = seenIds[taskKey] or checked(redis.pcall('HGET', taskKey, 'st'), taskKey, 'hash')
   if existing then
     code, state = EXISTS, existing
   elseif dedup ~= '' then
-    local holder = redis.call('GET', dedupKey)
+    local holder = seenDedup[dedupKey] or checked(redis.pcall('GET', dedupKey), dedupKey, 'string')
     if holder then code, rid, state = DUPLICATE, holder, '' end
   end
-
   if code == OK then
     local due = now + tonumber(ARGV[b + 6])
     local runAt = tonumber(ARGV[b + 7])
     if runAt > 0 then due = runAt end
+    state = due > now and 'scheduled' or 'queued'
+    if due > now then scheduled = true end
+    seenIds[taskKey] = state
+    if dedup ~= '' then seenDedup[dedupKey] = id end
+    plan[j] = {taskKey, dedupKey, b, maxWait, due}
+    created = created + 1
+  end
+  local o = #out
+  out[o + 1] = code
+  out[o + 2] = rid
+  out[o + 3] = state
+end
+if scheduled then
+  local dt = redis.call('TYPE', delayed).ok
+  if dt ~= 'zset' and dt ~= 'none' then wrongType(delayed, 'zset') end
+end
+if created == 0 then return out end
+
+-- writes. The first is the counter: a wrong-typed stats hash fails here, before anything else.
+checked(redis.pcall('HINCRBY', stats, 'enqueued', created), stats, 'hash')
+if streamType == 'none' then
+  redis.call('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM')
+end
+for j = 1, n do
+  local p = plan[j]
+  if p then
+    local taskKey, dedupKey, b, maxWait, due = p[1], p[2], p[3], p[4], p[5]
+    local id, dedup = ARGV[b + 1], ARGV[b + 8]
     local payload, headers, backoff = ARGV[b + 3], ARGV[b + 9], ARGV[b + 10]
     local np = #payload
     maxWait = tonumber(maxWait)
@@ -145,18 +195,18 @@ for j = 1, n do
       -- the common record (due now, no options, a payload of one or two pieces): its fields go
       -- straight to HSET, in the order of the general case below, without a field list, which
       -- would cost Redis CPU per task
-      state = 'queued'
       local eid = redis.call('XADD', stream, '*', 't', id)
       if cut == np then
-        redis.call('HSET', taskKey, 'id', id, 'q', ARGV[b + 2], 'st', state, 'att', 0, 'dlv', 0,
+        redis.call('HSET', taskKey, 'id', id, 'q', ARGV[b + 2], 'st', 'queued', 'att', 0, 'dlv', 0,
           'max', ARGV[b + 4], 'to', ARGV[b + 5], 'ct', now, 'sa', now, 'eid', eid, 'p', payload)
       else
-        redis.call('HSET', taskKey, 'id', id, 'q', ARGV[b + 2], 'st', state, 'att', 0, 'dlv', 0,
+        redis.call('HSET', taskKey, 'id', id, 'q', ARGV[b + 2], 'st', 'queued', 'att', 0, 'dlv', 0,
           'max', ARGV[b + 4], 'to', ARGV[b + 5], 'ct', now, 'sa', now, 'eid', eid,
           'p', string.sub(payload, 1, cut), 'p2', string.sub(payload, cut + 1))
       end
     else
       -- the whole record in one HSET
+      local state = 'queued'
       local fields = {'id', id, 'q', ARGV[b + 2], 'st', '', 'att', 0, 'dlv', 0,
         'max', ARGV[b + 4], 'to', ARGV[b + 5], 'ct', now, 'sa', due}
       local k = 18
@@ -164,7 +214,6 @@ for j = 1, n do
         state = 'scheduled'
         redis.call('ZADD', delayed, due, id)
       else
-        state = 'queued'
         fields[18] = now
         fields[19] = 'eid'
         fields[20] = redis.call('XADD', stream, '*', 't', id)
@@ -181,14 +230,6 @@ for j = 1, n do
         redis.call('SET', dedupKey, id, 'PX', math.max(1, tonumber(dedupWindow) + math.max(0, due - now)))
       end
     end
-    created = created + 1
   end
-  local o = #out
-  out[o + 1] = code
-  out[o + 2] = rid
-  out[o + 3] = state
-end
-if created > 0 then
-  redis.call('HINCRBY', stats, 'enqueued', created)
 end
 return out

@@ -28,6 +28,12 @@ Status codes (ScriptStatus):
   REFUSED   0  refused for now
 
 The holders key expires 1 s after its last lease, the index 1 s after its latest.
+
+No half-applied call (a script that fails after a write is not rolled back): the first
+write is to the holders (ZREMRANGEBYSCORE), which fails on a wrong-typed holders key before
+anything is written; the index is type-checked before a grant writes it (one TYPE per grant).
+A wrong-typed index fails the call with 'WRONGTYPE permit-acquire.lua: key <key> holds a
+<type>, not a <type>; nothing was written'.
 ]]
 local OK, REFUSED = 1, 0
 local holders, index = KEYS[1], KEYS[2]
@@ -42,9 +48,18 @@ else
   now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 local function int(x) return string.format('%d', x) end
+local function wrongType(key, want)
+  error({err = 'WRONGTYPE permit-acquire.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
+    .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
+end
+local function expect(key, want)
+  local got = redis.call('TYPE', key).ok
+  if got ~= want and got ~= 'none' then wrongType(key, want) end
+end
 
 -- a lease that ends at or before now is over
-local reclaimed = redis.call('ZREMRANGEBYSCORE', holders, '-inf', int(now))
+local reclaimed = redis.pcall('ZREMRANGEBYSCORE', holders, '-inf', int(now)) -- the first write
+if type(reclaimed) == 'table' and reclaimed.err then wrongType(holders, 'zset') end
 local inUse = redis.call('ZCARD', holders)
 
 -- a re-sent call whose first copy was granted
@@ -54,6 +69,7 @@ if previous then
 end
 
 if inUse < permits then
+  expect(index, 'zset') -- written below, after the holders: checked before them
   local expiresAt = now + lease
   redis.call('ZADD', holders, int(expiresAt), token)
   local last = redis.call('ZRANGE', holders, -1, -1, 'WITHSCORES')

@@ -14,6 +14,8 @@ Status codes (ScriptStatus):
   UNCHANGED   0  not held: released before (or a re-sent release), or already reclaimed
   EXPIRED    -1  its lease had run out before this release (removed now; the caller ran
                  unprotected for a while)
+
+No half-applied call: the one key is read (ZSCORE) before its one write.
 ]]
 local OK, UNCHANGED, EXPIRED = 1, 0, -1
 local holders, token = KEYS[1], ARGV[1]
@@ -26,7 +28,12 @@ else
   now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
-local score = redis.call('ZSCORE', holders, token)
+local function wrongType(key, want)
+  error({err = 'WRONGTYPE permit-release.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
+    .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
+end
+local score = redis.pcall('ZSCORE', holders, token)
+if type(score) == 'table' and score.err then wrongType(holders, 'zset') end
 if not score then
   return UNCHANGED
 end

@@ -23,6 +23,11 @@ new units, which keeps the sum right.
 Status codes (ScriptStatus):
   OK          1  applied
   UNCHANGED   0  nothing to do
+
+No half-applied call (a script that fails after a write is not rolled back): the log
+(ZSCORE) and the sum (GET, no extra command: it was read later before) are read before the
+first write. A wrong-typed sum fails the call with 'WRONGTYPE rate-reconcile.lua: key <key>
+holds a <type>, not a <type>; nothing was written'.
 ]]
 local OK, UNCHANGED = 1, 0
 local log, sum = KEYS[1], KEYS[2]
@@ -30,11 +35,20 @@ local id, reservedArg, actualArg = ARGV[1], ARGV[2], ARGV[3]
 local reserved, actual = tonumber(reservedArg), tonumber(actualArg)
 
 local function int(x) return string.format('%d', x) end
+local function wrongType(key, want)
+  error({err = 'WRONGTYPE rate-reconcile.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
+    .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
+end
+local function expect(key, want)
+  local got = redis.call('TYPE', key).ok
+  if got ~= want and got ~= 'none' then wrongType(key, want) end
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
 local member = id .. '|' .. reservedArg
-local score = redis.call('ZSCORE', log, member)
+local score = redis.pcall('ZSCORE', log, member)
+if type(score) == 'table' and score.err then wrongType(log, 'zset') end
 if not score then
   return {UNCHANGED, 0, now}
 end
@@ -42,6 +56,8 @@ local difference = actual - reserved
 if difference == 0 then
   return {OK, 0, now}
 end
+local stored = redis.pcall('GET', sum) -- read before the first write
+if type(stored) == 'table' and stored.err then wrongType(sum, 'string') end
 redis.call('ZREM', log, member)
 if actual > 0 then
   redis.call('ZADD', log, score, id .. '|' .. actualArg)
@@ -49,7 +65,7 @@ end
 if redis.call('ZCARD', log) == 0 then
   redis.call('DEL', sum)
 else
-  local used = tonumber(redis.call('GET', sum) or '0') + difference
+  local used = tonumber(stored or '0') + difference
   redis.call('SET', sum, int(math.max(used, 0)), 'KEEPTTL')
 end
 return {OK, difference, now}

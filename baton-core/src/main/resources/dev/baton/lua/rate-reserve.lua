@@ -34,6 +34,11 @@ Status codes (ScriptStatus):
 Every key gets a TTL of interval + 1 s after a write, so idle keys disappear.
 A call re-sent after a lost reply finds its entry and returns it as granted
 without counting it twice.
+
+No half-applied call (a script that fails after a write is not rolled back): the log
+(ZSCORE) and the sum (GET) are read and the index is type-checked (one TYPE per call) before
+the first write. A wrong-typed key fails the call with 'WRONGTYPE rate-reserve.lua: key <key>
+holds a <type>, not a <type>; nothing was written'.
 ]]
 local OK, REFUSED, TOO_LARGE = 1, 0, -1
 local log, sum, index = KEYS[1], KEYS[2], KEYS[3]
@@ -51,6 +56,14 @@ end
 -- integers as decimal strings: Lua's tostring turns 1e12 into "1e+12"
 local function int(x) return string.format('%d', x) end
 local function unitsOf(member) return tonumber(string.match(member, '|(%d+)$')) end
+local function wrongType(key, want)
+  error({err = 'WRONGTYPE rate-reserve.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
+    .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
+end
+local function expect(key, want)
+  local got = redis.call('TYPE', key).ok
+  if got ~= want and got ~= 'none' then wrongType(key, want) end
+end
 
 if units > budget then
   return {TOO_LARGE, budget}
@@ -60,14 +73,17 @@ local member = id .. '|' .. unitsArg
 local ttl = interval + 1000
 
 -- a re-sent call whose first copy was granted
-local previous = redis.call('ZSCORE', log, member)
+local previous = redis.pcall('ZSCORE', log, member)
+if type(previous) == 'table' and previous.err then wrongType(log, 'zset') end
+local stored = redis.pcall('GET', sum)
+if type(stored) == 'table' and stored.err then wrongType(sum, 'string') end
 if previous then
-  return {OK, tonumber(previous), tonumber(redis.call('GET', sum) or '0')}
+  return {OK, tonumber(previous), tonumber(stored or '0')}
 end
+expect(index, 'zset') -- written by a grant, after the log: checked before anything is written
 
 -- trim the entries that left the window: scored <= now - interval
 local horizon = now - interval
-local stored = redis.call('GET', sum)
 local used = 0
 if stored then
   used = tonumber(stored)

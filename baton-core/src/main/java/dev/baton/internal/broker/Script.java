@@ -28,7 +28,7 @@ public enum Script {
   RECOVER("recover", 4, true, ScriptOutputType.MULTI),
   RELEASE("release", 1, true, ScriptOutputType.MULTI),
   PRUNE_CONSUMERS("prune-consumers", 1, false, ScriptOutputType.INTEGER),
-  AUDIT("audit", 3, true, ScriptOutputType.INTEGER),
+  AUDIT("audit", 5, true, ScriptOutputType.MULTI),
   RATE_RESERVE("rate-reserve", 3, false, ScriptOutputType.MULTI),
   RATE_RECONCILE("rate-reconcile", 2, false, ScriptOutputType.MULTI),
   RATE_USAGE("rate-usage", 2, true, ScriptOutputType.MULTI),

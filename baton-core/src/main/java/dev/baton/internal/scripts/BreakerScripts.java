@@ -71,9 +71,10 @@ public final class BreakerScripts {
 
   /** Asks {@code dependency}'s breaker for permission (breaker-acquire.lua), waiting at most {@code within}. */
   public Decision acquire(String dependency, BreakerConfig config, String probeId, Duration within) {
-    List<Object> r = broker.runWithin(within, Script.BREAKER_ACQUIRE, stateKeys(dependency, true),
-        Integer.toString(config.permittedProbes()), Long.toString(config.probeLease().toMillis()), probeId,
-        EVENTS_CAP, keys.breakerChannel(dependency));
+    List<Object> r = ScriptErrors.typed(() -> broker.runWithin(within, Script.BREAKER_ACQUIRE,
+        stateKeys(dependency, true), Integer.toString(config.permittedProbes()),
+        Long.toString(config.probeLease().toMillis()), probeId, EVENTS_CAP, keys.breakerChannel(dependency)));
+    ScriptErrors.unnotified(Script.BREAKER_ACQUIRE, "dependency " + dependency, r.size() > 5 ? r.get(5) : null);
     long gen = (Long) r.get(2);
     long movedAt = r.size() > 4 ? (Long) r.get(4) : 0;
     BreakerTransition moved = movedAt == 0 ? null : new BreakerTransition(dependency, BreakerState.OPEN,
@@ -90,12 +91,13 @@ public final class BreakerScripts {
    */
   public Recorded record(String dependency, BreakerConfig config, long gen, String probeId, Outcome outcome,
       boolean slow, Duration within) {
-    List<Object> r = broker.runWithin(within, Script.BREAKER_RECORD, stateKeys(dependency, true),
-        Long.toString(gen), probeId, outcome.wire, slow ? "1" : "0",
+    List<Object> r = ScriptErrors.typed(() -> broker.runWithin(within, Script.BREAKER_RECORD,
+        stateKeys(dependency, true), Long.toString(gen), probeId, outcome.wire, slow ? "1" : "0",
         config.windowType().name().toLowerCase(Locale.ROOT), Integer.toString(config.windowSize()),
         Integer.toString(config.minimumCalls()), Float.toString(config.failureRateThreshold()),
         Float.toString(config.slowCallRateThreshold()), Integer.toString(config.permittedProbes()),
-        Long.toString(config.waitInOpen().toMillis()), EVENTS_CAP, keys.breakerChannel(dependency));
+        Long.toString(config.waitInOpen().toMillis()), EVENTS_CAP, keys.breakerChannel(dependency)));
+    ScriptErrors.unnotified(Script.BREAKER_RECORD, "dependency " + dependency, r.size() > 6 ? r.get(6) : null);
     BreakerState state = BreakerState.fromWire((String) r.get(1));
     long newGen = (Long) r.get(2);
     String from = r.size() > 5 ? (String) r.get(3) : "";

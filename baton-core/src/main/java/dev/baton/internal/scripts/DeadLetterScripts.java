@@ -31,11 +31,12 @@ public final class DeadLetterScripts {
    * @throws TaskNotFoundException when no such task exists
    */
   public Cancel cancel(String queue, String id, long retentionMillis) {
-    List<Object> r = broker.runSync(Script.CANCEL,
+    List<Object> r = ScriptErrors.typed(() -> broker.runSync(Script.CANCEL,
         new String[] {keys.task(queue, id), keys.stream(queue), keys.delayed(queue), keys.stats(queue),
             keys.parked(queue), keys.parking(queue)},
-        Keys.GROUP, Long.toString(retentionMillis), keys.finishedChannel(queue), id);
+        Keys.GROUP, Long.toString(retentionMillis), keys.finishedChannel(queue), id));
     ScriptStatus status = ScriptStatus.of(Script.CANCEL, (Long) r.get(0));
+    ScriptErrors.unnotified(Script.CANCEL, queue, r.size() > 2 ? r.get(2) : null);
     ScriptErrors.throwIfTaskError(status, id);
     return new Cancel(status == ScriptStatus.OK, TaskState.fromWire((String) r.get(1)));
   }
@@ -68,8 +69,8 @@ public final class DeadLetterScripts {
    * @return OK (replayed), WRONG_STATE (not dead), NOT_FOUND or TOMBSTONE (nothing written)
    */
   public ScriptStatus replayStatus(String queue, String id) {
-    List<Object> r = broker.runSync(Script.REPLAY,
-        new String[] {keys.task(queue, id), keys.stream(queue), keys.dead(queue), keys.stats(queue)}, Keys.GROUP, id);
+    List<Object> r = ScriptErrors.typed(() -> broker.runSync(Script.REPLAY,
+        new String[] {keys.task(queue, id), keys.stream(queue), keys.dead(queue), keys.stats(queue)}, Keys.GROUP, id));
     return ScriptStatus.of(Script.REPLAY, (Long) r.get(0));
   }
 
@@ -81,7 +82,7 @@ public final class DeadLetterScripts {
     for (int i = 0; i < ids.size(); i++) {
       keyNames[1 + i] = keys.task(queue, ids.get(i));
     }
-    return broker.<Long>runSync(Script.PURGE, keyNames, ids.toArray(String[]::new));
+    return ScriptErrors.<Long>typed(() -> broker.runSync(Script.PURGE, keyNames, ids.toArray(String[]::new)));
   }
 
   /** Dead-letter ids, oldest first. */

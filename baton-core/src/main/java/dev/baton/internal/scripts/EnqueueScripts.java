@@ -66,7 +66,7 @@ public final class EnqueueScripts {
       values(queue, t, args, b);
       args[b + 10] = Long.toString(t.maxWaitMillis());
     }
-    return broker.<List<Object>>run(Script.ENQUEUE, keyNames, args).thenApply(Replies::new);
+    return ScriptErrors.typed(broker.<List<Object>>run(Script.ENQUEUE, keyNames, args)).thenApply(Replies::new);
   }
 
   /** ARGV[1..10] of one task (see enqueue.lua), from {@code args[b]} on. */

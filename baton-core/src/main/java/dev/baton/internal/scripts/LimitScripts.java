@@ -57,10 +57,10 @@ public final class LimitScripts {
    */
   public Reserved reserve(String name, String key, String reservationId, long units, long budget, long intervalMillis,
       Long testNowMillis) {
-    List<Long> r = broker.runSync(Script.RATE_RESERVE,
+    List<Long> r = ScriptErrors.typed(() -> broker.runSync(Script.RATE_RESERVE,
         new String[] {keys.rateLog(name, key), keys.rateSum(name, key), keys.rateKeys(name)},
         reservationId, Long.toString(units), Long.toString(budget), Long.toString(intervalMillis), key,
-        now(testNowMillis));
+        now(testNowMillis)));
     ScriptStatus status = ScriptStatus.of(Script.RATE_RESERVE, r.get(0));
     ScriptErrors.throwIfReservationError(status, name, units, r.get(1));
     return status == ScriptStatus.OK
@@ -70,8 +70,9 @@ public final class LimitScripts {
 
   /** Replaces a granted reservation's estimate with the units really used (rate-reconcile.lua); at most once. */
   public Reconciled reconcile(String name, String key, String reservationId, long reservedUnits, long actualUnits) {
-    List<Long> r = broker.runSync(Script.RATE_RECONCILE, new String[] {keys.rateLog(name, key), keys.rateSum(name, key)},
-        reservationId, Long.toString(reservedUnits), Long.toString(actualUnits));
+    List<Long> r = ScriptErrors.typed(() -> broker.runSync(Script.RATE_RECONCILE,
+        new String[] {keys.rateLog(name, key), keys.rateSum(name, key)},
+        reservationId, Long.toString(reservedUnits), Long.toString(actualUnits)));
     return new Reconciled(ScriptStatus.of(Script.RATE_RECONCILE, r.get(0)), r.get(1), r.get(2));
   }
 
@@ -95,9 +96,10 @@ public final class LimitScripts {
   /** Takes a permit of limit {@code name} under {@code key} if one is free (permit-acquire.lua). Idempotent on {@code token}. */
   public PermitDecision acquirePermit(String name, String key, String token, int permits, long leaseMillis,
       long retryIntervalMillis, Long testNowMillis) {
-    List<Long> r = broker.runSync(Script.PERMIT_ACQUIRE, new String[] {keys.permits(name, key), keys.permitKeys(name)},
+    List<Long> r = ScriptErrors.typed(() -> broker.runSync(Script.PERMIT_ACQUIRE,
+        new String[] {keys.permits(name, key), keys.permitKeys(name)},
         token, Integer.toString(permits), Long.toString(leaseMillis), Long.toString(retryIntervalMillis), key,
-        now(testNowMillis));
+        now(testNowMillis)));
     ScriptStatus status = ScriptStatus.of(Script.PERMIT_ACQUIRE, r.get(0));
     return status == ScriptStatus.OK
         ? new PermitDecision(status, r.get(1), 0, r.get(2), r.get(3), r.get(4))
@@ -110,8 +112,9 @@ public final class LimitScripts {
    * @throws PermitLostException when the permit was released or its lease had run out
    */
   public long renewPermit(String name, String key, String token, long leaseMillis, Long testNowMillis) {
-    List<Long> r = broker.runSync(Script.PERMIT_RENEW, new String[] {keys.permits(name, key), keys.permitKeys(name)},
-        token, Long.toString(leaseMillis), key, now(testNowMillis));
+    List<Long> r = ScriptErrors.typed(() -> broker.runSync(Script.PERMIT_RENEW,
+        new String[] {keys.permits(name, key), keys.permitKeys(name)},
+        token, Long.toString(leaseMillis), key, now(testNowMillis)));
     ScriptErrors.throwIfPermitError(ScriptStatus.of(Script.PERMIT_RENEW, r.get(0)), name, key, token);
     return r.get(1);
   }
@@ -121,8 +124,8 @@ public final class LimitScripts {
    * ScriptStatus#UNCHANGED} not held, or {@link ScriptStatus#EXPIRED} (its lease had run out).
    */
   public ScriptStatus releasePermit(String name, String key, String token, Long testNowMillis) {
-    long code = broker.<Long>runSync(Script.PERMIT_RELEASE, new String[] {keys.permits(name, key)}, token,
-        now(testNowMillis));
+    long code = ScriptErrors.<Long>typed(() -> broker.runSync(Script.PERMIT_RELEASE,
+        new String[] {keys.permits(name, key)}, token, now(testNowMillis)));
     return ScriptStatus.of(Script.PERMIT_RELEASE, code);
   }
 

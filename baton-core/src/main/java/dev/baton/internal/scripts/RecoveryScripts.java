@@ -25,9 +25,12 @@ public final class RecoveryScripts {
   /** A pending entry whose lease ran out; {@code taskId} is {@code ""} when the entry was deleted or has none. */
   public record StaleEntry(String entryId, String taskId) {}
 
-  /** What one recover call did. */
+  /**
+   * What one recover call did. {@code skippedKeys}: task keys that hold another type than a hash
+   * (written outside Baton); their entries were left pending and untouched, the others taken over.
+   */
   public record Recovered(long requeued, long deadLettered, long cleaned, List<String> requeuedIds,
-      List<String> deadIds) {}
+      List<String> deadIds, List<String> skippedKeys) {}
 
   /** The id of the dead tombstone that records an unreadable or deleted stream entry. */
   public static String tombstoneId(String entryId) {
@@ -70,8 +73,12 @@ public final class RecoveryScripts {
       args[5 + 2 * i] = e.entryId();
       args[6 + 2 * i] = e.taskId();
     }
-    List<Object> r = broker.runSync(Script.RECOVER, keyNames, args);
-    return new Recovered((Long) r.get(0), (Long) r.get(1), (Long) r.get(2), strings(r.get(3)), strings(r.get(4)));
+    List<Object> r = ScriptErrors.typed(() -> broker.runSync(Script.RECOVER, keyNames, args));
+    ScriptErrors.unnotified(Script.RECOVER, queue, r.size() > 5 ? r.get(5) : null);
+    List<String> skipped = r.size() > 6 ? strings(r.get(6)) : List.of();
+    ScriptErrors.skipped(Script.RECOVER, queue, skipped);
+    return new Recovered((Long) r.get(0), (Long) r.get(1), (Long) r.get(2), strings(r.get(3)), strings(r.get(4)),
+        skipped);
   }
 
   /** The next page of {@code queue}'s task record keys, starting at {@code cursor} ("0": the start). */
@@ -79,16 +86,31 @@ public final class RecoveryScripts {
     return broker.await(broker.scan(cursor, keys.taskPattern(queue), count));
   }
 
-  /** Dead-letters the tasks of {@code taskKeys} whose stream entry was deleted outside Baton (audit.lua); returns how many. */
-  public long audit(String queue, List<String> taskKeys) {
-    String[] keyNames = new String[3 + taskKeys.size()];
+  /**
+   * What one audit call did: the tasks dead-lettered because their stream entry was deleted outside
+   * Baton, and the records put back into the set their state belongs in (delayed, parked or dead).
+   */
+  public record Audited(List<String> deadIds, List<String> repairedIds) {}
+
+  /**
+   * Audits the records {@code taskKeys} (audit.lua): dead-letters the tasks whose stream entry was
+   * deleted outside Baton, and puts back a 'scheduled', 'retrying', 'parked' or 'dead' record that is
+   * missing from its set, with its due (or death) time.
+   */
+  public Audited audit(String queue, List<String> taskKeys) {
+    String[] keyNames = new String[5 + taskKeys.size()];
     keyNames[0] = keys.stream(queue);
     keyNames[1] = keys.dead(queue);
     keyNames[2] = keys.stats(queue);
+    keyNames[3] = keys.delayed(queue);
+    keyNames[4] = keys.parked(queue);
     for (int i = 0; i < taskKeys.size(); i++) {
-      keyNames[3 + i] = taskKeys.get(i);
+      keyNames[5 + i] = taskKeys.get(i);
     }
-    return broker.<Long>runSync(Script.AUDIT, keyNames, Keys.GROUP, keys.finishedChannel(queue));
+    List<Object> r = ScriptErrors.typed(
+        () -> broker.runSync(Script.AUDIT, keyNames, Keys.GROUP, keys.finishedChannel(queue)));
+    ScriptErrors.unnotified(Script.AUDIT, queue, r.size() > 4 ? r.get(4) : null);
+    return new Audited(strings(r.get(2)), strings(r.get(3)));
   }
 
   /**
@@ -109,9 +131,9 @@ public final class RecoveryScripts {
    */
   public ScriptStatus deadEntry(String queue, String entryId, String reason, String rawJson) {
     String tombstone = tombstoneId(entryId);
-    long code = broker.<Long>runSync(Script.DEAD_ENTRY,
+    long code = ScriptErrors.<Long>typed(() -> broker.runSync(Script.DEAD_ENTRY,
         new String[] {keys.stream(queue), keys.dead(queue), keys.task(queue, tombstone), keys.stats(queue)},
-        Keys.GROUP, entryId, tombstone, reason, rawJson);
+        Keys.GROUP, entryId, tombstone, reason, rawJson));
     return ScriptStatus.of(Script.DEAD_ENTRY, code);
   }
 

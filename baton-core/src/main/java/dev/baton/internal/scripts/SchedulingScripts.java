@@ -48,7 +48,7 @@ public final class SchedulingScripts {
     for (int i = 0; i < ids.size(); i++) {
       keyNames[2 + i] = keys.task(queue, ids.get(i));
     }
-    return broker.<Long>runSync(Script.PROMOTE, keyNames, ids.toArray(String[]::new));
+    return ScriptErrors.<Long>typed(() -> broker.runSync(Script.PROMOTE, keyNames, ids.toArray(String[]::new)));
   }
 
   /**
@@ -87,7 +87,8 @@ public final class SchedulingScripts {
       keyNames[5 + i] = keys.task(queue, ids.get(i));
       args[8 + i] = ids.get(i);
     }
-    List<Object> r = broker.runSync(Script.UNPARK, keyNames, args);
+    List<Object> r = ScriptErrors.typed(() -> broker.runSync(Script.UNPARK, keyNames, args));
+    ScriptErrors.unnotified(Script.UNPARK, queue, r.size() > 5 ? r.get(5) : null);
     return new Unparked((Long) r.get(0), (Long) r.get(1), (Long) r.get(2), RecoveryScripts.strings(r.get(3)),
         RecoveryScripts.strings(r.get(4)));
   }

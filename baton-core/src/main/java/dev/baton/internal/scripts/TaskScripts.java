@@ -84,7 +84,11 @@ public final class TaskScripts {
       args[3 + 2 * i] = entryIds.get(i);
       args[4 + 2 * i] = taskIds.get(i);
     }
-    return new StartReplies(broker.runSync(Script.START, keyNames, args));
+    StartReplies replies = new StartReplies(ScriptErrors.typed(() -> broker.runSync(Script.START, keyNames, args)));
+    for (int i = 0; i < replies.size(); i++) {
+      ScriptErrors.unnotified(Script.START, queue, replies.unnotified(i));
+    }
+    return replies;
   }
 
   /** The fields start.lua returns for a started task, in its order (see its header). */
@@ -116,6 +120,15 @@ public final class TaskScripts {
     /** Why an entry was skipped or dead-lettered. */
     public String reason(int entry) {
       return String.valueOf(((List<?>) raw.get(entry)).get(1));
+    }
+
+    /**
+     * For an entry dead-lettered here: the Redis error that refused the PUBLISH of its id (written,
+     * not notified), or null when it was published (and for every other entry).
+     */
+    public String unnotified(int entry) {
+      List<?> r = (List<?>) raw.get(entry);
+      return status(entry) == ScriptStatus.DEAD_LETTERED && r.size() > 2 ? String.valueOf(r.get(2)) : null;
     }
   }
 
@@ -165,7 +178,16 @@ public final class TaskScripts {
       args[5 + 4 * i] = s.resultJson();
       args[6 + 4 * i] = s.attemptRecord();
     }
-    return broker.<List<Object>>run(Script.COMPLETE, keyNames, args).thenApply(CompleteReplies::new);
+    return ScriptErrors.typed(broker.<List<Object>>run(Script.COMPLETE, keyNames, args)).thenApply(raw -> {
+      CompleteReplies replies = new CompleteReplies(raw);
+      for (int i = 0; i < replies.size(); i++) {
+        if (replies.unnotified(i) != null) {
+          ScriptErrors.unnotified(Script.COMPLETE, queue, replies.unnotified(i));
+          break;
+        }
+      }
+      return replies;
+    });
   }
 
   /**
@@ -185,6 +207,16 @@ public final class TaskScripts {
     /** For {@link ScriptStatus#NOT_HELD}: the task's state now. */
     public String state(int task) {
       return (String) ((List<?>) raw.get(task)).get(1);
+    }
+
+    /**
+     * For a task recorded here: the Redis error that refused the PUBLISH of the recorded ids
+     * (written, not notified), or null when they were published (and for every other task). The
+     * PUBLISH is one per call, so every recorded task of a call gives the same answer.
+     */
+    public String unnotified(int task) {
+      List<?> r = (List<?>) raw.get(task);
+      return status(task) == ScriptStatus.OK && r.size() > 2 ? String.valueOf(r.get(2)) : null;
     }
   }
 
@@ -213,8 +245,16 @@ public final class TaskScripts {
    * The outcome of a fenced write: {@link ScriptStatus#OK} with the task's new state, {@link
    * ScriptStatus#NOT_HELD} with its current state, or {@link ScriptStatus#NOT_FOUND} (state null).
    * {@code reconsiderAtMillis}: when park.lua parked it until (ms, server clock); 0 otherwise.
+   * {@code unnotified}: for an OK dead letter whose PUBLISH Redis refused (an ACL without the
+   * finished channel), the Redis error: the outcome is written, only its notification is missing.
+   * Null otherwise.
    */
-  public record Written(ScriptStatus status, String state, long reconsiderAtMillis) {}
+  public record Written(ScriptStatus status, String state, long reconsiderAtMillis, String unnotified) {
+    /** A write that was notified, or needed no notification. */
+    public Written(ScriptStatus status, String state, long reconsiderAtMillis) {
+      this(status, state, reconsiderAtMillis, null);
+    }
+  }
 
   /**
    * Records a failed attempt with fail.lua: a retry due after {@code retryDelayMillis}, or a dead
@@ -224,12 +264,14 @@ public final class TaskScripts {
    */
   public Written fail(String queue, Attempt task, FailMode mode, long retryDelayMillis, String attemptRecord,
       String deadReason) {
-    List<Object> r = broker.runSync(Script.FAIL,
+    List<Object> r = ScriptErrors.typed(() -> broker.runSync(Script.FAIL,
         new String[] {keys.task(queue, task.id()), keys.stream(queue), keys.delayed(queue), keys.dead(queue),
             keys.stats(queue)},
         Keys.GROUP, task.entryId(), task.deliveryToken(), mode.wire(), Long.toString(retryDelayMillis), attemptRecord,
-        deadReason, keys.finishedChannel(queue));
-    return written(Script.FAIL, r);
+        deadReason, keys.finishedChannel(queue)));
+    Written w = written(Script.FAIL, r);
+    ScriptErrors.unnotified(Script.FAIL, queue, w.unnotified());
+    return w;
   }
 
   /** Why a task is parked (park.lua's kind). */
@@ -253,10 +295,10 @@ public final class TaskScripts {
    * {@code afterMillis} (capped by its own deadline); the attempt is given back.
    */
   public Written park(String queue, Attempt task, String dependency, ParkKind kind, String reason, long afterMillis) {
-    List<Object> r = broker.runSync(Script.PARK,
+    List<Object> r = ScriptErrors.typed(() -> broker.runSync(Script.PARK,
         new String[] {keys.task(queue, task.id()), keys.stream(queue), keys.parked(queue), keys.parking(queue),
             keys.stats(queue)},
-        Keys.GROUP, task.entryId(), task.deliveryToken(), dependency, reason, Long.toString(afterMillis), kind.wire);
+        Keys.GROUP, task.entryId(), task.deliveryToken(), dependency, reason, Long.toString(afterMillis), kind.wire));
     return written(Script.PARK, r);
   }
 
@@ -264,7 +306,8 @@ public final class TaskScripts {
     ScriptStatus status = ScriptStatus.of(script, (Long) r.get(0));
     String state = r.size() > 1 ? (String) r.get(1) : null;
     long at = r.size() > 2 ? (Long) r.get(2) : 0;
-    return new Written(status, state, at);
+    String unnotified = r.size() > 3 ? String.valueOf(r.get(3)) : null;
+    return new Written(status, state, at, unnotified);
   }
 
   // ---- release.lua, renew.lua ----------------------------------------------------------------
@@ -275,7 +318,8 @@ public final class TaskScripts {
    * @return the ids of the tasks that went back (a task taken over meanwhile is left alone)
    */
   public List<String> release(String queue, String consumer, List<? extends Attempt> tasks) {
-    return RecoveryScripts.strings(broker.runSync(Script.RELEASE, heldKeys(queue, tasks), heldArgs(consumer, tasks)));
+    return RecoveryScripts.strings(ScriptErrors.typed(
+        () -> broker.runSync(Script.RELEASE, heldKeys(queue, tasks), heldArgs(consumer, tasks))));
   }
 
   /**
@@ -284,7 +328,8 @@ public final class TaskScripts {
    * ScriptStatus#NOT_HELD} (the lease is lost: the worker must stop the task and write nothing).
    */
   public CompletableFuture<List<ScriptStatus>> renew(String queue, String consumer, List<? extends Attempt> tasks) {
-    return broker.<List<Long>>run(Script.RENEW, heldKeys(queue, tasks), heldArgs(consumer, tasks)).thenApply(codes -> {
+    return ScriptErrors.typed(broker.<List<Long>>run(Script.RENEW, heldKeys(queue, tasks), heldArgs(consumer, tasks)))
+        .thenApply(codes -> {
       List<ScriptStatus> out = new ArrayList<>(codes.size());
       for (Long code : codes) {
         out.add(ScriptStatus.of(Script.RENEW, code));

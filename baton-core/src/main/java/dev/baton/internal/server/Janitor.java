@@ -75,10 +75,15 @@ public final class Janitor {
     if (page.keys().isEmpty()) {
       return 0;
     }
-    long lost = recovery.audit(queue, page.keys());
+    RecoveryScripts.Audited audited = recovery.audit(queue, page.keys());
+    long lost = audited.deadIds().size();
     if (lost > 0) {
       log.error("{} task(s) of {} lost their stream entry to a deletion outside Baton (raw XTRIM/XDEL, MAXLEN, "
           + "eviction?); they were dead-lettered and can be replayed", lost, queue);
+    }
+    if (!audited.repairedIds().isEmpty()) {
+      log.error("{} task record(s) of {} were missing from the set their state belongs in (delayed, parked or dead: "
+          + "a raw ZREM or DEL?); they were put back: {}", audited.repairedIds().size(), queue, audited.repairedIds());
     }
     return lost;
   }
