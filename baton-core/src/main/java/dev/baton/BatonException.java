@@ -4,7 +4,8 @@ package dev.baton;
  * Base of every exception Baton defines: those Baton throws ({@link RedisUnavailableException},
  * {@link RedisConfigurationException}, {@link TaskNotFoundException}, {@link InvalidTaskException},
  * ...) and those a handler throws to tell Baton what to do with its task ({@link
- * NonRetryableException}, {@link dev.baton.resilience.DependencyUnavailableException}, {@link
+ * NonRetryableException}, {@link WorkerFaultException}, {@link
+ * dev.baton.resilience.DependencyUnavailableException}, {@link
  * dev.baton.resilience.RateLimitedException}). Unchecked, so handlers may throw any of them.
  *
  * <p>Not under it, on purpose: {@link IllegalArgumentException} for an invalid argument to a

@@ -4,6 +4,11 @@ import dev.baton.BatonClient;
 import dev.baton.BatonConfig;
 import dev.baton.BatonException;
 import dev.baton.RedisConfigurationException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -22,6 +27,8 @@ import picocli.CommandLine.Spec;
 public final class GlobalOptions {
   public static final String ENV_REDIS_URL = "REDIS_URL";
   public static final String ENV_PREFIX = "BATON_PREFIX";
+  /** The Redis password, when it is not in the URL; never passed on to {@code --exec} commands. */
+  public static final String ENV_REDIS_PASSWORD = "BATON_REDIS_PASSWORD";
 
   @Spec(Spec.Target.MIXEE)
   CommandSpec mixee;
@@ -30,6 +37,7 @@ public final class GlobalOptions {
   static final class Values {
     String redis;
     String prefix;
+    Path passwordFile;
     boolean verbose;
   }
 
@@ -43,6 +51,17 @@ public final class GlobalOptions {
   void setRedis(String url) {
     if (url != null) {
       values().redis = url;
+    }
+  }
+
+  @Option(
+      names = "--redis-password-file",
+      paramLabel = "FILE",
+      description = "Read the Redis password from the first line of FILE, so that it is on no command line "
+          + "(env BATON_REDIS_PASSWORD gives it directly). The URL must then hold no password.")
+  void setRedisPasswordFile(Path file) {
+    if (file != null) {
+      valuesOrOwn().passwordFile = file;
     }
   }
 
@@ -113,13 +132,92 @@ public final class GlobalOptions {
     return v == null ? own : v;
   }
 
+  /**
+   * The Redis password given apart from the URL: the first line of {@code --redis-password-file},
+   * else {@code BATON_REDIS_PASSWORD}; null when neither is given.
+   */
+  String redisPassword() {
+    Path file = valuesOrOwn().passwordFile;
+    if (file != null) {
+      String text;
+      try {
+        text = Files.readString(file, StandardCharsets.UTF_8);
+      } catch (IOException | UncheckedIOException e) {
+        throw usage("cannot read --redis-password-file " + file + ": " + e);
+      }
+      String line = text.lines().findFirst().orElse("");
+      if (line.isEmpty()) {
+        throw usage("--redis-password-file " + file + " is empty: its first line is the password");
+      }
+      return line;
+    }
+    String env = env().get(ENV_REDIS_PASSWORD);
+    return env == null || env.isEmpty() ? null : env;
+  }
+
   /** Validated settings; a bad URL or prefix is a usage error (exit 2). */
   public BatonConfig config() {
-    try {
-      return BatonConfig.builder().redisUri(redisUrl()).keyPrefix(prefix()).build();
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(mixee.commandLine(), e.getMessage(), e);
+    String url = redisUrl();
+    String password = redisPassword();
+    if (password != null) {
+      url = withPassword(url, password);
     }
+    try {
+      return BatonConfig.builder().redisUri(url).keyPrefix(prefix()).build();
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(mixee.commandLine(), password == null ? e.getMessage()
+          : "invalid Redis URL " + redisUrl() + " (with the password from --redis-password-file or "
+              + ENV_REDIS_PASSWORD + ")", e);
+    }
+  }
+
+  /**
+   * {@code url} with {@code password} in its user info (percent-encoded), keeping a user name it
+   * has. The password lives only in this process's memory: never on a command line.
+   */
+  String withPassword(String url, String password) {
+    int scheme = url.indexOf("://");
+    if (scheme < 0) {
+      throw usage("a Redis password from --redis-password-file or " + ENV_REDIS_PASSWORD
+          + " needs a redis:// or rediss:// URL, got " + url);
+    }
+    int start = scheme + 3;
+    int end = start;
+    while (end < url.length() && "/?#".indexOf(url.charAt(end)) < 0) {
+      end++;
+    }
+    String authority = url.substring(start, end);
+    int at = authority.lastIndexOf('@');
+    String user = at < 0 ? "" : authority.substring(0, at);
+    String host = at < 0 ? authority : authority.substring(at + 1);
+    if (user.contains(":")) {
+      throw usage("the Redis URL already holds a password: give it either in the URL or with "
+          + "--redis-password-file / " + ENV_REDIS_PASSWORD + ", not both");
+    }
+    if (host.isEmpty()) {
+      throw usage("a Redis password from --redis-password-file or " + ENV_REDIS_PASSWORD
+          + " needs a URL with a host, got " + url);
+    }
+    return url.substring(0, start) + user + ":" + percentEncode(password) + "@" + host + url.substring(end);
+  }
+
+  /** Every byte of the UTF-8 form that is not an RFC 3986 unreserved character, as %XX. */
+  static String percentEncode(String s) {
+    StringBuilder b = new StringBuilder();
+    for (byte x : s.getBytes(StandardCharsets.UTF_8)) {
+      int c = x & 0xff;
+      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "-._~".indexOf(c) >= 0) {
+        b.append((char) c);
+      } else {
+        b.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+            .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+      }
+    }
+    return b.toString();
+  }
+
+  private ParameterException usage(String message) {
+    return new ParameterException(mixee.commandLine(), message);
   }
 
   /**

@@ -4,8 +4,10 @@ import dev.baton.BatonClient;
 import dev.baton.HandlerOptions;
 import dev.baton.Worker;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -21,8 +23,11 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Runs a shell command for each task of the queues.",
-      "COMMAND runs through /bin/sh -c with the payload (JSON) on stdin and "
-          + "BATON_TASK_ID, BATON_AGENT_TYPE, BATON_ATTEMPT, BATON_MAX_ATTEMPTS and BATON_DEADLINE in the environment."
+      "COMMAND runs through /bin/sh -c, in a session of its own, with the payload (JSON) on stdin and "
+          + "BATON_TASK_ID, BATON_AGENT_TYPE, BATON_ATTEMPT, BATON_MAX_ATTEMPTS and BATON_DEADLINE in the environment. "
+          + "It does not see REDIS_URL nor any other BATON_* variable of the worker.",
+      "At start, the first word of COMMAND must name a program, a path or a shell builtin (compound "
+          + "commands are not checked)."
     },
     footerHeading = "%nExit-code contract of COMMAND:%n",
     footer = {
@@ -30,15 +35,21 @@ import picocli.CommandLine.Spec;
       "         a JSON string, empty stdout as null.",
       "  65     permanent failure (EX_DATAERR): not retried, the task goes to the",
       "         dead-letter queue.",
+      "  126    the worker's fault (not executable, not found): the task is",
+      "  127    released uncounted and the worker backs off (1 s doubling to 30 s).",
+      "         So is a command that cannot be started (out of file descriptors",
+      "         or memory).",
       "  other  failure: retried with backoff while attempts remain, then",
       "         dead-lettered. The error records the exit code and the end of",
       "         stderr (about " + ExecHandler.STDERR_TAIL_CHARS + " characters).",
       "",
       "When a task's deadline passes (its --timeout, else the worker's), the",
-      "attempt fails as timed out: COMMAND and its child processes get SIGTERM,",
-      "then SIGKILL after --kill-after.",
+      "attempt fails as timed out: every process in COMMAND's process group gets",
+      "SIGTERM, then SIGKILL after --kill-after. When COMMAND's shell exits, what",
+      "it left running in its group (a background child) is stopped the same way.",
       "",
-      "SIGTERM or SIGINT: stop fetching, let running tasks finish within --grace,",
+      "SIGTERM or SIGINT (Ctrl-C reaches only the worker, not COMMAND):",
+      "stop fetching, let running tasks finish within --grace,",
       "then stop them and release their tasks at once to other workers (never lost,",
       "never marked done, the interrupted attempt not counted).",
       "The worker then exits 0. A second signal stops at once."
@@ -103,10 +114,22 @@ final class WorkerCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
+    // Baton's own settings (REDIS_URL, BATON_*) and the Redis password stay out of the commands
+    Map<String, String> childEnv = ExecHandler.ChildEnvironment.of(System.getenv());
+    String problem = ExecPreflight.problem(command, childEnv, Path.of("").toAbsolutePath());
+    if (problem != null) {
+      throw new ParameterException(spec.commandLine(), "--exec: " + problem);
+    }
+    Path setsid = ExecPreflight.setsid(childEnv);
+    if (setsid == null) {
+      err.println("baton: warning: setsid (util-linux) not found: commands run in the worker's process group, so a "
+          + "terminal's Ctrl-C reaches them and a background process they leave can outlive their task");
+      err.flush();
+    }
     // Installed first: a signal during start-up stops the worker as soon as it is up.
     StopSignals signals = StopSignals.install(this::requestStop, finished, grace.plus(killAfter).plusSeconds(10));
     try (BatonClient client = globals.connect()) {
-      ExecHandler handler = new ExecHandler(command, killAfter, client.config().maxPayloadBytes());
+      ExecHandler handler = new ExecHandler(command, killAfter, client.config().maxPayloadBytes(), childEnv, setsid);
       Worker worker = build(client, options, handler);
       try {
         worker.start();

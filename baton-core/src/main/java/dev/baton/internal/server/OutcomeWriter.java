@@ -5,6 +5,7 @@ import dev.baton.NonRetryableException;
 import dev.baton.resilience.RateLimitedException;
 import dev.baton.RetryPolicy;
 import dev.baton.TaskError;
+import dev.baton.WorkerFaultException;
 import dev.baton.internal.codec.WireFormat;
 import dev.baton.internal.scripts.ScriptStatus;
 import dev.baton.internal.scripts.TaskScripts;
@@ -32,18 +33,35 @@ final class OutcomeWriter {
   private static final Logger log = LoggerFactory.getLogger(OutcomeWriter.class);
   private static final int STACK_FRAMES = 12;
 
+  /** What the owner of the tasks does when a handler says the worker is at fault. */
+  interface WorkerFaults {
+    /** Gives {@code task} back uncounted and backs its agent type off; the attempt is not recorded. */
+    void fault(StartedTask task, WorkerFaultException fault);
+
+    /** An attempt ended in an outcome that is not a worker fault. */
+    void healthy();
+  }
+
   private final WorkerRuntime rt;
   private final RetryPolicy defaultPolicy;
   private final TaskScripts scripts;
+  private final WorkerFaults faults;
 
-  OutcomeWriter(WorkerRuntime rt, RetryPolicy defaultPolicy) {
+  OutcomeWriter(WorkerRuntime rt, RetryPolicy defaultPolicy, WorkerFaults faults) {
     this.rt = rt;
     this.defaultPolicy = defaultPolicy;
     this.scripts = new TaskScripts(rt.broker());
+    this.faults = faults;
   }
 
   void write(StartedTask task, Outcome outcome) {
     Instant finished = rt.clock().instant();
+    WorkerFaultException fault = outcome.succeeded() ? null : workerFault(outcome.error());
+    if (fault != null) {
+      faults.fault(task, fault);
+      return;
+    }
+    faults.healthy();
     if (outcome.succeeded()) {
       String record = WireFormat.attemptRecord(
           new TaskError(task.attempt(), rt.consumerName(), task.startedAt(), finished, null, null, null));
@@ -171,6 +189,22 @@ final class OutcomeWriter {
         pause = Math.min(2_000, pause * 2);
       }
     }
+  }
+
+  /**
+   * The first {@link WorkerFaultException} in the cause chain, or null; null also when a {@link
+   * NonRetryableException} comes first.
+   */
+  static WorkerFaultException workerFault(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof WorkerFaultException w) {
+        return w;
+      }
+      if (c instanceof NonRetryableException || c.getCause() == c) {
+        return null;
+      }
+    }
+    return null;
   }
 
   static NonRetryableException nonRetryable(Throwable t) {

@@ -5,6 +5,7 @@ import dev.baton.resilience.DependencyUnavailableException;
 import dev.baton.TaskEvent;
 import dev.baton.HandlerOptions;
 import dev.baton.TaskHandler;
+import dev.baton.WorkerFaultException;
 import dev.baton.internal.breaker.DistributedBreaker;
 import dev.baton.internal.broker.RedisBroker.BlockingReader;
 import dev.baton.internal.scripts.TaskScripts;
@@ -41,6 +42,7 @@ public final class Processor {
   private final TaskStarter starter;
   private final TaskScripts scripts;
   private final Semaphore permits;
+  private final FaultBackoff faultBackoff;
   private final Set<TaskExecution> inFlight = ConcurrentHashMap.newKeySet();
   private final ReentrantLock idleLock = new ReentrantLock();
   private final Condition idle = idleLock.newCondition();
@@ -52,7 +54,18 @@ public final class Processor {
     this.agentType = agentType;
     this.options = options;
     this.handler = handler;
-    this.writer = new OutcomeWriter(rt, options.retryPolicy());
+    this.faultBackoff = new FaultBackoff(agentType, rt.clock());
+    this.writer = new OutcomeWriter(rt, options.retryPolicy(), new OutcomeWriter.WorkerFaults() {
+      @Override
+      public void fault(StartedTask task, WorkerFaultException fault) {
+        workerFault(task, fault);
+      }
+
+      @Override
+      public void healthy() {
+        faultBackoff.healthy();
+      }
+    });
     this.starter = new TaskStarter(rt, agentType, options, writer);
     this.scripts = new TaskScripts(rt.broker());
     this.permits = new Semaphore(options.concurrency());
@@ -75,6 +88,10 @@ public final class Processor {
    * their attempts untouched); while one is probing it reads at most the permitted probes.
    */
   Duration runOnce() throws InterruptedException {
+    Duration backingOff = faultBackoff.remaining();
+    if (backingOff.isPositive()) {
+      return backingOff; // a handler said this worker is broken: fetch nothing until the back-off ends
+    }
     int limit = MAX_BATCH;
     for (String dep : options.dependencies()) {
       DistributedBreaker.View v = rt.breakers().view(dep);
@@ -87,6 +104,11 @@ public final class Processor {
     }
     if (!permits.tryAcquire(200, TimeUnit.MILLISECONDS)) {
       return Duration.ZERO;
+    }
+    backingOff = faultBackoff.remaining(); // the permit may have come back from the faulting handler
+    if (backingOff.isPositive()) {
+      permits.release();
+      return backingOff;
     }
     int held = 1 + permits.drainPermits();
     if (held > limit) {
@@ -129,6 +151,15 @@ public final class Processor {
       throw e;
     }
     permits.release(entries.size() - tasks.size());
+    if (!tasks.isEmpty() && faultBackoff.remaining().isPositive()) {
+      // read by a read that was already waiting when a handler reported a worker fault (a released
+      // task comes back to the stream at once): not run here while backing off
+      permits.release(tasks.size());
+      int n = release(tasks, "worker backing off after a worker fault");
+      log.debug("{} task(s) of {} read while backing off after a worker fault: {} given back", tasks.size(), agentType,
+          n);
+      return;
+    }
     long age = rt.clock().nanoTime() - readAt;
     if (!tasks.isEmpty() && age > options.lease().minus(options.heartbeatInterval()).toNanos()) {
       permits.release(tasks.size());
@@ -236,6 +267,15 @@ public final class Processor {
     log.warn("{} task(s) of {} still running at the end of the shutdown grace were interrupted and {} released "
         + "to other workers", abandoned.size(), agentType, n);
     return n;
+  }
+
+  /**
+   * A handler said the worker itself is at fault ({@link WorkerFaultException}): the task goes back
+   * to the queue uncounted, with no attempt record, and this agent type's fetching backs off.
+   */
+  private void workerFault(StartedTask task, WorkerFaultException fault) {
+    int n = release(List.of(task), "worker fault: " + OutcomeWriter.describe(fault));
+    faultBackoff.fault(task.id(), fault, n == 1);
   }
 
   /**

@@ -1,0 +1,91 @@
+package dev.baton;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.baton.testing.RedisExtension;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A handler that throws {@link WorkerFaultException} is not charged: the task is released uncounted
+ * (no attempt record) and the agent type's fetching backs off, doubling per fault in a row.
+ */
+class WorkerFaultIT {
+  @RegisterExtension static final RedisExtension redis = new RedisExtension();
+
+  private record Call(long atNanos, int attempt) {}
+
+  @Test
+  void aWorkerFaultReleasesTheTaskUncountedAndBacksOff() throws Exception {
+    List<TaskEvent> events = new CopyOnWriteArrayList<>();
+    BatonClient baton = redis.client(redis.config().listener(new LifecycleListener() {
+      @Override
+      public void onTaskEvent(TaskEvent event) {
+        events.add(event);
+      }
+    }).build());
+    List<Call> calls = new CopyOnWriteArrayList<>();
+    redis.closeAfter(Worker.builder(baton)
+        // one at a time: a read waiting while the handler runs would also get the released task
+        // back at once (then given back again, unrun, while backing off), adding events to the list
+        .handle("fragile", HandlerOptions.withConcurrency(1), ctx -> {
+          calls.add(new Call(System.nanoTime(), ctx.attempt()));
+          if (calls.size() == 1) {
+            throw new WorkerFaultException("cannot start /bin/sh: error=24, Too many open files");
+          }
+          if (calls.size() == 2) {
+            throw new IllegalStateException("wrapped", new WorkerFaultException("command not found (exit 127)"));
+          }
+          return "ok";
+        })
+        .build()
+        .start());
+
+    EnqueueResult r = baton.dispatcher().enqueue(TaskRequest.builder("fragile").maxAttempts(2).build());
+    TaskInfo done = baton.dispatcher().awaitResult(r.id(), Duration.ofSeconds(20));
+
+    assertThat(done.state()).isEqualTo(TaskState.SUCCEEDED);
+    assertThat(done.resultJson()).isEqualTo("\"ok\"");
+    // two faults with maxAttempts 2 would have dead-lettered it if they were charged
+    assertThat(done.attempts()).isEqualTo(1);
+    assertThat(done.history()).hasSize(1);
+    assertThat(done.history().get(0).succeeded()).isTrue();
+    assertThat(calls).extracting(Call::attempt).containsExactly(1, 1, 1);
+    assertThat(baton.inspector().stats("fragile").retried()).isZero();
+    // back-off: 1 s after the first fault, 2 s after the second (in a row)
+    assertThat(Duration.ofNanos(calls.get(1).atNanos() - calls.get(0).atNanos()))
+        .isGreaterThanOrEqualTo(WorkerFaultException.BACKOFF_BASE.minusMillis(100));
+    assertThat(Duration.ofNanos(calls.get(2).atNanos() - calls.get(1).atNanos()))
+        .isGreaterThanOrEqualTo(WorkerFaultException.BACKOFF_BASE.multipliedBy(2).minusMillis(100));
+    // the listener hears SUCCEEDED after the write that awaitResult may see first
+    await().atMost(Duration.ofSeconds(5)).until(() -> events.stream()
+        .anyMatch(e -> e.taskId().equals(r.id()) && e.kind() == TaskEvent.Kind.SUCCEEDED));
+    assertThat(events).filteredOn(e -> e.taskId().equals(r.id()))
+        .extracting(TaskEvent::kind)
+        .containsExactly(TaskEvent.Kind.ENQUEUED, TaskEvent.Kind.STARTED, TaskEvent.Kind.RELEASED,
+            TaskEvent.Kind.STARTED, TaskEvent.Kind.RELEASED, TaskEvent.Kind.STARTED, TaskEvent.Kind.SUCCEEDED);
+    assertThat(events).filteredOn(e -> e.kind() == TaskEvent.Kind.RELEASED)
+        .extracting(TaskEvent::detail)
+        .containsExactly("worker fault: WorkerFaultException: cannot start /bin/sh: error=24, Too many open files",
+            "worker fault: WorkerFaultException: command not found (exit 127)");
+  }
+
+  @Test
+  void nonRetryableFirstInTheCauseChainStillDeadLetters() throws Exception {
+    BatonClient baton = redis.client();
+    redis.closeAfter(Worker.builder(baton)
+        .handle("strict", ctx -> {
+          throw new NonRetryableException("bad payload", new WorkerFaultException("and a broken worker"));
+        })
+        .build()
+        .start());
+    EnqueueResult r = baton.dispatcher().enqueue(TaskRequest.builder("strict").maxAttempts(5).build());
+    TaskInfo dead = baton.dispatcher().awaitResult(r.id(), Duration.ofSeconds(10));
+    assertThat(dead.state()).isEqualTo(TaskState.DEAD);
+    assertThat(dead.attempts()).isEqualTo(1);
+  }
+}
