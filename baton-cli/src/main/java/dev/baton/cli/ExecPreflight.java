@@ -65,6 +65,9 @@ final class ExecPreflight {
    * @param dir the worker's working directory, where relative paths start
    */
   static String problem(String command, Map<String, String> env, Path dir) {
+    if (command.isBlank()) {
+      return "the command is empty: give the program to run per task";
+    }
     Optional<String> checked = checkedWord(command);
     if (checked.isEmpty()) {
       return null;

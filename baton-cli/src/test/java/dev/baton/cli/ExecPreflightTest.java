@@ -64,4 +64,12 @@ class ExecPreflightTest {
         "BATON_REDIS_PASSWORD", "pw", "BATON_PREFIX", "p", "REDISCLI_AUTH", "pw", "API_KEY", "k"));
     assertThat(env).containsOnlyKeys("PATH", "API_KEY");
   }
+
+  @Test
+  void anEmptyCommandIsRefused() {
+    for (String empty : new String[] {"", "   ", "\t"}) {
+      assertThat(ExecPreflight.problem(empty, Map.of("PATH", "/usr/bin:/bin"), Path.of(".")))
+          .as("'%s'", empty).contains("empty");
+    }
+  }
 }
