@@ -66,7 +66,11 @@ class RedisRestartLeakIT {
             .isEqualTo(clientsBefore);
         for (Footprint f : after) {
           assertThat(f.redisClients()).as("Redis clients after a restart").isEqualTo(before.redisClients());
-          assertThat(f.threadsByName()).as("platform threads after a restart").isEqualTo(before.threadsByName());
+          // a leak is growth: a pool thread that ended while idle (Netty's globalEventExecutor) is none
+          f.threadsByName().forEach((name, n) -> assertThat(n)
+              .as("platform threads named %s after a restart (before: %s, after: %s)", name, before.threadsByName(),
+                  f.threadsByName())
+              .isLessThanOrEqualTo(before.threadsByName().getOrDefault(name, 0)));
         }
       } finally {
         rc.shutdown();
