@@ -42,5 +42,8 @@ class ModuleDescriptorTest {
     Path dir = Files.createTempDirectory("exported-api");
     Files.writeString(dir.resolve("A.java"), "import dev.baton.internal.broker.Keys;\nimport dev.baton.resilience.RateLimit;\n");
     assertThat(ExportedApi.violations(List.of(dir), Set.of())).containsExactly("A.java: dev.baton.internal.broker");
+    // a package named only in a string or a comment is no dependency
+    Files.writeString(dir.resolve("A.java"), "class A { String logger = \"dev.baton.internal.server.X\"; } // dev.baton.internal.Y\n");
+    assertThat(ExportedApi.violations(List.of(dir), Set.of())).isEmpty();
   }
 }
