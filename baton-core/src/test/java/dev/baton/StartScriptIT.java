@@ -31,8 +31,7 @@ class StartScriptIT {
     Keys k = new Keys(redis.prefix());
     RedisCommands<String, String> raw = redis.raw();
     String id = baton.dispatcher().enqueue(TaskRequest.builder(Q).build()).id();
-    String eid = raw.xreadgroup(Consumer.from(Keys.GROUP, ME), XReadArgs.StreamOffset.lastConsumed(k.stream(Q)))
-        .get(0).getId();
+    String eid = readOne(raw, k);
 
     TaskScripts.StartReplies first = start(baton, eid, id);
     TaskScripts.StartReplies retry = start(baton, eid, id); // as if the first reply had been lost
@@ -53,8 +52,7 @@ class StartScriptIT {
     Keys k = new Keys(redis.prefix());
     RedisCommands<String, String> raw = redis.raw();
     String id = baton.dispatcher().enqueue(TaskRequest.builder(Q).build()).id();
-    String eid = raw.xreadgroup(Consumer.from(Keys.GROUP, ME), XReadArgs.StreamOffset.lastConsumed(k.stream(Q)))
-        .get(0).getId();
+    String eid = readOne(raw, k);
     assertThat(baton.dispatcher().cancel(Q, id)).isEqualTo(TaskState.CANCELLED); // delivered, not started
 
     TaskScripts.StartReplies r = start(baton, eid, id);
@@ -73,8 +71,7 @@ class StartScriptIT {
     Keys k = new Keys(redis.prefix());
     RedisCommands<String, String> raw = redis.raw();
     String id = baton.dispatcher().enqueue(TaskRequest.builder(Q).build()).id();
-    String eid = raw.xreadgroup(Consumer.from(Keys.GROUP, ME), XReadArgs.StreamOffset.lastConsumed(k.stream(Q)))
-        .get(0).getId();
+    String eid = readOne(raw, k);
     raw.hset(k.task(Q, id), "st", "paused"); // written by something outside Baton
 
     TaskScripts.StartReplies r = start(baton, eid, id);
@@ -111,6 +108,12 @@ class StartScriptIT {
     assertThat(raw.hget(k.stats(Q), "dead")).isEqualTo("1");
     assertThat(raw.xpending(k.stream(Q), Keys.GROUP).getCount()).isZero();
     assertThat(raw.xlen(k.stream(Q))).isZero();
+  }
+
+  /** Reads the next entry of the queue as this test's consumer; returns its entry id. */
+  private static String readOne(RedisCommands<String, String> raw, Keys k) {
+    return raw.xreadgroup(Consumer.from(Keys.GROUP, ME), XReadArgs.StreamOffset.lastConsumed(k.stream(Q)))
+        .get(0).getId();
   }
 
   private static TaskScripts.StartReplies start(BatonClient baton, String eid, String id) {

@@ -2,10 +2,9 @@ package dev.baton.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.testing.AuthRedis;
 import dev.baton.testkit.RedisServer;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -19,10 +18,7 @@ class RedisAuthCliIT {
 
   @BeforeAll
   static void start() {
-    Assumptions.assumeTrue(RedisServer.binary() != null || "true".equalsIgnoreCase(System.getenv("CI")),
-        "redis-server is not installed");
-    server = RedisServer.builder().config("requirepass", "s3cret-admin")
-        .config("user", "limited", "on", ">limited-pw", "~other:*", "&*", "+@all").start();
+    server = AuthRedis.start();
   }
 
   @AfterAll
