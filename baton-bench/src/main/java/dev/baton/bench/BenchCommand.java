@@ -109,6 +109,7 @@ public final class BenchCommand implements Callable<Integer> {
     m.put(MemoryPerTask.NAME, MemoryPerTask::new);
     m.put(ManyQueues.NAME, ManyQueues::new);
     m.put(HotPathScripts.NAME, HotPathScripts::new);
+    m.put(LayoutV2Prototype.NAME, LayoutV2Prototype::new);
     return m;
   }
 

@@ -38,6 +38,7 @@ final class Report {
     t.put(MemoryPerTask.NAME, "Redis memory per waiting task (100-byte JSON payload, no worker)");
     t.put(ManyQueues.NAME, "Many agent types at once (each type has its own stream, reader and handler limit)");
     t.put(HotPathScripts.NAME, "Redis time per task in each hot-path script, one script at a time (no worker)");
+    t.put(LayoutV2Prototype.NAME, "The v2 layout's prototype scripts (docs/hot-path-v2.md): Redis time and memory per task");
     return t;
   }
 
@@ -130,6 +131,7 @@ final class Report {
         case Latency.NAME -> latencyTable(out, cases);
         case MemoryPerTask.NAME -> memoryTable(out, cases);
         case HotPathScripts.NAME -> scriptsTable(out, cases);
+        case LayoutV2Prototype.NAME -> layoutTable(out, cases);
         default -> throughputTable(out, cases);
       }
       commandBreakdown(out, cases);
@@ -226,6 +228,18 @@ final class Report {
       t.row(c.get("case"), integer(c.get("tasks")), fixed(c.get("scriptMicrosPerTask"), 2),
           fixed(c.get("commandMicrosPerTask"), 2), fixed(c.get("luaMicrosPerTask"), 2),
           fixed(c.get("redisCpuMicrosPerTask"), 1), fixed(c.get("redisCommandsPerTask"), 2));
+    }
+    t.print(out, "  ");
+  }
+
+  private static void layoutTable(PrintWriter out, List<Map<String, Object>> cases) {
+    Table t = new Table("CASE", "TASKS", "SCRIPT us/TASK", "LUA AND CALLS us/TASK", "REDIS CPU us/TASK",
+        "REDIS CMDS/TASK", "B/WAITING TASK", "B/FINISHED TASK");
+    for (Map<String, Object> c : cases) {
+      t.row(c.get("case"), integer(c.get("tasks")), fixed(c.get("scriptMicrosPerTask"), 2),
+          fixed(c.get("luaMicrosPerTask"), 2), fixed(c.get("redisCpuMicrosPerTask"), 1),
+          fixed(c.get("redisCommandsPerTask"), 2), integer(c.get("bytesPerWaitingTask")),
+          integer(c.get("bytesPerFinishedTask")));
     }
     t.print(out, "  ");
   }
