@@ -18,12 +18,50 @@ public final class Keys {
     return prefix;
   }
 
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+  private static final ThreadLocal<java.security.MessageDigest> SHA1 = ThreadLocal.withInitial(() -> {
+    try {
+      return java.security.MessageDigest.getInstance("SHA-1");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-1 is missing from this JDK", e);
+    }
+  });
+
   private String base(String queue) {
     return prefix + ":{" + queue + "}:";
   }
 
   public String stream(String queue) {
     return base(queue) + "stream";
+  }
+
+  /** Layout v2: the key prefix every key of {@code queue} starts with, {@code P:{Q}:}. */
+  public String queuePrefix(String queue) {
+    return base(queue);
+  }
+
+  /**
+   * Layout v2: the index bucket holding the state of task {@code id}: one of 4,096 hashes, chosen by
+   * the first 3 hex digits of SHA-1(id), so each bucket stays a compact listpack (docs/hot-path-v2.md).
+   */
+  public String indexBucket(String queue, String id) {
+    return base(queue) + "ix:" + bucketOf(id);
+  }
+
+  /** The first 3 hex digits of SHA-1({@code id}): the index bucket's suffix. */
+  public static String bucketOf(String id) {
+    byte[] d = SHA1.get().digest(id.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return new String(new char[] {HEX[(d[0] >> 4) & 0xf], HEX[d[0] & 0xf], HEX[(d[1] >> 4) & 0xf]});
+  }
+
+  /** Layout v2: the finished task (succeeded or cancelled), one string kept for the retention. */
+  public String done(String queue, String id) {
+    return base(queue) + "done:" + id;
+  }
+
+  /** Layout v2: the layout marker of {@code queue}, {@code 2}. */
+  public String layout(String queue) {
+    return base(queue) + "layout";
   }
 
   public String task(String queue, String id) {

@@ -87,14 +87,18 @@ public final class EnqueueScripts {
    * The reply of one enqueue call, read per task in the order sent ({@code {code, id, state}} per
    * task, flattened); each accessor decodes its element where it is read.
    */
-  public record Replies(List<Object> raw) {
+  public record Replies(List<Object> raw, Script script) {
+    Replies(List<Object> raw) {
+      this(raw, Script.ENQUEUE);
+    }
+
     public int size() {
       return raw.size() / 3;
     }
 
     /** {@link ScriptStatus#OK} created, {@link ScriptStatus#EXISTS}, or {@link ScriptStatus#DUPLICATE}. */
     public ScriptStatus status(int task) {
-      return ScriptStatus.of(Script.ENQUEUE, (Long) raw.get(3 * task));
+      return ScriptStatus.of(script, (Long) raw.get(3 * task));
     }
 
     /** The task's id; for {@link ScriptStatus#DUPLICATE}, the id of the task holding the dedup key. */

@@ -63,6 +63,8 @@ public enum ScriptStatus {
     returns(Script.PERMIT_ACQUIRE, OK, REFUSED);
     returns(Script.PERMIT_RENEW, OK, NOT_HELD);
     returns(Script.PERMIT_RELEASE, OK, UNCHANGED, EXPIRED);
+    returns(Script.ENQUEUE_V2, OK, EXISTS, DUPLICATE);
+    returns(Script.CYCLE_V2, OK, NOT_HELD, NOT_FOUND);
   }
 
   private final int code;

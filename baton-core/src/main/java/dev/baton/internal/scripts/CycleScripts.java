@@ -1,0 +1,94 @@
+package dev.baton.internal.scripts;
+
+import dev.baton.internal.broker.Keys;
+import dev.baton.internal.broker.RedisBroker;
+import dev.baton.internal.broker.Script;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The gateway of layout v2's {@code v2/cycle.lua} (docs/hot-path-v2.md): records a worker's
+ * successes and claims released or recovered entries in one call. The only code that knows its
+ * KEYS/ARGV layout and reply shape. Not yet used by the worker. Thread-safe.
+ */
+public final class CycleScripts {
+  private static final int KEYS_FIXED = 2;
+  private static final int ARGS_FIXED = 6;
+
+  private final RedisBroker broker;
+  private final Keys keys;
+
+  public CycleScripts(RedisBroker broker) {
+    this.broker = broker;
+    this.keys = broker.keys();
+  }
+
+  /**
+   * A success to record: the task, the token the worker holds (the index value it was handed), and
+   * the finished value ({@link #finishedValue}).
+   */
+  public record Success(String id, String token, String finishedValue) {}
+
+  /** An entry claimed for this worker: run it as attempt {@code attempt}, holding {@code token}. */
+  public record Claimed(String id, String entryId, String token, int attempt, String payloadJson,
+      String optionsJson) {}
+
+  /** What one call did: a status (and, for a refusal, the state the index shows) per success, and the claims. */
+  public record Reply(List<ScriptStatus> statuses, List<String> states, List<Claimed> claimed, String unnotified) {}
+
+  /**
+   * The finished value of a success as the worker writes it: {@code s,<finished ms>,<attempt>,<worker>|<result>}.
+   */
+  public static String finishedValue(long finishedAtMillis, int attempt, String worker, String resultJson) {
+    return "s," + finishedAtMillis + "," + attempt + "," + worker + "|" + resultJson;
+  }
+
+  /**
+   * Records {@code successes} of {@code queue} (each fenced on its own) and claims up to
+   * {@code claimMax} released or recovered entries for {@code consumer}.
+   */
+  public CompletableFuture<Reply> cycle(String queue, String consumer, long retentionMillis, int claimMax,
+      List<Success> successes) {
+    int n = successes.size();
+    String[] keyNames = new String[KEYS_FIXED + 2 * n];
+    String[] args = new String[ARGS_FIXED + 3 * n];
+    keyNames[0] = keys.stream(queue);
+    keyNames[1] = keys.stats(queue);
+    args[0] = Keys.GROUP;
+    args[1] = consumer;
+    args[2] = Long.toString(retentionMillis);
+    args[3] = Integer.toString(claimMax);
+    args[4] = keys.queuePrefix(queue);
+    args[5] = keys.finishedChannel(queue);
+    for (int i = 0; i < n; i++) {
+      Success s = successes.get(i);
+      keyNames[KEYS_FIXED + 2 * i] = keys.indexBucket(queue, s.id());
+      keyNames[KEYS_FIXED + 2 * i + 1] = keys.done(queue, s.id());
+      args[ARGS_FIXED + 3 * i] = s.id();
+      args[ARGS_FIXED + 3 * i + 1] = s.token();
+      args[ARGS_FIXED + 3 * i + 2] = s.finishedValue();
+    }
+    return ScriptErrors.typed(broker.<List<Object>>run(Script.CYCLE_V2, keyNames, args)).thenApply(CycleScripts::reply);
+  }
+
+  @SuppressWarnings("unchecked") // the script's reply: {codes, states, claimed, unnotified}
+  private static Reply reply(List<Object> raw) {
+    List<Object> codes = (List<Object>) raw.get(0);
+    List<Object> states = (List<Object>) raw.get(1);
+    List<Object> flat = (List<Object>) raw.get(2);
+    List<ScriptStatus> statuses = new ArrayList<>(codes.size());
+    List<String> stateList = new ArrayList<>(states.size());
+    for (int i = 0; i < codes.size(); i++) {
+      statuses.add(ScriptStatus.of(Script.CYCLE_V2, (Long) codes.get(i)));
+      stateList.add((String) states.get(i));
+    }
+    List<Claimed> claimed = new ArrayList<>(flat.size() / 6);
+    for (int i = 0; i + 5 < flat.size(); i += 6) {
+      claimed.add(new Claimed((String) flat.get(i), (String) flat.get(i + 1), (String) flat.get(i + 2),
+          ((Long) flat.get(i + 3)).intValue(), (String) flat.get(i + 4), (String) flat.get(i + 5)));
+    }
+    Object unnotified = raw.size() > 3 ? raw.get(3) : null;
+    return new Reply(statuses, stateList, claimed, unnotified instanceof String s ? s : null);
+  }
+}

@@ -1,0 +1,205 @@
+--[[
+cycle (layout v2, docs/hot-path-v2.md): the worker's one script per fetch cycle. It records the
+successes its handlers finished since the last cycle, each fenced on its own, and claims up to
+k entries that were given back (released) or taken over (recovered), ahead of the new entries
+the worker reads with XREADGROUP in the same pipelined round trip.
+
+KEYS[1]   stream   P:{Q}:stream       STREAM
+KEYS[2]   stats    P:{Q}:stats        HASH   counter 'succeeded'
+then two per success i (base k = 2 + 2(i-1)):
+KEYS[k+1] index    P:{Q}:ix:<b_i>     HASH   id -> state
+KEYS[k+2] done     P:{Q}:done:<id_i>  STRING the finished task
+Keys derived here (same hash tag, so Cluster routes on KEYS[1]): the record P:{Q}:task:<id> of a
+task delivered before (a token that starts with 'q' or 'i'), and the index bucket of a claimed
+entry, ARGV[5] .. 'ix:' .. the first 3 hex digits of SHA-1(id).
+
+ARGV[1]   consumer group
+ARGV[2]   consumer name (this worker)
+ARGV[3]   retention of a finished task, ms
+ARGV[4]   most entries to claim (0 = none)
+ARGV[5]   the queue's key prefix, 'P:{Q}:'
+ARGV[6]   channel for terminal events (PUBLISH, message = the recorded ids, space-separated)
+then three per success i (base a = 6 + 3(i-1)):
+ARGV[a+1] task id
+ARGV[a+2] token: the index value the worker holds (the entry id of a first delivery)
+ARGV[a+3] the finished value, built by the worker: 's,<finished ms>,<attempt>,<worker>|<result>'
+
+Returns {codes, states, claimed, unnotified}:
+  codes[i]   status of success i (below)
+  states[i]  for NOT_HELD, the state the index shows ('queued', 'scheduled', 'parked', 'dead'),
+             else ''
+  claimed    flat, six per claimed entry: id, entry id, token, attempt, payload, options ('' none)
+  unnotified the error of a refused PUBLISH (written, not notified), else false
+
+Status codes (ScriptStatus):
+  OK          1  recorded
+  NOT_HELD   -1  fence rejected: the index holds another token (nothing written for this task)
+  NOT_FOUND  -2  the task is in no index (finished, cancelled or removed): nothing written
+
+The token of a delivery is the index value written when it was handed out, so an old holder (its
+task released, recovered or cancelled since) is refused. Claimed entries come from the pending
+lists of the reserved consumers '~released' and '~recovered', in that order; each gets the next
+token ('q<n+1>,<att>,<nol>,<flt>,<eid>') and its attempt is att + 1. An entry whose task is in no
+index any more (finished or cancelled meanwhile) is acknowledged and deleted instead.
+
+No half-applied call (a script that fails after a write is not rolled back): every index field
+(HGET, which fails on a wrong-typed bucket), every record of a re-delivered task (TYPE), the
+claimable entries (XPENDING, which fails on a wrong-typed stream, and XRANGE) and the stats
+counter (HGET, which must be an integer or is started again) are read before the first write.
+A key of the wrong type fails the call with 'WRONGTYPE cycle.lua: key <key> holds a <type>, not
+a <type>; nothing was written'. The PUBLISH comes last, through redis.pcall.
+]]
+local OK, NOT_HELD, NOT_FOUND = 1, -1, -2
+local stream, stats = KEYS[1], KEYS[2]
+local group, consumer, retention, claimMax, prefix, channel =
+  ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6]
+local n = (#KEYS - 2) / 2
+if n ~= math.floor(n) or #ARGV ~= 6 + 3 * n then
+  return redis.error_reply('ERR cycle.lua: ' .. #KEYS .. ' keys and ' .. #ARGV .. ' arguments do not describe whole successes')
+end
+if not retention or retention < 1 or not claimMax or claimMax < 0 then
+  return redis.error_reply('ERR cycle.lua: retention and claim count must be integers')
+end
+
+local function wrongType(key, want)
+  error({err = 'WRONGTYPE cycle.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
+    .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
+end
+local function checked(r, key, want)
+  if type(r) == 'table' and r.err then
+    if string.find(r.err, 'WRONGTYPE', 1, true) then wrongType(key, want) end
+    error(r)
+  end
+  return r
+end
+local function stateOf(v)
+  local c = string.sub(v, 1, 1)
+  if c == 'd' then return 'scheduled' elseif c == 'k' then return 'parked' elseif c == 'x' then return 'dead' end
+  return 'queued'
+end
+-- the entry id a token names: the token itself for a first delivery, else its last part
+local function entryOf(token)
+  local c = string.sub(token, 1, 1)
+  if c == 'q' or c == 'i' then return string.match(token, ',([^,]*)$') end
+  return token
+end
+
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+
+-- reads: the successes
+local codes, states, acks, held, records = {}, {}, {}, {}, {}
+local seen = {}
+for i = 1, n do
+  local index, a = KEYS[1 + 2 * i], 6 + 3 * (i - 1)
+  local id, token = ARGV[a + 1], ARGV[a + 2]
+  local v = checked(redis.pcall('HGET', index, id), index, 'hash')
+  states[i] = ''
+  if seen[id] or not v then
+    codes[i] = seen[id] and NOT_HELD or NOT_FOUND
+  elseif v ~= token then
+    codes[i] = NOT_HELD
+    states[i] = stateOf(v)
+  else
+    codes[i] = OK
+    seen[id] = true
+    acks[#acks + 1] = entryOf(token)
+    held[#held + 1] = i
+    local c = string.sub(token, 1, 1)
+    if c == 'q' or c == 'i' then
+      local record = prefix .. 'task:' .. id
+      local rt = redis.call('TYPE', record).ok
+      if rt == 'hash' then records[i] = record elseif rt ~= 'none' then wrongType(record, 'hash') end
+    end
+  end
+end
+
+-- reads: the entries to claim, given back first, then taken over
+local claims = {}
+if claimMax > 0 then
+  for _, from in ipairs({'~released', '~recovered'}) do
+    local room = claimMax - #claims
+    if room <= 0 then break end
+    local pending = checked(redis.pcall('XPENDING', stream, group, '-', '+', room, from), stream, 'stream')
+    for _, p in ipairs(pending) do
+      local eid = p[1]
+      local e = redis.call('XRANGE', stream, eid, eid)
+      local f = {}
+      if e[1] then
+        local kv = e[1][2]
+        for x = 1, #kv, 2 do f[kv[x]] = kv[x + 1] end
+      end
+      local id = f['t']
+      local c = {eid = eid, id = id, p = f['p'], o = f['o'] or ''}
+      if id then
+        c.index = prefix .. 'ix:' .. string.sub(redis.sha1hex(id), 1, 3)
+        c.v = checked(redis.pcall('HGET', c.index, id), c.index, 'hash')
+      end
+      claims[#claims + 1] = c
+    end
+  end
+end
+
+local counted = false
+if #acks > 0 then
+  counted = checked(redis.pcall('HGET', stats, 'succeeded'), stats, 'hash')
+  counted = counted == false or (string.match(counted, '^%-?%d+$') ~= nil and #counted <= 18)
+end
+
+-- writes: none of these can fail on a key's type any more
+local done = {}
+if #acks > 0 then
+  redis.call('XACK', stream, group, unpack(acks))
+  redis.call('XDEL', stream, unpack(acks))
+  for _, i in ipairs(held) do
+    local a = 6 + 3 * (i - 1)
+    local id = ARGV[a + 1]
+    redis.call('HDEL', KEYS[1 + 2 * i], id)
+    redis.call('SET', KEYS[2 + 2 * i], ARGV[a + 3], 'PX', retention)
+    if records[i] then
+      redis.call('HSET', records[i], 'st', 'succeeded', 'ft', now)
+      redis.call('PEXPIRE', records[i], retention)
+    end
+    done[#done + 1] = id
+  end
+  if counted then
+    redis.call('HINCRBY', stats, 'succeeded', #acks)
+  else
+    redis.call('HSET', stats, 'succeeded', #acks)
+  end
+end
+
+local claimed = {}
+for _, c in ipairs(claims) do
+  local v = c.v
+  local first = v and string.sub(v, 1, 1) or ''
+  if not c.id or not c.p or not (first == 'q' or first == 'i' or string.match(first, '%d')) then
+    -- nothing to run: the task finished, was cancelled or moved on meanwhile, or the entry is
+    -- unreadable (the recoverer dead-letters unreadable entries before they get here)
+    redis.call('XACK', stream, group, c.eid)
+    redis.call('XDEL', stream, c.eid)
+  else
+    local dn, att, nol, flt = 1, 0, 0, 0
+    if first == 'q' or first == 'i' then
+      local a, b, d, e = string.match(v, '^[qi](%d+),(%d+),(%d+),(%d+),')
+      dn, att, nol, flt = tonumber(a) or 1, tonumber(b) or 0, tonumber(d) or 0, tonumber(e) or 0
+    end
+    local token = 'q' .. (dn + 1) .. ',' .. att .. ',' .. nol .. ',' .. flt .. ',' .. c.eid
+    redis.call('XCLAIM', stream, group, consumer, 0, c.eid, 'JUSTID')
+    redis.call('HSET', c.index, c.id, token)
+    local k = #claimed
+    claimed[k + 1] = c.id
+    claimed[k + 2] = c.eid
+    claimed[k + 3] = token
+    claimed[k + 4] = att + 1
+    claimed[k + 5] = c.p
+    claimed[k + 6] = c.o
+  end
+end
+
+local unnotified = false
+if #done > 0 then
+  local r = redis.pcall('PUBLISH', channel, table.concat(done, ' '))
+  if type(r) == 'table' and r.err then unnotified = r.err end
+end
+return {codes, states, claimed, unnotified}
