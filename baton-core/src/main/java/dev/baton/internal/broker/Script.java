@@ -44,7 +44,21 @@ public enum Script {
   /** Layout v2 (docs/hot-path-v2.md), not yet run by the worker. */
   ENQUEUE_V2("v2/enqueue", 8, true, ScriptOutputType.MULTI),
   /** Layout v2 (docs/hot-path-v2.md), not yet run by the worker. */
-  CYCLE_V2("v2/cycle", 2, true, ScriptOutputType.MULTI);
+  CYCLE_V2("v2/cycle", 2, true, ScriptOutputType.MULTI),
+  /** Layout v2, not yet run by the worker. */
+  FAIL_V2("v2/fail", 6, false, ScriptOutputType.MULTI),
+  /** Layout v2, not yet run by the worker. */
+  PARK_V2("v2/park", 6, false, ScriptOutputType.MULTI),
+  /** Layout v2, not yet run by the worker. */
+  RELEASE_V2("v2/release", 1, true, ScriptOutputType.MULTI),
+  /** Layout v2, not yet run by the worker. */
+  RENEW_V2("v2/renew", 1, true, ScriptOutputType.MULTI),
+  /** Layout v2, not yet run by the worker. */
+  PROMOTE_V2("v2/promote", 4, true, ScriptOutputType.INTEGER),
+  /** Layout v2, not yet run by the worker. */
+  STALE_V2("v2/stale", 1, false, ScriptOutputType.MULTI),
+  /** Layout v2, not yet run by the worker. */
+  RECOVER_V2("v2/recover", 3, true, ScriptOutputType.MULTI);
 
   private final String file;
   private final int keys;

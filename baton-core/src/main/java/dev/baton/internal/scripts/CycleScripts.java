@@ -14,7 +14,7 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class CycleScripts {
   private static final int KEYS_FIXED = 2;
-  private static final int ARGS_FIXED = 6;
+  private static final int ARGS_FIXED = 8;
 
   private final RedisBroker broker;
   private final Keys keys;
@@ -34,8 +34,36 @@ public final class CycleScripts {
   public record Claimed(String id, String entryId, String token, int attempt, String payloadJson,
       String optionsJson) {}
 
-  /** What one call did: a status (and, for a refusal, the state the index shows) per success, and the claims. */
-  public record Reply(List<ScriptStatus> statuses, List<String> states, List<Claimed> claimed, String unnotified) {}
+  /**
+   * Where a worker stands in running suspects alone (docs/hot-path-v2.md): {@code NONE} fetches as
+   * usual; {@code DRAIN} holds the queue's isolation lock and fetches nothing until its tasks end;
+   * {@code ALONE} holds it, runs nothing and may take one suspect.
+   */
+  public enum Isolation {
+    NONE(""), DRAIN("drain"), ALONE("alone");
+
+    private final String wire;
+
+    Isolation(String wire) {
+      this.wire = wire;
+    }
+
+    static Isolation of(String wire) {
+      for (Isolation i : values()) {
+        if (i.wire.equals(wire)) {
+          return i;
+        }
+      }
+      throw new IllegalStateException("cycle.lua returned isolation '" + wire + "'");
+    }
+  }
+
+  /**
+   * What one call did: a status (and, for a refusal, the state the index shows) per success, the
+   * claims, a refused PUBLISH (or null), and what the worker does next about suspects.
+   */
+  public record Reply(List<ScriptStatus> statuses, List<String> states, List<Claimed> claimed, String unnotified,
+      Isolation isolation) {}
 
   /**
    * The finished value of a success as the worker writes it: {@code s,<finished ms>,<attempt>,<worker>|<result>}.
@@ -50,6 +78,15 @@ public final class CycleScripts {
    */
   public CompletableFuture<Reply> cycle(String queue, String consumer, long retentionMillis, int claimMax,
       List<Success> successes) {
+    return cycle(queue, consumer, retentionMillis, claimMax, Isolation.NONE, 30_000, successes);
+  }
+
+  /**
+   * As {@link #cycle(String, String, long, int, List)}, in the given isolation step; the lock lasts
+   * {@code lockMillis} unless a cycle renews it.
+   */
+  public CompletableFuture<Reply> cycle(String queue, String consumer, long retentionMillis, int claimMax,
+      Isolation isolation, long lockMillis, List<Success> successes) {
     int n = successes.size();
     String[] keyNames = new String[KEYS_FIXED + 2 * n];
     String[] args = new String[ARGS_FIXED + 3 * n];
@@ -61,6 +98,8 @@ public final class CycleScripts {
     args[3] = Integer.toString(claimMax);
     args[4] = keys.queuePrefix(queue);
     args[5] = keys.finishedChannel(queue);
+    args[6] = isolation.wire;
+    args[7] = Long.toString(lockMillis);
     for (int i = 0; i < n; i++) {
       Success s = successes.get(i);
       keyNames[KEYS_FIXED + 2 * i] = keys.indexBucket(queue, s.id());
@@ -88,7 +127,8 @@ public final class CycleScripts {
       claimed.add(new Claimed((String) flat.get(i), (String) flat.get(i + 1), (String) flat.get(i + 2),
           ((Long) flat.get(i + 3)).intValue(), (String) flat.get(i + 4), (String) flat.get(i + 5)));
     }
-    Object unnotified = raw.size() > 3 ? raw.get(3) : null;
-    return new Reply(statuses, stateList, claimed, unnotified instanceof String s ? s : null);
+    Object unnotified = raw.get(3);
+    return new Reply(statuses, stateList, claimed, unnotified instanceof String s ? s : null,
+        Isolation.of((String) raw.get(4)));
   }
 }

@@ -65,6 +65,10 @@ public enum ScriptStatus {
     returns(Script.PERMIT_RELEASE, OK, UNCHANGED, EXPIRED);
     returns(Script.ENQUEUE_V2, OK, EXISTS, DUPLICATE);
     returns(Script.CYCLE_V2, OK, NOT_HELD, NOT_FOUND);
+    returns(Script.FAIL_V2, OK, NOT_HELD, NOT_FOUND);
+    returns(Script.PARK_V2, OK, NOT_HELD, NOT_FOUND);
+    returns(Script.RELEASE_V2, OK, NOT_HELD, UNCHANGED);
+    returns(Script.RENEW_V2, OK, NOT_HELD);
   }
 
   private final int code;

@@ -19,17 +19,23 @@ ARGV[3]   retention of a finished task, ms
 ARGV[4]   most entries to claim (0 = none)
 ARGV[5]   the queue's key prefix, 'P:{Q}:'
 ARGV[6]   channel for terminal events (PUBLISH, message = the recorded ids, space-separated)
-then three per success i (base a = 6 + 3(i-1)):
+ARGV[7]   isolation: '' (none), 'drain' (this worker holds the isolation lock and is letting its
+          tasks end), 'alone' (it holds the lock and runs nothing: it may take one suspect)
+ARGV[8]   how long the isolation lock lasts without a cycle renewing it, ms
+then three per success i (base a = 8 + 3(i-1)):
 ARGV[a+1] task id
 ARGV[a+2] token: the index value the worker holds (the entry id of a first delivery)
 ARGV[a+3] the finished value, built by the worker: 's,<finished ms>,<attempt>,<worker>|<result>'
 
-Returns {codes, states, claimed, unnotified}:
+Returns {codes, states, claimed, unnotified, isolation}:
   codes[i]   status of success i (below)
   states[i]  for NOT_HELD, the state the index shows ('queued', 'scheduled', 'parked', 'dead'),
              else ''
   claimed    flat, six per claimed entry: id, entry id, token, attempt, payload, options ('' none)
   unnotified the error of a refused PUBLISH (written, not notified), else false
+  isolation  what this worker does next: '' (fetch as usual), 'drain' (it holds the isolation
+             lock: fetch nothing until its tasks end, then call with 'alone'), 'alone' (a suspect
+             was claimed: run it and nothing else, then call with 'alone' again)
 
 Status codes (ScriptStatus):
   OK          1  recorded
@@ -42,6 +48,13 @@ lists of the reserved consumers '~released' and '~recovered', in that order; eac
 token ('q<n+1>,<att>,<nol>,<flt>,<eid>') and its attempt is att + 1. An entry whose task is in no
 index any more (finished or cancelled meanwhile) is acknowledged and deleted instead.
 
+Suspects (tasks whose deliveries ended without an outcome twice or more) wait under '~suspect'
+and are run alone: a cycle that sees one waiting takes the isolation lock P:{Q}:isolating (SET NX
+PX, one worker per queue at a time) and answers 'drain'; that worker fetches nothing until its
+tasks end, then claims one suspect ('alone'), whose token starts with 'i' (an isolated delivery:
+only such a delivery that ends without an outcome counts toward calling the task poison, see
+recover.lua). With no suspect left, the lock is deleted and the worker fetches as usual.
+
 No half-applied call (a script that fails after a write is not rolled back): every index field
 (HGET, which fails on a wrong-typed bucket), every record of a re-delivered task (TYPE), the
 claimable entries (XPENDING, which fails on a wrong-typed stream, and XRANGE) and the stats
@@ -51,15 +64,19 @@ a <type>; nothing was written'. The PUBLISH comes last, through redis.pcall.
 ]]
 local OK, NOT_HELD, NOT_FOUND = 1, -1, -2
 local stream, stats = KEYS[1], KEYS[2]
-local group, consumer, retention, claimMax, prefix, channel =
-  ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6]
+local group, consumer, retention, claimMax, prefix, channel, isolation, lockMs =
+  ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8])
 local n = (#KEYS - 2) / 2
-if n ~= math.floor(n) or #ARGV ~= 6 + 3 * n then
+if n ~= math.floor(n) or #ARGV ~= 8 + 3 * n then
   return redis.error_reply('ERR cycle.lua: ' .. #KEYS .. ' keys and ' .. #ARGV .. ' arguments do not describe whole successes')
 end
-if not retention or retention < 1 or not claimMax or claimMax < 0 then
-  return redis.error_reply('ERR cycle.lua: retention and claim count must be integers')
+if not retention or retention < 1 or not claimMax or claimMax < 0 or not lockMs or lockMs < 1 then
+  return redis.error_reply('ERR cycle.lua: retention, claim count and lock time must be integers')
 end
+if isolation ~= '' and isolation ~= 'drain' and isolation ~= 'alone' then
+  return redis.error_reply('ERR cycle.lua: isolation must be empty, drain or alone')
+end
+local lock = prefix .. 'isolating'
 
 local function wrongType(key, want)
   error({err = 'WRONGTYPE cycle.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
@@ -91,7 +108,7 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local codes, states, acks, held, records = {}, {}, {}, {}, {}
 local seen = {}
 for i = 1, n do
-  local index, a = KEYS[1 + 2 * i], 6 + 3 * (i - 1)
+  local index, a = KEYS[1 + 2 * i], 8 + 3 * (i - 1)
   local id, token = ARGV[a + 1], ARGV[a + 2]
   local v = checked(redis.pcall('HGET', index, id), index, 'hash')
   states[i] = ''
@@ -114,10 +131,28 @@ for i = 1, n do
   end
 end
 
--- reads: the entries to claim, given back first, then taken over
+-- reads: the entries to claim: given back first, then taken over; or, alone, one suspect
 local claims = {}
+local sources, prefixOf = {'~released', '~recovered'}, 'q'
+local holder = false
+if isolation ~= '' then
+  holder = checked(redis.pcall('GET', lock), lock, 'string')
+  if holder ~= consumer then isolation = '' end -- the lock ran out: fetch as usual
+end
+if isolation == 'drain' then
+  sources, claimMax = {}, 0
+elseif isolation == 'alone' then
+  sources, claimMax, prefixOf = {'~suspect'}, 1, 'i'
+end
+local suspects = false
+if isolation == '' then
+  suspects = #checked(redis.pcall('XPENDING', stream, group, '-', '+', 1, '~suspect'), stream, 'stream') > 0
+  if suspects then
+    holder = checked(redis.pcall('GET', lock), lock, 'string')
+  end
+end
 if claimMax > 0 then
-  for _, from in ipairs({'~released', '~recovered'}) do
+  for _, from in ipairs(sources) do
     local room = claimMax - #claims
     if room <= 0 then break end
     local pending = checked(redis.pcall('XPENDING', stream, group, '-', '+', room, from), stream, 'stream')
@@ -152,7 +187,7 @@ if #acks > 0 then
   redis.call('XACK', stream, group, unpack(acks))
   redis.call('XDEL', stream, unpack(acks))
   for _, i in ipairs(held) do
-    local a = 6 + 3 * (i - 1)
+    local a = 8 + 3 * (i - 1)
     local id = ARGV[a + 1]
     redis.call('HDEL', KEYS[1 + 2 * i], id)
     redis.call('SET', KEYS[2 + 2 * i], ARGV[a + 3], 'PX', retention)
@@ -184,7 +219,7 @@ for _, c in ipairs(claims) do
       local a, b, d, e = string.match(v, '^[qi](%d+),(%d+),(%d+),(%d+),')
       dn, att, nol, flt = tonumber(a) or 1, tonumber(b) or 0, tonumber(d) or 0, tonumber(e) or 0
     end
-    local token = 'q' .. (dn + 1) .. ',' .. att .. ',' .. nol .. ',' .. flt .. ',' .. c.eid
+    local token = prefixOf .. (dn + 1) .. ',' .. att .. ',' .. nol .. ',' .. flt .. ',' .. c.eid
     redis.call('XCLAIM', stream, group, consumer, 0, c.eid, 'JUSTID')
     redis.call('HSET', c.index, c.id, token)
     local k = #claimed
@@ -197,9 +232,27 @@ for _, c in ipairs(claims) do
   end
 end
 
+-- the isolation lock: taken when a suspect waits and nobody holds it, kept while draining or
+-- running a suspect alone, given up when no suspect is left
+local nextIsolation = ''
+if isolation == '' and suspects and not holder then
+  redis.call('SET', lock, consumer, 'PX', lockMs)
+  nextIsolation = 'drain'
+elseif isolation == 'drain' then
+  redis.call('PEXPIRE', lock, lockMs)
+  nextIsolation = 'drain'
+elseif isolation == 'alone' then
+  if #claimed > 0 then
+    redis.call('PEXPIRE', lock, lockMs)
+    nextIsolation = 'alone'
+  else
+    redis.call('DEL', lock)
+  end
+end
+
 local unnotified = false
 if #done > 0 then
   local r = redis.pcall('PUBLISH', channel, table.concat(done, ' '))
   if type(r) == 'table' and r.err then unnotified = r.err end
 end
-return {codes, states, claimed, unnotified}
+return {codes, states, claimed, unnotified, nextIsolation}

@@ -43,7 +43,7 @@ class ScriptStatusSyncTest {
         withStatuses++;
       }
     }
-    assertThat(withStatuses).as("scripts that return statuses").isEqualTo(18);
+    assertThat(withStatuses).as("scripts that return statuses").isEqualTo(22);
   }
 
   @Test
