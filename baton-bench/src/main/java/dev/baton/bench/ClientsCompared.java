@@ -31,6 +31,8 @@ final class ClientsCompared implements Scenario {
           c -> new LettuceAsyncHotPath(c.redis, false)),
       new Option("lettuce-flush", "lettuce-flush: Lettuce async, manual flush per group of commands",
           c -> new LettuceAsyncHotPath(c.redis, true)),
+      new Option("lettuce-dispatch", "lettuce-dispatch: Lettuce, auto-flush on, each group dispatched as one list",
+          c -> new LettuceDispatchHotPath(c.redis)),
       new Option("jedis-virtual-threads", "jedis-virtual-threads: Jedis blocking, pooled, an HSET per virtual thread",
           c -> new JedisVirtualThreadsHotPath(c.redisUri, BATCH)),
       new Option("jedis-pipelined", "jedis-pipelined: Jedis, one connection, a pipeline per group of commands",

@@ -112,13 +112,14 @@ class BenchCommandIT {
   }
 
   @Test
-  void clientsScenarioComparesFourClientOptions() {
+  void clientsScenarioComparesTheClientOptions() {
     Run run = bench("--quick", "--redis", redis.uri(), "--scenarios", "clients", "--json");
 
     assertThat(run.exitCode()).as(run.err()).isZero();
     JsonNode cases = JsonMapper.builder().build().readTree(run.out()).get("scenarios").get(ClientsCompared.NAME);
     assertThat(strings(cases, "client"))
-        .containsExactly("lettuce-async", "lettuce-flush", "jedis-virtual-threads", "jedis-pipelined");
+        .containsExactly("lettuce-async", "lettuce-flush", "lettuce-dispatch", "jedis-virtual-threads",
+            "jedis-pipelined");
     for (JsonNode c : cases) {
       assertThat(c.get("tasksPerSecond").asDouble()).as("%s", c.get("case")).isPositive();
       assertThat(c.get("clientCpuMicrosPerTask").asDouble()).as("%s", c.get("case")).isPositive();
