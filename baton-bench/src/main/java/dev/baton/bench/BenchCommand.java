@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
@@ -51,6 +52,11 @@ import picocli.CommandLine.Spec;
 public final class BenchCommand implements Callable<Integer> {
   /** Scenarios by name, in run order. */
   static final Map<String, Supplier<Scenario>> SCENARIOS = scenarios();
+  /** Scenarios that run only when named: they measure client libraries, not Baton. */
+  static final Set<String> OPT_IN = Set.of(ClientsCompared.NAME, LayoutV2Prototype.NAME);
+  /** What runs without --scenarios. */
+  static final List<String> DEFAULT_SCENARIOS =
+      SCENARIOS.keySet().stream().filter(name -> !OPT_IN.contains(name)).toList();
 
   @Option(names = "--redis", paramLabel = "URL",
       description = "Redis to measure, redis://host:port (also accepted before the verb). REDIS_URL is "
@@ -59,7 +65,8 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--scenarios", paramLabel = "NAME", split = ",",
       description = "Scenarios to run, comma-separated, from: raw, enqueue, end-to-end, latency, memory, "
-          + "many-queues, scripts (default: all). Ratios need raw.")
+          + "many-queues, scripts (default: all of these), and clients (only when named: Redis client options "
+          + "compared). Ratios need raw.")
   List<String> scenarios;
 
   @Option(names = "--quick", description = "A short smoke run (about a minute): small counts, 3 s of latency.")
@@ -110,6 +117,7 @@ public final class BenchCommand implements Callable<Integer> {
     m.put(ManyQueues.NAME, ManyQueues::new);
     m.put(HotPathScripts.NAME, HotPathScripts::new);
     m.put(LayoutV2Prototype.NAME, LayoutV2Prototype::new);
+    m.put(ClientsCompared.NAME, ClientsCompared::new);
     return m;
   }
 
@@ -271,7 +279,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   private List<String> selectedScenarios() {
     if (scenarios == null || scenarios.isEmpty()) {
-      return List.copyOf(SCENARIOS.keySet());
+      return DEFAULT_SCENARIOS;
     }
     List<String> wanted = new ArrayList<>();
     for (String s : scenarios) {

@@ -31,7 +31,8 @@ final class Report {
 
   private static Map<String, String> titles() {
     Map<String, String> t = new LinkedHashMap<>();
-    t.put(RawCycle.NAME, "Raw limit: XADD -> XREADGROUP COUNT 100 -> XACK, pipelined (the reference for every ratio)");
+    t.put(RawCycle.NAME, "Raw limit: XADD -> XREADGROUP COUNT 100 -> XACK (+ XDEL), pipelined, per client (the "
+        + "references of every ratio: raw, raw-jedis-xdel)");
     t.put(EnqueueThroughput.NAME, "Enqueue throughput (no worker running; 100-byte JSON payload)");
     t.put(EndToEnd.NAME, "End-to-end throughput of no-op tasks, first enqueue to last completion");
     t.put(Latency.NAME, "Latency at a fixed arrival rate (open loop; measured from each task's intended send time)");
@@ -39,6 +40,8 @@ final class Report {
     t.put(ManyQueues.NAME, "Many agent types at once (each type has its own stream, reader and handler limit)");
     t.put(HotPathScripts.NAME, "Redis time per task in each hot-path script, one script at a time (no worker)");
     t.put(LayoutV2Prototype.NAME, "The v2 layout's prototype scripts (docs/hot-path-v2.md): Redis time and memory per task");
+    t.put(ClientsCompared.NAME, "Redis clients compared on a worker-like hot path: per 100 tasks one EVALSHA "
+        + "(100 keys, 100 HGETs), then one HSET per task");
     return t;
   }
 
@@ -67,15 +70,23 @@ final class Report {
     return Map.copyOf(errors);
   }
 
-  /** The raw limit in tasks per second, or NaN when that scenario did not run. */
+  /** The raw limit in tasks per second (the {@code raw} cycle), or NaN when that scenario did not run. */
   double rawTasksPerSecond() {
-    return rows().stream().filter(r -> r.scenario().equals(RawCycle.NAME)).mapToDouble(r -> r.number("tasksPerSecond"))
-        .findFirst().orElse(Double.NaN);
+    return rawTasksPerSecond(RawCycle.NAME);
+  }
+
+  /** The tasks per second of one cycle of the raw scenario (e.g. {@code raw-jedis-xdel}), or NaN. */
+  double rawTasksPerSecond(String cycle) {
+    return rows().stream()
+        .filter(r -> r.scenario().equals(RawCycle.NAME) && cycle.equals(r.metrics().get("cycle")))
+        .mapToDouble(r -> r.number("tasksPerSecond")).findFirst().orElse(Double.NaN);
   }
 
   /** Everything, as maps and lists: the JSON document. */
   Map<String, Object> toMap() {
-    double raw = rawTasksPerSecond();
+    Map<String, Double> references = new LinkedHashMap<>();
+    references.put("vsRaw", rawTasksPerSecond());
+    references.put("vsRawJedisXdel", rawTasksPerSecond(RawCycle.JEDIS_XDEL));
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("environment", environment);
     doc.put("settings", settings);
@@ -84,7 +95,7 @@ final class Report {
       List<Map<String, Object>> cases = new ArrayList<>();
       for (Row r : rows()) {
         if (r.scenario().equals(name)) {
-          cases.add(withRatio(r, raw));
+          cases.add(withRatios(r, references));
         }
       }
       if (!cases.isEmpty()) {
@@ -97,17 +108,35 @@ final class Report {
     return doc;
   }
 
-  /** The row's metrics with {@code case} first and {@code vsRaw} after {@code tasksPerSecond}. */
-  private static Map<String, Object> withRatio(Row r, double raw) {
+  /**
+   * The row's metrics with {@code case} first and, after {@code tasksPerSecond}, its ratio to each
+   * raw reference measured in this run ({@code vsRaw}: the {@code raw} cycle; {@code vsRawJedisXdel}:
+   * the {@code raw-jedis-xdel} cycle), except the reference's own row. The clients rows get none:
+   * their work is not a task's cycle.
+   */
+  private static Map<String, Object> withRatios(Row r, Map<String, Double> references) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("case", r.label());
+    Object cycle = r.metrics().get("cycle");
+    boolean ratios = !r.scenario().equals(ClientsCompared.NAME);
     r.metrics().forEach((k, v) -> {
       m.put(k, v);
-      if (k.equals("tasksPerSecond") && !r.scenario().equals(RawCycle.NAME) && raw > 0 && v instanceof Number n) {
-        m.put("vsRaw", round(n.doubleValue() / raw, 3));
+      if (k.equals("tasksPerSecond") && ratios && v instanceof Number n) {
+        references.forEach((key, reference) -> {
+          if (reference > 0 && !isReference(r, cycle, key)) {
+            m.put(key, round(n.doubleValue() / reference, 3));
+          }
+        });
       }
     });
     return m;
+  }
+
+  private static boolean isReference(Row r, Object cycle, String key) {
+    if (!r.scenario().equals(RawCycle.NAME)) {
+      return false;
+    }
+    return (key.equals("vsRaw") ? RawCycle.NAME : RawCycle.JEDIS_XDEL).equals(cycle);
   }
 
   void printJson(PrintWriter out) {
@@ -158,10 +187,14 @@ final class Report {
 
   private static void throughputTable(PrintWriter out, List<Map<String, Object>> cases) {
     boolean ratio = cases.stream().anyMatch(c -> c.containsKey("vsRaw"));
+    boolean jedisRatio = cases.stream().anyMatch(c -> c.containsKey("vsRawJedisXdel"));
     boolean oneType = cases.stream().anyMatch(c -> c.containsKey("vsOneType"));
     List<String> header = new ArrayList<>(List.of("CASE", "TASKS", "SECONDS", "TASKS/S"));
     if (ratio) {
       header.add("VS RAW");
+    }
+    if (jedisRatio) {
+      header.add("VS JEDIS+XDEL");
     }
     if (oneType) {
       header.add("VS 1 TYPE");
@@ -174,6 +207,9 @@ final class Report {
           integer(c.get("tasksPerSecond"))));
       if (ratio) {
         cells.add(c.containsKey("vsRaw") ? fixed(c.get("vsRaw"), 2) + "x" : "");
+      }
+      if (jedisRatio) {
+        cells.add(c.containsKey("vsRawJedisXdel") ? fixed(c.get("vsRawJedisXdel"), 2) + "x" : "");
       }
       if (oneType) {
         cells.add(c.containsKey("vsOneType") ? fixed(c.get("vsOneType"), 2) + "x" : "");

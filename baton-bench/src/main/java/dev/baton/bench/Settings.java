@@ -24,6 +24,7 @@ import java.util.Map;
  * @param agentTypes agent types in the many-queues scenario
  * @param manyQueuesTasks tasks per many-queues case
  * @param manyQueuesConcurrency handler concurrency per agent type in the many-queues scenario
+ * @param clientsTasks tasks per client option in the clients scenario
  */
 record Settings(
     boolean quick,
@@ -41,18 +42,19 @@ record Settings(
     int memoryTasks,
     int agentTypes,
     int manyQueuesTasks,
-    int manyQueuesConcurrency) {
+    int manyQueuesConcurrency,
+    int clientsTasks) {
 
   static final int PAYLOAD_BYTES = 100;
 
   static Settings fullRun() {
     return new Settings(false, 500_000, 50_000, 16, 1_000, 20_000, List.of(1, 10, 100, 1_000), List.of(1, 2), 1_000,
-        Duration.ofSeconds(20), Duration.ofSeconds(5), 10, 100_000, 50, 20_000, 10);
+        Duration.ofSeconds(20), Duration.ofSeconds(5), 10, 100_000, 50, 20_000, 10, 200_000);
   }
 
   static Settings quickRun() {
     return new Settings(true, 20_000, 2_000, 16, 1_000, 1_000, List.of(1, 10, 100, 1_000), List.of(1, 2), 1_000,
-        Duration.ofSeconds(3), Duration.ofSeconds(1), 10, 10_000, 50, 2_000, 10);
+        Duration.ofSeconds(3), Duration.ofSeconds(1), 10, 10_000, 50, 2_000, 10, 5_000);
   }
 
   /** These settings with the command line's overrides (null = keep). */
@@ -61,7 +63,7 @@ record Settings(
     return new Settings(quick, rawMessages, t > 0 ? t : enqueueTasks, producers != null ? producers : this.producers,
         bulkBatch, t > 0 ? t : e2eTasks, concurrencies, processes, rate != null ? rate : this.rate,
         duration != null ? duration : this.duration, warmup, latencyConcurrency, memoryTasks, agentTypes,
-        t > 0 ? t : manyQueuesTasks, manyQueuesConcurrency);
+        t > 0 ? t : manyQueuesTasks, manyQueuesConcurrency, clientsTasks);
   }
 
   /** These settings with other end-to-end concurrencies and process counts (null or empty = keep). */
@@ -69,7 +71,7 @@ record Settings(
     return new Settings(quick, rawMessages, enqueueTasks, producers, bulkBatch, e2eTasks,
         concurrencies == null || concurrencies.isEmpty() ? this.concurrencies : List.copyOf(concurrencies),
         processes == null || processes.isEmpty() ? this.processes : List.copyOf(processes), rate, duration, warmup,
-        latencyConcurrency, memoryTasks, agentTypes, manyQueuesTasks, manyQueuesConcurrency);
+        latencyConcurrency, memoryTasks, agentTypes, manyQueuesTasks, manyQueuesConcurrency, clientsTasks);
   }
 
   /** Warm-up tasks before a measured end-to-end case. */
@@ -102,6 +104,7 @@ record Settings(
     m.put("agentTypes", agentTypes);
     m.put("manyQueuesTasks", manyQueuesTasks);
     m.put("manyQueuesConcurrency", manyQueuesConcurrency);
+    m.put("clientsTasks", clientsTasks);
     return m;
   }
 }

@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -41,15 +42,16 @@ class BenchCommandIT {
     Run run = bench("--quick", "--redis", redis.uri(), "--out", json.toString());
 
     assertThat(run.exitCode()).as("stderr:%n%s%nstdout:%n%s", run.err(), run.out()).isZero();
-    for (String title : Report.TITLES.values()) {
-      assertThat(run.out()).contains(title);
+    for (String name : BenchCommand.DEFAULT_SCENARIOS) {
+      assertThat(run.out()).contains(Report.TITLES.get(name));
     }
+    assertThat(run.out()).doesNotContain(Report.TITLES.get(ClientsCompared.NAME)); // opt-in
     JsonNode doc = JsonMapper.builder().build().readTree(Files.readString(json));
     assertThat(doc.get("errors").isEmpty()).isTrue();
     assertThat(doc.get("environment").get("redis").get("version").asString()).isNotBlank();
     assertThat(doc.get("environment").get("jdk").get("version").asString()).isNotBlank();
     JsonNode scenarios = doc.get("scenarios");
-    assertThat(scenarios.propertyNames()).containsExactlyElementsOf(BenchCommand.SCENARIOS.keySet());
+    assertThat(scenarios.propertyNames()).containsExactlyElementsOf(BenchCommand.DEFAULT_SCENARIOS);
 
     for (String name : List.of(RawCycle.NAME, EnqueueThroughput.NAME, EndToEnd.NAME, ManyQueues.NAME)) {
       for (JsonNode c : scenarios.get(name)) {
@@ -57,8 +59,19 @@ class BenchCommandIT {
         assertThat(c.get("redisCommandsPerTask").asDouble()).as("%s: %s", name, c.get("case")).isPositive();
         if (!name.equals(RawCycle.NAME)) {
           assertThat(c.get("vsRaw").asDouble()).isPositive();
+          assertThat(c.get("vsRawJedisXdel").asDouble()).isPositive();
         }
       }
+    }
+    JsonNode raw = scenarios.get(RawCycle.NAME);
+    assertThat(strings(raw, "cycle")).containsExactly("raw", "raw-xdel", "raw-lettuce-flush",
+        "raw-lettuce-flush-xdel", "raw-jedis", RawCycle.JEDIS_XDEL);
+    for (JsonNode c : raw) {
+      String cycle = c.get("cycle").asString();
+      assertThat(c.has("vsRaw")).as(cycle).isEqualTo(!cycle.equals(RawCycle.NAME));
+      assertThat(c.has("vsRawJedisXdel")).as(cycle).isEqualTo(!cycle.equals(RawCycle.JEDIS_XDEL));
+      // XDEL rows delete what they acknowledge: one more command per batch of 100
+      assertThat(c.get("commandsPerTask").has("xdel")).as(cycle).isEqualTo(cycle.endsWith("-xdel"));
     }
     assertThat(scenarios.get(EndToEnd.NAME)).hasSize(8);
     assertThat(scenarios.get(ManyQueues.NAME).get(3).get("vsOneType").asDouble()).isPositive();
@@ -96,6 +109,33 @@ class BenchCommandIT {
     assertThat(scripts.get(3).get("commandsPerTask").get("hget").asDouble()).isCloseTo(1.0, within(0.01));
 
     assertThat(redis.raw().keys("bench-*")).as("keys left behind").isEmpty();
+  }
+
+  @Test
+  void clientsScenarioComparesTheClientOptions() {
+    Run run = bench("--quick", "--redis", redis.uri(), "--scenarios", "clients", "--json");
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    JsonNode cases = JsonMapper.builder().build().readTree(run.out()).get("scenarios").get(ClientsCompared.NAME);
+    assertThat(strings(cases, "client"))
+        .containsExactly("lettuce-async", "lettuce-flush", "lettuce-dispatch", "jedis-virtual-threads",
+            "jedis-pipelined");
+    for (JsonNode c : cases) {
+      assertThat(c.get("tasksPerSecond").asDouble()).as("%s", c.get("case")).isPositive();
+      assertThat(c.get("clientCpuMicrosPerTask").asDouble()).as("%s", c.get("case")).isPositive();
+      // per task: its HGET in the script and its HSET; per batch of 100: the EVALSHA
+      assertThat(c.get("commandsPerTask").get("hget").asDouble()).isCloseTo(1.0, within(0.01));
+      assertThat(c.get("commandsPerTask").get("hset").asDouble()).isCloseTo(1.0, within(0.01));
+      assertThat(c.get("commandsPerTask").get("evalsha").asDouble()).isCloseTo(0.01, within(0.001));
+    }
+    assertThat(redis.raw().keys("bench-*")).as("keys left behind").isEmpty();
+  }
+
+  /** The string field {@code name} of each element of {@code array}, in order. */
+  private static List<String> strings(JsonNode array, String name) {
+    List<String> out = new ArrayList<>();
+    array.forEach(e -> out.add(e.get(name).asString()));
+    return out;
   }
 
   @Test

@@ -16,9 +16,12 @@ class ReportTest {
     Map<String, Object> env = new LinkedHashMap<>();
     env.put("machine", Map.of("cpus", 2));
     Report r = new Report(env, new LinkedHashMap<>(Map.of("quick", true)));
-    Row raw = new Row(RawCycle.NAME, "raw cycle");
+    Row raw = new Row(RawCycle.NAME, "raw cycle").put("cycle", RawCycle.NAME);
     Throughput.put(raw, 1000, 10_000_000); // 100,000/s
     r.add(raw);
+    Row jedis = new Row(RawCycle.NAME, "jedis cycle").put("cycle", RawCycle.JEDIS_XDEL);
+    Throughput.put(jedis, 1000, 4_000_000); // 250,000/s
+    r.add(jedis);
     Row enqueue = new Row(EnqueueThroughput.NAME, "enqueue, 1 producer");
     Throughput.put(enqueue, 1000, 50_000_000); // 20,000/s
     new CostMeter.Cost(12.5, 40, 7, Map.of("evalsha", 1.0, "xadd", 1.0),
@@ -27,6 +30,9 @@ class ReportTest {
     Row latency = new Row(Latency.NAME, "1,000 tasks/s");
     latency.put("startMillis", Map.of("count", 10, "p50", 1.0, "p95", 2.0, "p99", 3.0, "max", 4.0));
     r.add(latency);
+    Row client = new Row(ClientsCompared.NAME, "a client").put("client", "a");
+    Throughput.put(client, 1000, 5_000_000);
+    r.add(client);
     r.error(MemoryPerTask.NAME, "boom");
     r.warn("busy machine");
     return r;
@@ -41,9 +47,17 @@ class ReportTest {
     assertThat(enqueue.get("case").asString()).isEqualTo("enqueue, 1 producer");
     assertThat(enqueue.get("tasksPerSecond").asDouble()).isEqualTo(20_000);
     assertThat(enqueue.get("vsRaw").asDouble()).isEqualTo(0.2);
+    assertThat(enqueue.get("vsRawJedisXdel").asDouble()).isEqualTo(0.08);
     assertThat(enqueue.get("commandsPerTask").get("xadd").asDouble()).isEqualTo(1.0);
     assertThat(enqueue.get("redisMicrosPerTaskByCommand").get("xadd").asDouble()).isEqualTo(0.75);
-    assertThat(doc.get("scenarios").get("raw").get(0).has("vsRaw")).isFalse();
+    JsonNode raw = doc.get("scenarios").get("raw");
+    assertThat(raw.get(0).has("vsRaw")).isFalse();
+    assertThat(raw.get(0).get("vsRawJedisXdel").asDouble()).isEqualTo(0.4);
+    assertThat(raw.get(1).get("vsRaw").asDouble()).isEqualTo(2.5);
+    assertThat(raw.get(1).has("vsRawJedisXdel")).isFalse();
+    JsonNode client = doc.get("scenarios").get("clients").get(0);
+    assertThat(client.has("vsRaw")).isFalse();
+    assertThat(client.has("vsRawJedisXdel")).isFalse();
     assertThat(doc.get("errors").get("memory").asString()).isEqualTo("boom");
     assertThat(doc.get("warnings").get(0).asString()).isEqualTo("busy machine");
     assertThat(s.toString()).doesNotContain("dev.baton");
@@ -56,7 +70,7 @@ class ReportTest {
     String table = s.toString();
     assertThat(table).contains(Report.TITLES.get(RawCycle.NAME), Report.TITLES.get(EnqueueThroughput.NAME),
         Report.TITLES.get(Latency.NAME));
-    assertThat(table).contains("0.20x").contains("20,000").contains("evalsha 1.00").contains("evalsha 11.0");
+    assertThat(table).contains("0.20x").contains("0.08x").contains("VS JEDIS+XDEL").contains("20,000").contains("evalsha 1.00").contains("evalsha 11.0");
     assertThat(table).contains("send -> start").contains("FAILED memory: boom").contains("busy machine");
     assertThat(table).contains("--quick");
   }
