@@ -131,6 +131,27 @@ class BenchCommandIT {
     assertThat(redis.raw().keys("bench-*")).as("keys left behind").isEmpty();
   }
 
+  @Test
+  void layoutPrototypeReportsRedisCostAndMemoryPerTask() {
+    Run run = bench("--quick", "--redis", redis.uri(), "--scenarios", "layout-v2", "--json");
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    JsonNode cases = JsonMapper.builder().build().readTree(run.out()).get("scenarios").get(LayoutV2Prototype.NAME);
+    assertThat(cases).hasSize(2);
+    JsonNode enqueue = cases.get(0), cycle = cases.get(1);
+    // per task: one HEXISTS, EXISTS, XADD and HSET in enqueue; one HGET, HDEL and SET in complete
+    for (String command : List.of("hexists", "exists", "xadd", "hset")) {
+      assertThat(enqueue.get("commandsPerTask").get(command).asDouble()).as(command).isCloseTo(1.0, within(0.01));
+    }
+    for (String command : List.of("hget", "hdel", "set")) {
+      assertThat(cycle.get("commandsPerTask").get(command).asDouble()).as(command).isCloseTo(1.0, within(0.01));
+    }
+    assertThat(enqueue.get("bytesPerWaitingTask").asDouble()).isPositive();
+    assertThat(cycle.get("bytesPerFinishedTask").asDouble()).isPositive();
+    assertThat(cycle.get("redisCpuMicrosPerTask").asDouble()).isPositive();
+    assertThat(redis.raw().keys("bench-*")).as("keys left behind").isEmpty();
+  }
+
   /** The string field {@code name} of each element of {@code array}, in order. */
   private static List<String> strings(JsonNode array, String name) {
     List<String> out = new ArrayList<>();
