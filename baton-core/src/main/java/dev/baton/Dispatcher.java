@@ -6,7 +6,9 @@ import dev.baton.internal.codec.Ids;
 import dev.baton.internal.codec.WireFormat;
 import dev.baton.internal.events.LifecycleEvents;
 import dev.baton.internal.scripts.DeadLetterScripts;
+import dev.baton.internal.broker.Layout;
 import dev.baton.internal.scripts.EnqueueScripts;
+import dev.baton.internal.scripts.EnqueueV2Scripts;
 import dev.baton.internal.scripts.EnqueueScripts.NewTask;
 import dev.baton.internal.scripts.Registry;
 import dev.baton.internal.scripts.ScriptStatus;
@@ -45,6 +47,8 @@ public final class Dispatcher {
   private final InstantSource clock;
   private final RedisBroker broker;
   private final EnqueueScripts enqueueScripts;
+  /** Layout 2's enqueue when this process runs it ({@link Layout}), else null. */
+  private final EnqueueV2Scripts v2Enqueue;
   private final DeadLetterScripts deadLetterScripts;
   private final Registry registry;
   private final Inspector inspector;
@@ -60,6 +64,7 @@ public final class Dispatcher {
     this.clock = clock;
     this.broker = broker;
     this.enqueueScripts = new EnqueueScripts(broker);
+    this.v2Enqueue = Layout.v2() ? new EnqueueV2Scripts(broker) : null;
     this.deadLetterScripts = new DeadLetterScripts(broker);
     this.registry = new Registry(broker);
     this.inspector = inspector;
@@ -141,7 +146,11 @@ public final class Dispatcher {
     for (int i : call) {
       tasks.add(prepared.get(i).task);
     }
-    return enqueueScripts.enqueue(prepared.get(call.get(0)).request.agentType(), tasks, config.retention().toMillis());
+    String agentType = prepared.get(call.get(0)).request.agentType();
+    if (v2Enqueue != null) {
+      return v2Enqueue.enqueue(agentType, tasks.stream().map(EnqueueV2Scripts::of).toList(), config.retention().toMillis());
+    }
+    return enqueueScripts.enqueue(agentType, tasks, config.retention().toMillis());
   }
 
   private record Prepared(TaskRequest request, NewTask task) {}

@@ -352,6 +352,7 @@ public final class Worker implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     // after the handlers: a success they reported is written before the completer stops
+    processors.forEach(Processor::flushOutcomes);
     completer.stop();
     timers.shutdownNow();
     processors.forEach(Processor::close);

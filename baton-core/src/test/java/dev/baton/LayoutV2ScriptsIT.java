@@ -110,7 +110,7 @@ class LayoutV2ScriptsIT {
     assertThat(done.statuses()).containsExactly(ScriptStatus.OK);
     EnqueueScripts.Replies afterFinish = enqueue(now("t-1", ""));
     assertThat(afterFinish.status(0)).isEqualTo(ScriptStatus.EXISTS);
-    assertThat(afterFinish.state(0)).isEqualTo("finished");
+    assertThat(afterFinish.state(0)).isEqualTo("succeeded");
   }
 
   @Test

@@ -295,6 +295,23 @@ public final class RedisBroker implements AutoCloseable {
       return got == null ? List.of() : got;
     }
 
+    /**
+     * Sends {@code script} on this reader's connection without waiting, so that a read sent right
+     * after it goes out in the same round trip (layout 2's fetch cycle).
+     */
+    public <T> CompletableFuture<T> run(Script script, String[] keyNames, String... args) {
+      return scripts.run(connection.async(), script, keyNames, args);
+    }
+
+    /** As {@link #read}, without waiting for the reply; {@code block} null reads without BLOCK. */
+    public CompletableFuture<List<StreamMessage<String, String>>> readAsync(int count, Duration block) {
+      XReadArgs args = block == null ? XReadArgs.Builder.count(count) : XReadArgs.Builder.block(block).count(count);
+      @SuppressWarnings("unchecked") // XREADGROUP's varargs of generic stream offsets
+      CompletableFuture<List<StreamMessage<String, String>>> f = connection.async()
+          .xreadgroup(consumer, args, XReadArgs.StreamOffset.lastConsumed(stream)).toCompletableFuture();
+      return f.thenApply(got -> got == null ? List.of() : got);
+    }
+
     /** Wakes a blocked {@link #read} from another thread; it returns empty, delivering nothing. */
     public void unblock() {
       try {

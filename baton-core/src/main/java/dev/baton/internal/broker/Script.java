@@ -58,7 +58,9 @@ public enum Script {
   /** Layout v2, not yet run by the worker. */
   STALE_V2("v2/stale", 1, false, ScriptOutputType.MULTI),
   /** Layout v2, not yet run by the worker. */
-  RECOVER_V2("v2/recover", 3, true, ScriptOutputType.MULTI);
+  RECOVER_V2("v2/recover", 3, true, ScriptOutputType.MULTI),
+  /** Layout v2, not yet run by the worker. */
+  QUEUE_V2("v2/queue", 2, false, ScriptOutputType.INTEGER);
 
   private final String file;
   private final int keys;

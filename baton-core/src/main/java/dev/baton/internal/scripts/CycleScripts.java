@@ -87,6 +87,24 @@ public final class CycleScripts {
    */
   public CompletableFuture<Reply> cycle(String queue, String consumer, long retentionMillis, int claimMax,
       Isolation isolation, long lockMillis, List<Success> successes) {
+    Call c = call(queue, consumer, retentionMillis, claimMax, isolation, lockMillis, successes);
+    return ScriptErrors.typed(broker.<List<Object>>run(Script.CYCLE_V2, c.keys, c.args)).thenApply(CycleScripts::reply);
+  }
+
+  /**
+   * As {@link #cycle(String, String, long, int, Isolation, long, List)}, sent on {@code reader}'s
+   * connection without waiting, so that the read the worker sends next shares its round trip.
+   */
+  public CompletableFuture<Reply> cycleOn(RedisBroker.BlockingReader reader, String queue, String consumer,
+      long retentionMillis, int claimMax, Isolation isolation, long lockMillis, List<Success> successes) {
+    Call c = call(queue, consumer, retentionMillis, claimMax, isolation, lockMillis, successes);
+    return ScriptErrors.typed(reader.<List<Object>>run(Script.CYCLE_V2, c.keys, c.args)).thenApply(CycleScripts::reply);
+  }
+
+  private record Call(String[] keys, String[] args) {}
+
+  private Call call(String queue, String consumer, long retentionMillis, int claimMax, Isolation isolation,
+      long lockMillis, List<Success> successes) {
     int n = successes.size();
     String[] keyNames = new String[KEYS_FIXED + 2 * n];
     String[] args = new String[ARGS_FIXED + 3 * n];
@@ -108,7 +126,7 @@ public final class CycleScripts {
       args[ARGS_FIXED + 3 * i + 1] = s.token();
       args[ARGS_FIXED + 3 * i + 2] = s.finishedValue();
     }
-    return ScriptErrors.typed(broker.<List<Object>>run(Script.CYCLE_V2, keyNames, args)).thenApply(CycleScripts::reply);
+    return new Call(keyNames, args);
   }
 
   @SuppressWarnings("unchecked") // the script's reply: {codes, states, claimed, unnotified}

@@ -16,6 +16,8 @@ public final class EnqueueV2Scripts {
   private static final int KEYS_PER_TASK = 4;
   private static final int ARGS_FIXED = 2;
   private static final int ARGS_PER_TASK = 6;
+  /** The attempt budget a task without a {@code max} option has (TaskRequest's default). */
+  public static final int DEFAULT_MAX_ATTEMPTS = 3;
 
   private final RedisBroker broker;
   private final Keys keys;
@@ -35,6 +37,38 @@ public final class EnqueueV2Scripts {
    */
   public record NewTask(String id, String payloadJson, String optionsJson, long delayMillis, long runAtMillis,
       String dedupKey) {}
+
+  /**
+   * Makes sure {@code queue} exists in layout 2 (stream, group, marker) before a worker reads it;
+   * true when it was created here. Fails when the queue holds layout-1 data.
+   */
+  public boolean ensureQueue(String queue) {
+    Long created = ScriptErrors.typed(() -> broker.runSync(Script.QUEUE_V2,
+        new String[] {keys.stream(queue), keys.layout(queue)}, Keys.GROUP));
+    return created == 1;
+  }
+
+  /** A task of layout 1's shape in layout 2's: the options that are not the defaults become one JSON object. */
+  public static NewTask of(EnqueueScripts.NewTask t) {
+    StringBuilder o = new StringBuilder();
+    if (t.maxAttempts() != DEFAULT_MAX_ATTEMPTS) {
+      o.append(",\"max\":").append(t.maxAttempts());
+    }
+    if (t.timeoutMillis() > 0) {
+      o.append(",\"to\":").append(t.timeoutMillis());
+    }
+    if (!t.headersJson().isEmpty()) {
+      o.append(",\"h\":").append(t.headersJson());
+    }
+    if (!t.backoff().isEmpty()) {
+      o.append(",\"bo\":\"").append(t.backoff()).append('"'); // digits, dots and commas only
+    }
+    if (t.maxWaitMillis() > 0) {
+      o.append(",\"mw\":").append(t.maxWaitMillis());
+    }
+    String options = o.isEmpty() ? "" : "{" + o.substring(1) + "}";
+    return new NewTask(t.id(), t.payloadJson(), options, t.delayMillis(), t.runAtMillis(), t.dedupKey());
+  }
 
   /**
    * Creates {@code tasks} of {@code queue} in one call, in order, each atomically and as if alone

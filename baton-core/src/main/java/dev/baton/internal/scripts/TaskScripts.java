@@ -17,7 +17,7 @@ import java.util.concurrent.CompletableFuture;
  * that knows those scripts' KEYS/ARGV layouts and reply shapes. complete and renew are
  * asynchronous (a worker pipelines them); the others wait, up to the command timeout. Thread-safe.
  */
-public final class TaskScripts {
+public final class TaskScripts implements TaskTransitions {
   private final RedisBroker broker;
   private final Keys keys;
 
@@ -262,6 +262,7 @@ public final class TaskScripts {
    *
    * @param attemptRecord JSON object text: stored as the last error and appended to the history
    */
+  @Override
   public Written fail(String queue, Attempt task, FailMode mode, long retryDelayMillis, String attemptRecord,
       String deadReason) {
     List<Object> r = ScriptErrors.typed(() -> broker.runSync(Script.FAIL,
@@ -294,6 +295,7 @@ public final class TaskScripts {
    * Parks a running task with park.lua until its dependency is available: reconsidered after
    * {@code afterMillis} (capped by its own deadline); the attempt is given back.
    */
+  @Override
   public Written park(String queue, Attempt task, String dependency, ParkKind kind, String reason, long afterMillis) {
     List<Object> r = ScriptErrors.typed(() -> broker.runSync(Script.PARK,
         new String[] {keys.task(queue, task.id()), keys.stream(queue), keys.parked(queue), keys.parking(queue),
@@ -317,6 +319,7 @@ public final class TaskScripts {
    *
    * @return the ids of the tasks that went back (a task taken over meanwhile is left alone)
    */
+  @Override
   public List<String> release(String queue, String consumer, List<? extends Attempt> tasks) {
     return RecoveryScripts.strings(ScriptErrors.typed(
         () -> broker.runSync(Script.RELEASE, heldKeys(queue, tasks), heldArgs(consumer, tasks))));
@@ -327,6 +330,7 @@ public final class TaskScripts {
    * completes with one status per task, in order: {@link ScriptStatus#OK} renewed, or {@link
    * ScriptStatus#NOT_HELD} (the lease is lost: the worker must stop the task and write nothing).
    */
+  @Override
   public CompletableFuture<List<ScriptStatus>> renew(String queue, String consumer, List<? extends Attempt> tasks) {
     return ScriptErrors.typed(broker.<List<Long>>run(Script.RENEW, heldKeys(queue, tasks), heldArgs(consumer, tasks)))
         .thenApply(codes -> {

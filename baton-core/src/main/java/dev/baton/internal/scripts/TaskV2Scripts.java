@@ -92,6 +92,12 @@ public final class TaskV2Scripts {
 
   /** Renews the leases of {@code tasks} held by {@code consumer}; one status per task, in order. */
   public List<ScriptStatus> renew(String queue, String consumer, List<Held> tasks) {
+    return broker.await(renewAsync(queue, consumer, tasks));
+  }
+
+  /** {@link #renew}, without waiting: the worker's heartbeat never waits on Redis. */
+  public java.util.concurrent.CompletableFuture<List<ScriptStatus>> renewAsync(String queue, String consumer,
+      List<Held> tasks) {
     String[] keyNames = new String[1 + tasks.size()];
     String[] args = new String[2 + 2 * tasks.size()];
     keyNames[0] = keys.stream(queue);
@@ -103,7 +109,8 @@ public final class TaskV2Scripts {
       args[2 + 2 * i] = t.id();
       args[3 + 2 * i] = t.token();
     }
-    return statuses(Script.RENEW_V2, ScriptErrors.typed(() -> broker.runSync(Script.RENEW_V2, keyNames, args)));
+    return ScriptErrors.typed(broker.<List<Object>>run(Script.RENEW_V2, keyNames, args))
+        .thenApply(codes -> statuses(Script.RENEW_V2, codes));
   }
 
   private static List<ScriptStatus> statuses(Script script, List<Object> codes) {

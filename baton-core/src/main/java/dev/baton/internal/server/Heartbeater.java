@@ -3,7 +3,7 @@ package dev.baton.internal.server;
 import dev.baton.RedisUnavailableException;
 import dev.baton.internal.broker.RedisBroker;
 import dev.baton.internal.scripts.ScriptStatus;
-import dev.baton.internal.scripts.TaskScripts;
+import dev.baton.internal.scripts.TaskTransitions;
 import dev.baton.internal.time.Timekeeper;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,7 +37,7 @@ public final class Heartbeater {
   private static final Logger log = LoggerFactory.getLogger(Heartbeater.class);
   static final int BATCH = 200;
 
-  private final TaskScripts scripts;
+  private final TaskTransitions scripts;
   private final String consumer;
   private final List<Processor> processors;
   private final Timekeeper time;
@@ -45,7 +45,7 @@ public final class Heartbeater {
   private final Map<Processor, CompletableFuture<Void>> renewing = new HashMap<>();
 
   public Heartbeater(RedisBroker broker, String consumer, List<Processor> processors, Timekeeper time) {
-    this.scripts = new TaskScripts(broker);
+    this.scripts = TaskTransitions.of(broker);
     this.consumer = consumer;
     this.processors = List.copyOf(processors);
     this.time = time;
@@ -107,6 +107,16 @@ public final class Heartbeater {
       List<TaskExecution> batch = running.subList(from, Math.min(running.size(), from + BATCH));
       try {
         batches.add(renew(p.agentType(), batch));
+      } catch (RuntimeException e) {
+        batches.add(CompletableFuture.failedFuture(e));
+      }
+    }
+    // layout 2: successes waiting for the next cycle keep their leases too (their slots are free)
+    List<StartedTask> unwritten = p.unwrittenTasks();
+    for (int from = 0; from < unwritten.size(); from += BATCH) {
+      try {
+        batches.add(scripts.renew(p.agentType(), consumer, unwritten.subList(from, Math.min(unwritten.size(), from + BATCH)))
+            .thenAccept(codes -> {}));
       } catch (RuntimeException e) {
         batches.add(CompletableFuture.failedFuture(e));
       }

@@ -1,6 +1,7 @@
 package dev.baton.internal.server;
 
 import dev.baton.internal.broker.RedisBroker;
+import dev.baton.internal.broker.Layout;
 import dev.baton.internal.scripts.DeadLetterScripts;
 import dev.baton.internal.scripts.RecoveryScripts;
 import java.time.Duration;
@@ -20,6 +21,8 @@ import org.slf4j.LoggerFactory;
  * (retention) and finished stream entries are deleted by the outcome scripts.
  */
 public final class Janitor {
+  /** Layout 2 ({@link Layout}), read when built. */
+  private final boolean v2 = Layout.v2();
   private static final Logger log = LoggerFactory.getLogger(Janitor.class);
   static final int BATCH = 500;
   /** Task keys looked at per agent type and round (SCAN COUNT); one audit script per page. */
@@ -56,6 +59,11 @@ public final class Janitor {
   }
 
   private void cleanUp(String queue) {
+    if (v2) {
+      // layout 2 has no dead-letter cap, audit or pruning of its own yet (docs/hot-path-v2.md):
+      // layout 1's scripts would misread its records, and prune-consumers its reserved consumers
+      return;
+    }
     List<String> excess;
     while (!(excess = deadLetters.deadOverCap(queue, deadLetterCap, BATCH)).isEmpty()) {
       long n = deadLetters.purge(queue, excess);

@@ -9,6 +9,7 @@ import dev.baton.WorkerFaultException;
 import dev.baton.internal.codec.WireFormat;
 import dev.baton.internal.scripts.ScriptStatus;
 import dev.baton.internal.scripts.TaskScripts;
+import dev.baton.internal.scripts.TaskTransitions;
 import dev.baton.internal.scripts.TaskScripts.FailMode;
 import dev.baton.internal.scripts.TaskScripts.ParkKind;
 import java.io.PrintWriter;
@@ -44,13 +45,21 @@ final class OutcomeWriter {
 
   private final WorkerRuntime rt;
   private final RetryPolicy defaultPolicy;
-  private final TaskScripts scripts;
+  private final TaskTransitions scripts;
   private final WorkerFaults faults;
+  private final V2Successes v2Successes;
 
-  OutcomeWriter(WorkerRuntime rt, RetryPolicy defaultPolicy, WorkerFaults faults) {
+  /** Layout 2's success path: queued for the fetch cycle, the handler's slot free at once. */
+  interface V2Successes {
+    java.util.concurrent.CompletableFuture<ScriptStatus> submit(StartedTask task, String resultJson);
+  }
+
+  /** @param v2Successes where successes go on layout 2, null on layout 1 (the worker's completer) */
+  OutcomeWriter(WorkerRuntime rt, RetryPolicy defaultPolicy, V2Successes v2Successes, WorkerFaults faults) {
     this.rt = rt;
+    this.v2Successes = v2Successes;
     this.defaultPolicy = defaultPolicy;
-    this.scripts = new TaskScripts(rt.broker());
+    this.scripts = TaskTransitions.of(rt.broker());
     this.faults = faults;
   }
 
@@ -62,6 +71,14 @@ final class OutcomeWriter {
       return;
     }
     faults.healthy();
+    if (outcome.succeeded() && v2Successes != null) {
+      v2Successes.submit(task, outcome.resultJson()).thenAccept(status -> {
+        if (status == ScriptStatus.OK && rt.events().active()) {
+          report(TaskEvent.Kind.SUCCEEDED, task, finished, null);
+        }
+      });
+      return;
+    }
     if (outcome.succeeded()) {
       String record = WireFormat.attemptRecord(
           new TaskError(task.attempt(), rt.consumerName(), task.startedAt(), finished, null, null, null));

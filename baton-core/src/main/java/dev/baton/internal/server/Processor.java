@@ -7,8 +7,11 @@ import dev.baton.HandlerOptions;
 import dev.baton.TaskHandler;
 import dev.baton.WorkerFaultException;
 import dev.baton.internal.breaker.DistributedBreaker;
+import dev.baton.internal.broker.Layout;
 import dev.baton.internal.broker.RedisBroker.BlockingReader;
+import dev.baton.internal.scripts.EnqueueV2Scripts;
 import dev.baton.internal.scripts.TaskScripts;
+import dev.baton.internal.scripts.TaskTransitions;
 import io.lettuce.core.StreamMessage;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,6 +44,7 @@ public final class Processor {
   private final OutcomeWriter writer;
   private final TaskStarter starter;
   private final TaskScripts scripts;
+  private final TaskTransitions transitions;
   private final Semaphore permits;
   private final FaultBackoff faultBackoff;
   private final Set<TaskExecution> inFlight = ConcurrentHashMap.newKeySet();
@@ -48,6 +52,8 @@ public final class Processor {
   private final Condition idle = idleLock.newCondition();
   private volatile BlockingReader reader;
   private LoopRunner loop;
+  /** Layout 2's fetch cycle ({@link Layout}); null on layout 1. */
+  private volatile CycleFetch cycle;
 
   public Processor(WorkerRuntime rt, String agentType, HandlerOptions options, TaskHandler handler) {
     this.rt = rt;
@@ -55,7 +61,8 @@ public final class Processor {
     this.options = options;
     this.handler = handler;
     this.faultBackoff = new FaultBackoff(agentType, rt.clock());
-    this.writer = new OutcomeWriter(rt, options.retryPolicy(), new OutcomeWriter.WorkerFaults() {
+    this.writer = new OutcomeWriter(rt, options.retryPolicy(), Layout.v2() ? (task, result) -> cycle.submit(task, result)
+        : null, new OutcomeWriter.WorkerFaults() {
       @Override
       public void fault(StartedTask task, WorkerFaultException fault) {
         workerFault(task, fault);
@@ -68,6 +75,7 @@ public final class Processor {
     });
     this.starter = new TaskStarter(rt, agentType, options, writer);
     this.scripts = new TaskScripts(rt.broker());
+    this.transitions = TaskTransitions.of(rt.broker());
     this.permits = new Semaphore(options.concurrency());
   }
 
@@ -76,9 +84,18 @@ public final class Processor {
   }
 
   public void start() {
-    scripts.ensureGroup(agentType);
+    if (Layout.v2()) {
+      new EnqueueV2Scripts(rt.broker()).ensureQueue(agentType);
+    } else {
+      scripts.ensureGroup(agentType);
+    }
     reader = scripts.openReader(agentType, rt.consumerName());
-    loop = new LoopRunner("baton-processor-" + agentType, this::runOnce, rt.clock());
+    if (Layout.v2()) {
+      cycle = new CycleFetch(rt, this, reader, permits, this::fetchLimit, this::launchAll, writer);
+      loop = new LoopRunner("baton-processor-" + agentType, cycle::runOnce, rt.clock());
+    } else {
+      loop = new LoopRunner("baton-processor-" + agentType, this::runOnce, rt.clock());
+    }
     loop.start();
   }
 
@@ -135,6 +152,27 @@ public final class Processor {
   }
 
   /**
+   * How many entries layout 2's cycle may take now: none while backing off after a worker fault or
+   * while a declared dependency's breaker is open; at most the permitted probes while one probes.
+   */
+  private int fetchLimit() {
+    if (faultBackoff.remaining().isPositive()) {
+      return 0;
+    }
+    int limit = MAX_BATCH;
+    for (String dep : options.dependencies()) {
+      DistributedBreaker.View v = rt.breakers().view(dep);
+      if (v.blocks()) {
+        return 0;
+      }
+      if (v.state() != BreakerState.CLOSED) {
+        limit = Math.min(limit, rt.breakers().get(dep).map(b -> b.config().permittedProbes()).orElse(MAX_BATCH));
+      }
+    }
+    return limit;
+  }
+
+  /**
    * Starts the entries read; each holds one permit, given back when its handler ends. Entries whose
    * start was answered so late that their lease (counted from the read's reply) is about to run
    * out, or already has, are given back at once instead of run: another worker may be taking them
@@ -151,6 +189,14 @@ public final class Processor {
       throw e;
     }
     permits.release(entries.size() - tasks.size());
+    launchAll(tasks, readAt);
+  }
+
+  /**
+   * Launches {@code tasks}, each holding one permit, unless this worker is backing off after a worker
+   * fault or they were delivered too late in their lease: then they are given back.
+   */
+  private void launchAll(List<StartedTask> tasks, long readAt) {
     if (!tasks.isEmpty() && faultBackoff.remaining().isPositive()) {
       // read by a read that was already waiting when a handler reported a worker fault (a released
       // task comes back to the stream at once): not run here while backing off
@@ -205,6 +251,10 @@ public final class Processor {
   private void finished(TaskExecution execution) {
     inFlight.remove(execution);
     permits.release();
+    CycleFetch c = cycle;
+    if (c != null) {
+      c.slotFreed();
+    }
     idleLock.lock();
     try {
       idle.signalAll();
@@ -223,6 +273,9 @@ public final class Processor {
       return;
     }
     loop.requestStop();
+    if (cycle != null) {
+      cycle.stop();
+    }
     long deadline = System.nanoTime() + BLOCK.plusSeconds(2).toNanos();
     // a loop between passes ends at once; a read blocked for up to BLOCK is woken after a short look
     Duration wait = Duration.ofMillis(5);
@@ -283,9 +336,9 @@ public final class Processor {
    * task taken over meanwhile is left alone. Returns how many went back; on a Redis failure, none
    * (they are taken over when their lease runs out).
    */
-  private int release(List<StartedTask> tasks, String why) {
+  int release(List<StartedTask> tasks, String why) {
     try {
-      List<String> released = scripts.release(agentType, rt.consumerName(), tasks);
+      List<String> released = transitions.release(agentType, rt.consumerName(), tasks);
       if (rt.events().active()) {
         java.time.Instant at = rt.clock().instant();
         for (StartedTask t : tasks) {
@@ -304,6 +357,20 @@ public final class Processor {
 
   public int inFlight() {
     return inFlight.size();
+  }
+
+  /** Layout 2: the tasks whose success waits for the next cycle (their leases are renewed too). */
+  List<StartedTask> unwrittenTasks() {
+    CycleFetch c = cycle;
+    return c == null ? List.of() : c.unwrittenTasks();
+  }
+
+  /** Layout 2: writes the successes still waiting, once the handlers have ended (at shutdown). */
+  public void flushOutcomes() {
+    CycleFetch c = cycle;
+    if (c != null) {
+      c.flush();
+    }
   }
 
   List<TaskExecution> executions() {

@@ -1,6 +1,8 @@
 package dev.baton.internal.server;
 
 import dev.baton.internal.broker.RedisBroker;
+import dev.baton.internal.broker.Layout;
+import dev.baton.internal.scripts.RecoveryV2Scripts;
 import dev.baton.internal.scripts.SchedulingScripts;
 import java.time.Duration;
 import java.util.List;
@@ -14,12 +16,15 @@ public final class Promoter {
   static final int BATCH = 200;
 
   private final SchedulingScripts scripts;
+  /** Layout 2's promotion ({@link Layout}); null on layout 1. */
+  private final RecoveryV2Scripts v2;
   private final List<String> queues;
   private final Duration maxPause;
   private final QueueIsolation isolation;
 
   public Promoter(RedisBroker broker, List<String> queues, Duration maxPause) {
     this.scripts = new SchedulingScripts(broker);
+    this.v2 = Layout.v2() ? new RecoveryV2Scripts(broker) : null;
     this.isolation = new QueueIsolation("promoter", broker.keys().prefix());
     this.queues = List.copyOf(queues);
     this.maxPause = maxPause;
@@ -47,7 +52,11 @@ public final class Promoter {
       SchedulingScripts.Due due = scripts.due(queue, BATCH);
       long next = due.msUntilNextDue();
       if (!due.ids().isEmpty()) {
-        scripts.promote(queue, due.ids());
+        if (v2 != null) {
+          v2.promote(queue, due.ids());
+        } else {
+          scripts.promote(queue, due.ids());
+        }
       }
       if (next != 0) {
         return next;

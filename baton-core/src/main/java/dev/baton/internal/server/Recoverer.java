@@ -4,7 +4,9 @@ import dev.baton.RedisUnavailableException;
 import dev.baton.TaskEvent;
 import dev.baton.internal.events.LifecycleEvents;
 import dev.baton.internal.broker.RedisBroker;
+import dev.baton.internal.broker.Layout;
 import dev.baton.internal.scripts.RecoveryScripts;
+import dev.baton.internal.scripts.RecoveryV2Scripts;
 import dev.baton.internal.time.Timekeeper;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,6 +42,8 @@ public final class Recoverer {
 
   private final RedisBroker broker;
   private final RecoveryScripts scripts;
+  /** Layout 2's recovery ({@link Layout}); null on layout 1. */
+  private final RecoveryV2Scripts v2;
   private final List<Target> targets;
   private final Duration period;
   private final LifecycleEvents events;
@@ -66,6 +70,7 @@ public final class Recoverer {
     this.events = events;
     this.worker = worker;
     this.scripts = new RecoveryScripts(broker);
+    this.v2 = Layout.v2() ? new RecoveryV2Scripts(broker) : null;
     this.targets = List.copyOf(targets);
     this.period = period;
     this.time = time;
@@ -96,6 +101,20 @@ public final class Recoverer {
     return period;
   }
 
+  /** Layout 2's takeover (to ~recovered or ~suspect), in layout 1's reply shape. */
+  private RecoveryScripts.Recovered recoverV2(String q, long lease, int maxDeliveries,
+      List<RecoveryScripts.StaleEntry> stale) {
+    RecoveryV2Scripts.Recovered r = v2.recover(q,
+        stale.stream().map(e -> new RecoveryV2Scripts.StaleEntry(e.entryId(), e.taskId())).toList(), lease,
+        maxDeliveries);
+    if (!r.skippedKeys().isEmpty()) {
+      log.error("{}: keys that are not hashes (written outside Baton?) kept their entries from recovery: {}", q,
+          r.skippedKeys());
+    }
+    return new RecoveryScripts.Recovered(r.recovered(), r.deadLettered(), r.cleaned(), r.recoveredIds(), r.deadIds(),
+        r.skippedKeys());
+  }
+
   /** One agent type: returns {requeued, deadLettered, cleaned}. */
   long[] recover(Target target) {
     String q = target.agentType();
@@ -103,7 +122,9 @@ public final class Recoverer {
     long[] total = new long[3];
     while (true) {
       long asked = System.nanoTime(); // real time: how long Redis took to answer
-      List<RecoveryScripts.StaleEntry> stale = scripts.stale(q, lease, BATCH);
+      List<RecoveryScripts.StaleEntry> stale = v2 != null
+          ? v2.stale(q, lease, BATCH).stream().map(e -> new RecoveryScripts.StaleEntry(e.entryId(), e.taskId())).toList()
+          : scripts.stale(q, lease, BATCH);
       if (System.nanoTime() - asked > LATE_ANSWER.toNanos()) {
         backSinceNanos = time.nanoTime();
         log.info("Redis answered after {} ms (back from an outage?): recovery resumes in {} ms, once outcomes "
@@ -114,8 +135,8 @@ public final class Recoverer {
       if (stale.isEmpty()) {
         break;
       }
-      RecoveryScripts.Recovered r = scripts.recover(q, lease, target.maxDeliveries(),
-          ThreadLocalRandom.current().nextDouble(), stale);
+      RecoveryScripts.Recovered r = v2 != null ? recoverV2(q, lease, target.maxDeliveries(), stale)
+          : scripts.recover(q, lease, target.maxDeliveries(), ThreadLocalRandom.current().nextDouble(), stale);
       total[0] += r.requeued();
       total[1] += r.deadLettered();
       total[2] += r.cleaned();

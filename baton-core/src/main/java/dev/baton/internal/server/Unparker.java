@@ -6,6 +6,7 @@ import dev.baton.internal.breaker.Breakers;
 import dev.baton.internal.events.LifecycleEvents;
 import dev.baton.internal.breaker.DistributedBreaker;
 import dev.baton.internal.broker.RedisBroker;
+import dev.baton.internal.broker.Layout;
 import dev.baton.internal.scripts.SchedulingScripts;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,6 +23,8 @@ import java.util.Map;
  * are dead-lettered with the reason. Any number of unparkers may run at once.
  */
 public final class Unparker {
+  /** Layout 2 ({@link Layout}), read when built. */
+  private final boolean v2 = Layout.v2();
   static final int BATCH = 200;
   /** Hold for tasks whose breaker is open: looked at again after this at the latest. */
   static final long MAX_HOLD_MILLIS = 1_000;
@@ -59,6 +62,9 @@ public final class Unparker {
 
   /** One look at a queue's due parked tasks; returns {released, ended, held} summed. */
   long[] releaseQueue(String queue) {
+    if (v2) {
+      return new long[3]; // layout 2 parks nothing yet: a task whose dependency is down is released
+    }
     Map<String, String> due = scripts.parkedDue(queue, BATCH);
     Map<String, List<String>> byDep = new LinkedHashMap<>();
     due.forEach((id, dep) -> byDep.computeIfAbsent(dep, d -> new ArrayList<>()).add(id));

@@ -28,8 +28,9 @@ ARGV[a+5] run-at, absolute epoch ms (0 = none; wins over the delay)
 ARGV[a+6] dedup key ('' = none)
 
 Returns {code, id, state} per task, flattened. state is 'queued' or 'scheduled' for a created
-task; for an existing one its state as far as the index tells ('queued' for a waiting or
-running task, 'scheduled' for a delayed one, 'parked', 'dead', or 'finished').
+task; for an existing one its current state: 'queued', 'running' (its entry is pending under a
+worker), 'scheduled' or 'retrying' (its record's st), 'parked', 'dead', 'succeeded' or
+'cancelled' (its finished value). Those reads happen only for a taken id.
 
 No half-applied call (a script that fails after a write is not rolled back): every task's
 index field (HEXISTS, which fails on a wrong-typed bucket), done key (EXISTS) and dedup key
@@ -81,10 +82,15 @@ local function expect(key, want)
   if got ~= want and got ~= 'none' then wrongType(key, want) end
 end
 
--- the state an existing index value stands for
-local function stateOf(v)
+-- the state of an existing task (read only when an id is taken, off the common path)
+local function stateOf(v, record)
   local c = string.sub(v, 1, 1)
-  if c == 'd' then return 'scheduled' elseif c == 'k' then return 'parked' elseif c == 'x' then return 'dead' end
+  if c == 'd' then return redis.call('HGET', record, 'st') or 'scheduled' end
+  if c == 'k' then return 'parked' elseif c == 'x' then return 'dead' end
+  local eid = v
+  if c == 'q' or c == 'i' then eid = string.match(v, ',([^,]*)$') or v end
+  local p = redis.pcall('XPENDING', stream, group, eid, eid, 1)
+  if type(p) == 'table' and not p.err and #p == 1 and string.sub(p[1][2], 1, 1) ~= '~' then return 'running' end
   return 'queued'
 end
 
@@ -110,7 +116,12 @@ for j = 1, n do
   local v = seenIds[id]
   if not v then
     v = checked(redis.pcall('HGET', index, id), index, 'hash')
-    if v then v = stateOf(v) elseif redis.call('EXISTS', done) == 1 then v = 'finished' end
+    if v then
+      v = stateOf(v, record)
+    elseif redis.call('EXISTS', done) == 1 then
+      local d = redis.pcall('GET', done)
+      v = (type(d) == 'string' and string.sub(d, 1, 1) == 'c') and 'cancelled' or 'succeeded'
+    end
   end
   if v then
     code, state = EXISTS, v

@@ -1,0 +1,71 @@
+package dev.baton.internal.scripts;
+
+import dev.baton.internal.broker.RedisBroker;
+import dev.baton.internal.scripts.TaskScripts.Attempt;
+import dev.baton.internal.scripts.TaskScripts.FailMode;
+import dev.baton.internal.scripts.TaskScripts.ParkKind;
+import dev.baton.internal.scripts.TaskScripts.Written;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * {@link TaskTransitions} on layout 2: an attempt's {@link Attempt#deliveryToken()} is its token.
+ * Parking is not on layout 2 yet: a task whose dependency is unavailable is released (uncounted,
+ * claimed again ahead of new entries once the worker fetches, which it does not while the breaker
+ * is open).
+ */
+final class V2Transitions implements TaskTransitions {
+  /** Uncounted releases for a worker fault before the attempt is charged. */
+  static final int FAULT_CAP = 5;
+
+  private final TaskV2Scripts scripts;
+
+  V2Transitions(RedisBroker broker) {
+    this.scripts = new TaskV2Scripts(broker);
+  }
+
+  private static TaskV2Scripts.Held held(Attempt a) {
+    return new TaskV2Scripts.Held(a.id(), a.deliveryToken());
+  }
+
+  @Override
+  public Written fail(String queue, Attempt task, FailMode mode, long retryDelayMillis, String attemptRecord,
+      String deadReason) {
+    TaskV2Scripts.Outcome o = mode == FailMode.RETRY
+        ? scripts.retry(queue, held(task), attemptRecord, retryDelayMillis)
+        : scripts.deadLetter(queue, held(task), attemptRecord, deadReason);
+    return new Written(o.status(), o.state(), 0, o.unnotified());
+  }
+
+  @Override
+  public Written park(String queue, Attempt task, String dependency, ParkKind kind, String reason, long afterMillis) {
+    List<ScriptStatus> r = scripts.release(queue, List.of(held(task)), TaskV2Scripts.ReleaseKind.PLAIN, FAULT_CAP);
+    return new Written(r.get(0) == ScriptStatus.OK ? ScriptStatus.OK : ScriptStatus.NOT_HELD, "queued", 0);
+  }
+
+  @Override
+  public List<String> release(String queue, String consumer, List<? extends Attempt> tasks) {
+    List<TaskV2Scripts.Held> held = new ArrayList<>(tasks.size());
+    for (Attempt a : tasks) {
+      held.add(held(a));
+    }
+    List<ScriptStatus> r = scripts.release(queue, held, TaskV2Scripts.ReleaseKind.PLAIN, FAULT_CAP);
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < r.size(); i++) {
+      if (r.get(i) == ScriptStatus.OK) {
+        ids.add(tasks.get(i).id());
+      }
+    }
+    return ids;
+  }
+
+  @Override
+  public CompletableFuture<List<ScriptStatus>> renew(String queue, String consumer, List<? extends Attempt> tasks) {
+    List<TaskV2Scripts.Held> held = new ArrayList<>(tasks.size());
+    for (Attempt a : tasks) {
+      held.add(held(a));
+    }
+    return scripts.renewAsync(queue, consumer, held);
+  }
+}

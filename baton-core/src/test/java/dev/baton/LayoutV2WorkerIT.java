@@ -1,0 +1,157 @@
+package dev.baton;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.baton.internal.broker.Keys;
+import dev.baton.internal.broker.Layout;
+import dev.baton.testing.RedisExtension;
+import io.lettuce.core.Consumer;
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The worker's hot path on layout 2 (docs/hot-path-v2.md), selected with the transitional system
+ * property {@code baton.layout=2}: tasks enqueued run once and end as finished values, a failure is
+ * retried from its record, a delivery abandoned by a worker that vanished is taken over ahead of the
+ * queue and completed, and tasks given back at shutdown are claimed by the next worker.
+ */
+class LayoutV2WorkerIT {
+  @RegisterExtension static final RedisExtension redis = new RedisExtension();
+
+  private static final String Q = "v2w";
+  private static String before;
+
+  @BeforeAll
+  static void layout2() {
+    before = System.getProperty(Layout.PROPERTY);
+    System.setProperty(Layout.PROPERTY, "2");
+  }
+
+  @AfterAll
+  static void restore() {
+    if (before == null) {
+      System.clearProperty(Layout.PROPERTY);
+    } else {
+      System.setProperty(Layout.PROPERTY, before);
+    }
+  }
+
+  @Test
+  void everyTaskRunsOnceAndEndsAsAFinishedValue() throws Exception {
+    BatonClient baton = redis.client();
+    Keys k = new Keys(redis.prefix());
+    RedisCommands<String, String> raw = redis.raw();
+    Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
+    Worker worker = redis.closeAfter(Worker.builder(baton)
+        .handle(Q, HandlerOptions.DEFAULT.concurrency(20), ctx -> {
+          runs.computeIfAbsent(ctx.taskId(), id -> new AtomicInteger()).incrementAndGet();
+          return Map.of("echo", ctx.taskId());
+        }).build().start());
+    List<TaskRequest> requests = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      requests.add(TaskRequest.builder(Q).id("t-" + i).payloadJson("{\"n\":" + i + "}").build());
+    }
+    baton.dispatcher().enqueueAll(requests);
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> "300".equals(raw.hget(k.stats(Q), "succeeded")));
+    assertThat(runs).hasSize(300);
+    assertThat(runs.values()).allMatch(n -> n.get() == 1);
+    String done = raw.get(k.done(Q, "t-7"));
+    assertThat(done).startsWith("s,").contains("," + worker.consumerName() + "|").endsWith("{\"echo\":\"t-7\"}");
+    assertThat(raw.xlen(k.stream(Q))).isZero();
+    assertThat(raw.xpending(k.stream(Q), Keys.GROUP).getCount()).isZero();
+    assertThat(raw.keys(redis.prefix() + ":{" + Q + "}:ix:*")).isEmpty();
+    assertThat(raw.keys(redis.prefix() + ":{" + Q + "}:task:*")).isEmpty();
+    assertThat(baton.dispatcher().enqueue(TaskRequest.builder(Q).id("t-7").build()).created()).isFalse();
+  }
+
+  @Test
+  void aFailedAttemptIsRetriedFromItsRecordAndTheRecordKeepsItsHistory() {
+    BatonClient baton = redis.client();
+    Keys k = new Keys(redis.prefix());
+    RedisCommands<String, String> raw = redis.raw();
+    AtomicInteger calls = new AtomicInteger();
+    redis.closeAfter(Worker.builder(baton).promoteInterval(Duration.ofMillis(50))
+        .handle(Q, HandlerOptions.DEFAULT.retryPolicy(RetryPolicy.exponential(Duration.ofMillis(10), 2.0,
+            Duration.ofMillis(10))), ctx -> {
+          if (calls.incrementAndGet() == 1) {
+            throw new IllegalStateException("first try fails");
+          }
+          return Map.of("attempt", ctx.attempt());
+        }).build().start());
+
+    baton.dispatcher().enqueue(TaskRequest.builder(Q).id("r-1").payloadJson("{\"x\":1}").maxAttempts(4).build());
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> raw.get(k.done(Q, "r-1")) != null);
+    assertThat(raw.get(k.done(Q, "r-1"))).endsWith("{\"attempt\":2}");
+    Map<String, String> rec = raw.hgetall(k.task(Q, "r-1"));
+    assertThat(rec).containsEntry("st", "succeeded").containsEntry("att", "1").containsEntry("o", "{\"max\":4}");
+    assertThat(rec.get("hist")).contains("first try fails");
+    assertThat(raw.pttl(k.task(Q, "r-1"))).isPositive();
+    assertThat(raw.hget(k.stats(Q), "retried")).isEqualTo("1");
+  }
+
+  @Test
+  void aDeliveryAbandonedByAVanishedWorkerIsTakenOverAheadOfTheQueue() {
+    BatonClient baton = redis.client();
+    Keys k = new Keys(redis.prefix());
+    RedisCommands<String, String> raw = redis.raw();
+    baton.dispatcher().enqueue(TaskRequest.builder(Q).id("lost-1").build());
+    new dev.baton.internal.scripts.EnqueueV2Scripts(baton.broker()).ensureQueue(Q);
+    // a worker that read the entry and vanished: it never renews nor answers
+    raw.xreadgroup(Consumer.from(Keys.GROUP, "ghost"), XReadArgs.StreamOffset.lastConsumed(k.stream(Q)));
+    Set<String> ran = ConcurrentHashMap.newKeySet();
+    redis.closeAfter(Worker.builder(baton).recoverInterval(Duration.ofMillis(200))
+        .handle(Q, HandlerOptions.DEFAULT.lease(Duration.ofMillis(600)), ctx -> {
+          ran.add(ctx.taskId() + "@" + ctx.attempt());
+          return null;
+        }).build().start());
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> raw.get(k.done(Q, "lost-1")) != null);
+    assertThat(ran).containsExactly("lost-1@1"); // uncounted: still attempt 1
+    assertThat(raw.hget(k.stats(Q), "recovered")).isEqualTo("1");
+    assertThat(raw.xpending(k.stream(Q), Keys.GROUP).getCount()).isZero();
+  }
+
+  @Test
+  void tasksStillRunningAtTheEndOfTheGraceAreGivenBackAndClaimedByTheNextWorker() throws Exception {
+    BatonClient baton = redis.client();
+    Keys k = new Keys(redis.prefix());
+    RedisCommands<String, String> raw = redis.raw();
+    CountDownLatch started = new CountDownLatch(2);
+    Worker first = Worker.builder(baton).shutdownGrace(Duration.ofMillis(200))
+        .handle(Q, HandlerOptions.DEFAULT.concurrency(2), ctx -> {
+          started.countDown();
+          Thread.sleep(60_000);
+          return null;
+        }).build().start();
+    baton.dispatcher().enqueueAll(List.of(TaskRequest.builder(Q).id("s-1").build(),
+        TaskRequest.builder(Q).id("s-2").build()));
+    assertThat(started.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+    first.shutdown(Duration.ofMillis(200));
+
+    assertThat(raw.xpending(k.stream(Q), Keys.GROUP).getConsumerMessageCount()).containsEntry("~released", 2L);
+    Set<String> ran = ConcurrentHashMap.newKeySet();
+    redis.closeAfter(Worker.builder(baton).handle(Q, ctx -> {
+      ran.add(ctx.taskId() + "@" + ctx.attempt());
+      return null;
+    }).build().start());
+    await().atMost(Duration.ofSeconds(20)).until(() -> raw.get(k.done(Q, "s-1")) != null
+        && raw.get(k.done(Q, "s-2")) != null);
+    assertThat(ran).containsExactlyInAnyOrder("s-1@1", "s-2@1");
+  }
+}
