@@ -49,19 +49,47 @@ local function wrongType(key, want)
   error({err = 'WRONGTYPE breaker-acquire.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
     .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
 end
-local cur = redis.pcall('HMGET', breaker, 'st', 'gen', 'until', 'ok')
+local cur = redis.pcall('HMGET', breaker, 'st', 'gen', 'since', 'until', 'ok', 'wc', 'wf', 'ws')
 if cur.err then wrongType(breaker, 'hash') end
+-- a breaker hash edited outside Baton (an unknown st; gen, since, until, ok, wc, wf or ws not an
+-- integer) is reset, before anything else is written, to a fresh closed breaker in the next gen
+-- (probes and window deleted): a breaker cannot be trusted half-read, and failing every call
+-- would stop the dependency's callers for good. The reset is reported: the reply is wrapped as
+-- {'REPAIRED', {{key, field, old value}}, reply}, which the Java runner unwraps and logs at WARN.
+local repaired = {}
+local function integer(v) return not v or (string.match(v, '^-?%d+$') ~= nil and string.len(v) <= 15) end
+do
+  local names = {'st', 'gen', 'since', 'until', 'ok', 'wc', 'wf', 'ws'}
+  local bad
+  if cur[1] and cur[1] ~= 'closed' and cur[1] ~= 'open' and cur[1] ~= 'half_open' then bad = 1 end
+  for i = 2, 8 do
+    if not bad and not integer(cur[i]) then bad = i end
+  end
+  if not bad and cur[1] == 'open' and not cur[4] then bad = 4 end
+  if bad then
+    repaired[1] = {breaker, names[bad], string.sub(tostring(cur[bad]), 1, 40)}
+    local nextGen = (integer(cur[2]) and tonumber(cur[2] or '0') or 0) + 1
+    redis.call('HSET', breaker, 'st', 'closed', 'gen', nextGen, 'since', now, 'ok', 0, 'wc', 0, 'wf', 0, 'ws', 0)
+    redis.call('HDEL', breaker, 'until')
+    redis.call('DEL', probes, window)
+    cur = {'closed', tostring(nextGen), tostring(now), nil, '0', '0', '0', '0'}
+  end
+end
+local function reply(r)
+  if #repaired > 0 then return {'REPAIRED', repaired, r} end
+  return r
+end
 local unnotified
 local movedAt = 0
 local st, gen = cur[1] or 'closed', tonumber(cur[2] or '0')
 
 if st == 'closed' then
-  return {OK, st, gen, 0}
+  return reply({OK, st, gen, 0})
 end
 if st == 'open' then
-  local openUntil = tonumber(cur[3] or '0')
+  local openUntil = tonumber(cur[4] or '0')
   if now < openUntil then
-    return {REFUSED, st, gen, openUntil - now}
+    return reply({REFUSED, st, gen, openUntil - now})
   end
   -- open -> half_open: the wait is over; a fresh probe round starts
   gen = gen + 1
@@ -75,7 +103,7 @@ if st == 'open' then
   local published = redis.pcall('PUBLISH', channel, 'open>half_open:' .. gen)
   if type(published) == 'table' and published.err then unnotified = published.err end
   st = 'half_open'
-  cur[4] = '0'
+  cur[5] = '0'
   movedAt = now
 end
 -- half_open: a probe slot is free while in-flight probes plus successes stay under the limit;
@@ -83,9 +111,9 @@ end
 local trimmed = redis.pcall('ZREMRANGEBYSCORE', probes, '-inf', now) -- the first write, unless moved above
 if type(trimmed) == 'table' and trimmed.err then wrongType(probes, 'zset') end
 local inFlight = redis.call('ZCARD', probes)
-local ok = tonumber(cur[4] or '0')
+local ok = tonumber(cur[5] or '0')
 if inFlight + ok < permitted then
   redis.call('ZADD', probes, now + leaseMs, probeId)
-  return {PROBE, st, gen, 0, movedAt, unnotified}
+  return reply({PROBE, st, gen, 0, movedAt, unnotified})
 end
-return {REFUSED, st, gen, 0, movedAt, unnotified}
+return reply({REFUSED, st, gen, 0, movedAt, unnotified})

@@ -64,8 +64,36 @@ local function wrongType(key, want)
   error({err = 'WRONGTYPE breaker-record.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
     .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
 end
-local cur = redis.pcall('HMGET', breaker, 'st', 'gen', 'ok')
+local cur = redis.pcall('HMGET', breaker, 'st', 'gen', 'since', 'until', 'ok', 'wc', 'wf', 'ws')
 if cur.err then wrongType(breaker, 'hash') end
+-- a breaker hash edited outside Baton (an unknown st; gen, since, until, ok, wc, wf or ws not an
+-- integer) is reset, before anything else is written, to a fresh closed breaker in the next gen
+-- (probes and window deleted): a breaker cannot be trusted half-read, and failing every call
+-- would stop the dependency's callers for good. The reset is reported: the reply is wrapped as
+-- {'REPAIRED', {{key, field, old value}}, reply}, which the Java runner unwraps and logs at WARN.
+local repaired = {}
+local function integer(v) return not v or (string.match(v, '^-?%d+$') ~= nil and string.len(v) <= 15) end
+do
+  local names = {'st', 'gen', 'since', 'until', 'ok', 'wc', 'wf', 'ws'}
+  local bad
+  if cur[1] and cur[1] ~= 'closed' and cur[1] ~= 'open' and cur[1] ~= 'half_open' then bad = 1 end
+  for i = 2, 8 do
+    if not bad and not integer(cur[i]) then bad = i end
+  end
+  if not bad and cur[1] == 'open' and not cur[4] then bad = 4 end
+  if bad then
+    repaired[1] = {breaker, names[bad], string.sub(tostring(cur[bad]), 1, 40)}
+    local nextGen = (integer(cur[2]) and tonumber(cur[2] or '0') or 0) + 1
+    redis.call('HSET', breaker, 'st', 'closed', 'gen', nextGen, 'since', now, 'ok', 0, 'wc', 0, 'wf', 0, 'ws', 0)
+    redis.call('HDEL', breaker, 'until')
+    redis.call('DEL', probes, window)
+    cur = {'closed', tostring(nextGen), tostring(now), nil, '0', '0', '0', '0'}
+  end
+end
+local function reply(r)
+  if #repaired > 0 then return {'REPAIRED', repaired, r} end
+  return r
+end
 local unnotified
 -- a write that is the first of its path: a key of the wrong type fails it before anything is written
 local function first(key, want, ...)
@@ -106,16 +134,16 @@ local function transition(to, reason)
 end
 
 if callGen ~= gen or st == 'open' then
-  return {UNCHANGED, st, gen}
+  return reply({UNCHANGED, st, gen})
 end
 
 if st == 'half_open' then
   if probeId == '' or first(probes, 'zset', 'ZREM', probes, probeId) == 0 then
-    return {UNCHANGED, st, gen}
+    return reply({UNCHANGED, st, gen})
   end
   local err
   if outcome == 'ignore' then
-    return {OK, st, gen}
+    return reply({OK, st, gen})
   elseif failed then
     err = transition('open', 'probe failed')
   elseif slow then
@@ -127,12 +155,12 @@ if st == 'half_open' then
     end
   end
   if err then return err end
-  return {OK, st, gen, movedFrom, movedReason, now, unnotified}
+  return reply({OK, st, gen, movedFrom, movedReason, now, unnotified})
 end
 
 -- closed: add the call to the sliding window, then evaluate the rates
 if outcome == 'ignore' then
-  return {UNCHANGED, st, gen}
+  return reply({UNCHANGED, st, gen})
 end
 local calls, failures, slows = 0, 0, 0
 if windowType == 'count' then
@@ -160,7 +188,7 @@ else
   for i = 1, #all, 2 do
     local field, n = all[i], tonumber(all[i + 1])
     local kind, at = string.sub(field, 1, 1), tonumber(string.sub(field, 2))
-    if at <= sec - windowSize then
+    if not n or not at or at <= sec - windowSize then -- old, or not Baton's: dropped
       redis.call('HDEL', window, field)
     elseif kind == 'c' then calls = calls + n
     elseif kind == 'f' then failures = failures + n
@@ -178,4 +206,4 @@ if calls >= math.min(minCalls, windowType == 'count' and windowSize or minCalls)
   end
 end
 if err then return err end
-return {OK, st, gen, movedFrom, movedReason, now, unnotified}
+return reply({OK, st, gen, movedFrom, movedReason, now, unnotified})

@@ -42,6 +42,23 @@ local function wrongType(key, want)
   error({err = 'WRONGTYPE cancel.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
     .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
 end
+-- counters (stats, parking n:<dep>): a value that is not an integer, or would overflow, was
+-- written outside Baton; it is reset to this call's count (never below 0) instead of failing the
+-- call after its writes, and the reset is reported: the reply is wrapped as
+-- {'REPAIRED', {{key, field, old value}, ...}, reply}, which the Java runner unwraps and logs
+local repaired = {}
+local function count(key, field, by)
+  local r = redis.pcall('HINCRBY', key, field, by)
+  if type(r) == 'table' and r.err then
+    if string.find(r.err, 'WRONGTYPE', 1, true) then wrongType(key, 'hash', redis.call('TYPE', key).ok) end
+    repaired[#repaired + 1] = {key, field, string.sub(tostring(redis.call('HGET', key, field)), 1, 40)}
+    redis.call('HSET', key, field, math.max(by, 0))
+  end
+end
+local function reply(r)
+  if #repaired > 0 then return {'REPAIRED', repaired, r} end
+  return r
+end
 local function expect(key, want)
   local got = redis.call('TYPE', key).ok
   if got ~= want and got ~= 'none' then wrongType(key, want) end
@@ -71,14 +88,14 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if unsent then
   redis.call('XDEL', stream, eid)
 elseif st == 'parked' then
-  if redis.call('ZREM', parked, id) == 1 then redis.call('HINCRBY', parking, 'n:' .. cur[3], -1) end
+  if redis.call('ZREM', parked, id) == 1 then count(parking, 'n:' .. cur[3], -1) end
 elseif st ~= 'queued' then
   redis.call('ZREM', delayed, id)
 end
 redis.call('HSET', taskKey, 'st', 'cancelled', 'ft', now)
 redis.call('PEXPIRE', taskKey, retention)
-redis.call('HINCRBY', stats, 'cancelled', 1)
+count(stats, 'cancelled', 1)
 -- last, and through pcall: a refused PUBLISH leaves the cancellation whole and is reported
 local published = redis.pcall('PUBLISH', channel, id)
-if type(published) == 'table' and published.err then return {OK, 'cancelled', published.err} end
-return {OK, 'cancelled'}
+if type(published) == 'table' and published.err then return reply({OK, 'cancelled', published.err}) end
+return reply({OK, 'cancelled'})

@@ -36,6 +36,9 @@ holds a <type>, not a <type>; nothing was written'. The PUBLISH comes last, thro
 redis.pcall: an ACL that denies the channel leaves the records whole, and the reply says they
 were not notified, instead of the call failing after the writes (whose retry would then be
 refused as NOT_HELD).
+The succeeded counter is incremented through redis.pcall (count, below): a value that is not an
+integer is reset instead of failing the call after its writes, still with one TYPE per call and no
+extra command per task (data-model.md, "No script fails half-applied", rule 4).
 
 Status codes (ScriptStatus):
   OK          1  recorded
@@ -56,6 +59,23 @@ end
 local function wrongType(key, want)
   error({err = 'WRONGTYPE complete.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
     .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
+end
+-- counters (stats, parking n:<dep>): a value that is not an integer, or would overflow, was
+-- written outside Baton; it is reset to this call's count (never below 0) instead of failing the
+-- call after its writes, and the reset is reported: the reply is wrapped as
+-- {'REPAIRED', {{key, field, old value}, ...}, reply}, which the Java runner unwraps and logs
+local repaired = {}
+local function count(key, field, by)
+  local r = redis.pcall('HINCRBY', key, field, by)
+  if type(r) == 'table' and r.err then
+    if string.find(r.err, 'WRONGTYPE', 1, true) then wrongType(key, 'hash', redis.call('TYPE', key).ok) end
+    repaired[#repaired + 1] = {key, field, string.sub(tostring(redis.call('HGET', key, field)), 1, 40)}
+    redis.call('HSET', key, field, math.max(by, 0))
+  end
+end
+local function reply(r)
+  if #repaired > 0 then return {'REPAIRED', repaired, r} end
+  return r
 end
 
 local t = redis.call('TIME')
@@ -104,7 +124,7 @@ for i = 1, n do
     redis.call('PEXPIRE', taskKey, retention)
   end
 end
-redis.call('HINCRBY', stats, 'succeeded', #acked)
+count(stats, 'succeeded', #acked)
 -- last, and through pcall: a refused PUBLISH leaves the records whole and is reported
 local published = redis.pcall('PUBLISH', channel, table.concat(done, ' '))
 if type(published) == 'table' and published.err then
@@ -112,4 +132,4 @@ if type(published) == 'table' and published.err then
     if recs[i] then out[i] = {OK, 'succeeded', published.err} end
   end
 end
-return out
+return reply(out)

@@ -13,7 +13,7 @@ ARGV[3] tombstone id ('entry-<entryId>')
 ARGV[4] reason, plain text
 ARGV[5] the entry's raw fields (JSON object text, built by the client)
 
-Returns a status code.
+Returns {status code}.
 
 Status codes (ScriptStatus):
   OK       1  the tombstone was written
@@ -32,6 +32,23 @@ local function wrongType(key, want)
   error({err = 'WRONGTYPE dead-entry.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
     .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
 end
+-- counters (stats, parking n:<dep>): a value that is not an integer, or would overflow, was
+-- written outside Baton; it is reset to this call's count (never below 0) instead of failing the
+-- call after its writes, and the reset is reported: the reply is wrapped as
+-- {'REPAIRED', {{key, field, old value}, ...}, reply}, which the Java runner unwraps and logs
+local repaired = {}
+local function count(key, field, by)
+  local r = redis.pcall('HINCRBY', key, field, by)
+  if type(r) == 'table' and r.err then
+    if string.find(r.err, 'WRONGTYPE', 1, true) then wrongType(key, 'hash', redis.call('TYPE', key).ok) end
+    repaired[#repaired + 1] = {key, field, string.sub(tostring(redis.call('HGET', key, field)), 1, 40)}
+    redis.call('HSET', key, field, math.max(by, 0))
+  end
+end
+local function reply(r)
+  if #repaired > 0 then return {'REPAIRED', repaired, r} end
+  return r
+end
 local function expect(key, want)
   local got = redis.call('TYPE', key).ok
   if got ~= want and got ~= 'none' then wrongType(key, want) end
@@ -46,11 +63,11 @@ if type(acked) == 'table' and acked.err then
   error(acked)
 end
 redis.call('XDEL', stream, eid)
-if exists then return EXISTS end
+if exists then return {EXISTS} end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('HSET', taskKey, 'id', id, 'q', '', 'st', 'dead', 'att', 0, 'dlv', 1, 'max', 0,
   'ct', now, 'ft', now, 'eid', eid, 'why', reason, 'raw', raw)
 redis.call('ZADD', dead, now, id)
-redis.call('HINCRBY', stats, 'dead', 1)
-return OK
+count(stats, 'dead', 1)
+return reply({OK})

@@ -44,6 +44,23 @@ local function wrongType(key, want)
   error({err = 'WRONGTYPE fail.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
     .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
 end
+-- counters (stats, parking n:<dep>): a value that is not an integer, or would overflow, was
+-- written outside Baton; it is reset to this call's count (never below 0) instead of failing the
+-- call after its writes, and the reset is reported: the reply is wrapped as
+-- {'REPAIRED', {{key, field, old value}, ...}, reply}, which the Java runner unwraps and logs
+local repaired = {}
+local function count(key, field, by)
+  local r = redis.pcall('HINCRBY', key, field, by)
+  if type(r) == 'table' and r.err then
+    if string.find(r.err, 'WRONGTYPE', 1, true) then wrongType(key, 'hash', redis.call('TYPE', key).ok) end
+    repaired[#repaired + 1] = {key, field, string.sub(tostring(redis.call('HGET', key, field)), 1, 40)}
+    redis.call('HSET', key, field, math.max(by, 0))
+  end
+end
+local function reply(r)
+  if #repaired > 0 then return {'REPAIRED', repaired, r} end
+  return r
+end
 local function expect(key, want)
   local got = redis.call('TYPE', key).ok
   if got ~= want and got ~= 'none' then wrongType(key, want) end
@@ -75,13 +92,13 @@ redis.call('HDEL', taskKey, 'own', 'eid')
 if mode == 'retry' then
   redis.call('HSET', taskKey, 'st', 'retrying', 'sa', due, 'err', record, 'hist', hist)
   redis.call('ZADD', delayed, due, id)
-  redis.call('HINCRBY', stats, 'retried', 1)
-  return {OK, 'retrying'}
+  count(stats, 'retried', 1)
+  return reply({OK, 'retrying'})
 end
 redis.call('HSET', taskKey, 'st', 'dead', 'ft', now, 'err', record, 'hist', hist, 'why', reason)
 redis.call('ZADD', dead, now, id)
-redis.call('HINCRBY', stats, 'dead', 1)
+count(stats, 'dead', 1)
 -- last, and through pcall: a refused PUBLISH leaves the dead letter whole and is reported
 local published = redis.pcall('PUBLISH', channel, id)
-if type(published) == 'table' and published.err then return {OK, 'dead', 0, published.err} end
-return {OK, 'dead'}
+if type(published) == 'table' and published.err then return reply({OK, 'dead', 0, published.err}) end
+return reply({OK, 'dead'})

@@ -65,6 +65,23 @@ local function wrongType(key, want, got)
   error({err = 'WRONGTYPE recover.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a ' .. got
     .. ', not a ' .. want .. '; nothing was written'})
 end
+-- counters (stats, parking n:<dep>): a value that is not an integer, or would overflow, was
+-- written outside Baton; it is reset to this call's count (never below 0) instead of failing the
+-- call after its writes, and the reset is reported: the reply is wrapped as
+-- {'REPAIRED', {{key, field, old value}, ...}, reply}, which the Java runner unwraps and logs
+local repaired = {}
+local function count(key, field, by)
+  local r = redis.pcall('HINCRBY', key, field, by)
+  if type(r) == 'table' and r.err then
+    if string.find(r.err, 'WRONGTYPE', 1, true) then wrongType(key, 'hash', redis.call('TYPE', key).ok) end
+    repaired[#repaired + 1] = {key, field, string.sub(tostring(redis.call('HGET', key, field)), 1, 40)}
+    redis.call('HSET', key, field, math.max(by, 0))
+  end
+end
+local function reply(r)
+  if #repaired > 0 then return {'REPAIRED', repaired, r} end
+  return r
+end
 local function expect(key, want)
   local got = redis.call('TYPE', key).ok
   if got ~= want and got ~= 'none' then wrongType(key, want, got) end
@@ -100,7 +117,7 @@ local function tombstone(taskKey, id, eid, why)
   redis.call('HSET', taskKey, 'id', id, 'q', '', 'st', 'dead', 'att', 0, 'dlv', 1, 'max', 0,
     'ct', now, 'ft', now, 'eid', eid, 'why', why)
   redis.call('ZADD', dead, now, id)
-  redis.call('HINCRBY', stats, 'dead', 1)
+  count(stats, 'dead', 1)
 end
 
 for i = 1, #KEYS - 4 do
@@ -133,7 +150,7 @@ for i = 1, #KEYS - 4 do
             'why', 'max deliveries exceeded: ' .. nol .. ' deliveries ended without an outcome')
           redis.call('HDEL', taskKey, 'own', 'eid')
           redis.call('ZADD', dead, now, id)
-          redis.call('HINCRBY', stats, 'dead', 1)
+          count(stats, 'dead', 1)
           published[#published + 1] = id
           deadLettered = deadLettered + 1
           deadIds[#deadIds + 1] = id
@@ -145,7 +162,7 @@ for i = 1, #KEYS - 4 do
             'att', math.max(0, (tonumber(rec[3]) or 1) - 1))
           redis.call('HDEL', taskKey, 'own', 'eid')
           redis.call('ZADD', delayed, due, id)
-          redis.call('HINCRBY', stats, 'recovered', 1)
+          count(stats, 'recovered', 1)
           requeued = requeued + 1
           requeuedIds[#requeuedIds + 1] = id
         else
@@ -157,7 +174,7 @@ for i = 1, #KEYS - 4 do
             local att = tonumber(rec[3]) or 1
             redis.call('HSET', taskKey, 'att', math.max(0, att - 1), 'nol', nol)
           end
-          redis.call('HINCRBY', stats, 'recovered', 1)
+          count(stats, 'recovered', 1)
           requeued = requeued + 1
           requeuedIds[#requeuedIds + 1] = id
         end
@@ -173,4 +190,4 @@ for _, id in ipairs(published) do
   local r = redis.pcall('PUBLISH', channel, id)
   if type(r) == 'table' and r.err then out[6] = r.err; break end
 end
-return out
+return reply(out)

@@ -49,6 +49,23 @@ local function wrongType(key, want)
   error({err = 'WRONGTYPE unpark.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
     .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
 end
+-- counters (stats, parking n:<dep>): a value that is not an integer, or would overflow, was
+-- written outside Baton; it is reset to this call's count (never below 0) instead of failing the
+-- call after its writes, and the reset is reported: the reply is wrapped as
+-- {'REPAIRED', {{key, field, old value}, ...}, reply}, which the Java runner unwraps and logs
+local repaired = {}
+local function count(key, field, by)
+  local r = redis.pcall('HINCRBY', key, field, by)
+  if type(r) == 'table' and r.err then
+    if string.find(r.err, 'WRONGTYPE', 1, true) then wrongType(key, 'hash', redis.call('TYPE', key).ok) end
+    repaired[#repaired + 1] = {key, field, string.sub(tostring(redis.call('HGET', key, field)), 1, 40)}
+    redis.call('HSET', key, field, math.max(by, 0))
+  end
+end
+local function reply(r)
+  if #repaired > 0 then return {'REPAIRED', repaired, r} end
+  return r
+end
 local function expect(key, want)
   local got = redis.call('TYPE', key).ok
   if got ~= want and got ~= 'none' then wrongType(key, want) end
@@ -120,18 +137,18 @@ for i = 9, #ARGV do
       redis.call('ZREM', parked, id)
     elseif p[1] == 'end' then
       redis.call('ZREM', parked, id)
-      redis.call('HINCRBY', parking, countField, -1)
+      count(parking, countField, -1)
       redis.call('HSET', taskKey, 'st', 'dead', 'ft', now, 'why', p[2])
       redis.call('ZADD', dead, now, id)
-      redis.call('HINCRBY', stats, 'dead', 1)
+      count(stats, 'dead', 1)
       endedIds[#endedIds + 1] = id
     elseif p[1] == 'release' then
       redis.call('ZREM', parked, id)
-      redis.call('HINCRBY', parking, countField, -1)
+      count(parking, countField, -1)
       local eid = redis.call('XADD', stream, '*', 't', id)
       redis.call('HSET', taskKey, 'st', 'queued', 'eid', eid, 'sa', now)
       redis.call('HDEL', taskKey, 'dep', 'pr', 'pk')
-      redis.call('HINCRBY', stats, 'unparked', 1)
+      count(stats, 'unparked', 1)
       releasedIds[#releasedIds + 1] = id
     else
       redis.call('ZADD', parked, p[2], id)
@@ -149,4 +166,4 @@ for _, id in ipairs(endedIds) do
   local r = redis.pcall('PUBLISH', channel, id)
   if type(r) == 'table' and r.err then out[6] = r.err; break end
 end
-return out
+return reply(out)

@@ -22,7 +22,7 @@ public enum Script {
   REPLAY("replay", 4, false, ScriptOutputType.MULTI),
   PURGE("purge", 1, true, ScriptOutputType.INTEGER),
   STATS("stats", 5, false, ScriptOutputType.MULTI),
-  DEAD_ENTRY("dead-entry", 4, false, ScriptOutputType.INTEGER),
+  DEAD_ENTRY("dead-entry", 4, false, ScriptOutputType.MULTI),
   RENEW("renew", 1, true, ScriptOutputType.MULTI),
   STALE("stale", 1, false, ScriptOutputType.MULTI),
   RECOVER("recover", 4, true, ScriptOutputType.MULTI),
