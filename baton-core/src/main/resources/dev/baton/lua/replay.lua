@@ -70,7 +70,7 @@ if streamType == 'none' then
 end
 redis.call('ZREM', dead, id)
 local eid = redis.call('XADD', stream, '*', 't', id)
-redis.call('HDEL', taskKey, 'ft', 'why', 'r', 'own')
+redis.call('HDEL', taskKey, 'ft', 'why', 'r', 'own', 'flt')
 redis.call('HSET', taskKey, 'st', 'queued', 'eid', eid, 'att', 0)
 redis.call('PERSIST', taskKey)
 count(stats, 'replayed', 1)
