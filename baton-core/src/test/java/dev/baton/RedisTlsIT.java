@@ -2,8 +2,8 @@ package dev.baton;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.baton.testing.TlsRedis;
 import dev.baton.testkit.RedisServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,9 +23,7 @@ class RedisTlsIT {
 
   @BeforeAll
   static void start() {
-    String unsupported = RedisServer.tlsSupported();
-    assumeTrue(unsupported == null, () -> "TLS is unavailable here: " + unsupported);
-    server = RedisServer.builder().tls().start();
+    server = TlsRedis.start();
   }
 
   @AfterAll

@@ -1,8 +1,8 @@
 package dev.baton.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.baton.testing.TlsRedis;
 import dev.baton.testkit.RedisServer;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -20,9 +20,7 @@ class RedisTlsCliIT {
 
   @BeforeAll
   static void start() {
-    String unsupported = RedisServer.tlsSupported();
-    assumeTrue(unsupported == null, () -> "TLS is unavailable here: " + unsupported);
-    server = RedisServer.builder().tls().start();
+    server = TlsRedis.start();
   }
 
   @AfterAll

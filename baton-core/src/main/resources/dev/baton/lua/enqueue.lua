@@ -117,6 +117,8 @@ local function wrongType(key, want)
   error({err = 'WRONGTYPE enqueue.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
     .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
 end
+-- (a copy of include/counters.lua and include/repaired.lua: producers in other languages run
+-- enqueue.lua as it is, so it includes nothing)
 -- counters (stats, parking n:<dep>): a value that is not an integer, or would overflow, was
 -- written outside Baton; it is reset to this call's count (never below 0) instead of failing the
 -- call after its writes, and the reset is reported: the reply is wrapped as

@@ -43,23 +43,7 @@ local function wrongType(key, want)
   error({err = 'WRONGTYPE park.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
     .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
 end
--- counters (stats, parking n:<dep>): a value that is not an integer, or would overflow, was
--- written outside Baton; it is reset to this call's count (never below 0) instead of failing the
--- call after its writes, and the reset is reported: the reply is wrapped as
--- {'REPAIRED', {{key, field, old value}, ...}, reply}, which the Java runner unwraps and logs
-local repaired = {}
-local function count(key, field, by)
-  local r = redis.pcall('HINCRBY', key, field, by)
-  if type(r) == 'table' and r.err then
-    if string.find(r.err, 'WRONGTYPE', 1, true) then wrongType(key, 'hash', redis.call('TYPE', key).ok) end
-    repaired[#repaired + 1] = {key, field, string.sub(tostring(redis.call('HGET', key, field)), 1, 40)}
-    redis.call('HSET', key, field, math.max(by, 0))
-  end
-end
-local function reply(r)
-  if #repaired > 0 then return {'REPAIRED', repaired, r} end
-  return r
-end
+--@include counters (dev/baton/lua/include/counters.lua: count, reply)
 local function expect(key, want)
   local got = redis.call('TYPE', key).ok
   if got ~= want and got ~= 'none' then wrongType(key, want) end
