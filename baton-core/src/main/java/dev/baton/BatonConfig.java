@@ -20,6 +20,9 @@ import java.util.Objects;
  * @param commandTimeout how long one Redis command may take before it fails (default 10 s)
  * @param listeners hear the lifecycle steps made by the client and the workers built on it, in
  *     this order (default none: then no event is built); see {@link LifecycleListener}
+ * @param redisCaFile for a {@code rediss://} URI, a PEM file of the certificate authorities to trust
+ *     for the server's certificate, instead of the JVM's default trust store (for a Redis whose
+ *     certificate a private CA signed); null (the default) for the JVM's default
  */
 public record BatonConfig(
     String redisUri,
@@ -28,7 +31,8 @@ public record BatonConfig(
     Duration retention,
     int deadLetterCap,
     Duration commandTimeout,
-    List<LifecycleListener> listeners) {
+    List<LifecycleListener> listeners,
+    java.nio.file.Path redisCaFile) {
 
   /** A Redis on this machine's default port. */
   public static final String DEFAULT_REDIS_URI = "redis://127.0.0.1:6379";
@@ -70,6 +74,13 @@ public record BatonConfig(
     if (deadLetterCap < 1) {
       throw new IllegalArgumentException("deadLetterCap must be positive, got " + deadLetterCap);
     }
+    if (redisCaFile != null && !redisUri.startsWith("rediss://")) {
+      throw new IllegalArgumentException("redisCaFile is for rediss:// (TLS) URIs only, got '" + redisCaFile
+          + "' with a redis:// URI");
+    }
+    if (redisCaFile != null && !java.nio.file.Files.isReadable(redisCaFile)) {
+      throw new IllegalArgumentException("redisCaFile is not a readable file: '" + redisCaFile + "'");
+    }
     if (commandTimeout.toMillis() < 100) {
       throw new IllegalArgumentException("commandTimeout must be at least 100ms, got " + commandTimeout);
     }
@@ -96,8 +107,22 @@ public record BatonConfig(
     private int deadLetterCap = DEFAULT_DEAD_LETTER_CAP;
     private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
     private final List<LifecycleListener> listeners = new ArrayList<>();
+    private java.nio.file.Path redisCaFile;
 
     private Builder() {}
+
+    /**
+     * For a {@code rediss://} URI: trust the certificate authorities of this PEM file for the server's
+     * certificate, instead of the JVM's default trust store (default: none, the JVM's). The server's
+     * certificate must still name the host of the URI.
+     *
+     * @param caFile a readable PEM file of one or more CA certificates
+     * @return this builder
+     */
+    public Builder redisCaFile(java.nio.file.Path caFile) {
+      this.redisCaFile = caFile;
+      return this;
+    }
 
     /**
      * Where Redis is, with credentials if needed (default {@value #DEFAULT_REDIS_URI}).
@@ -187,7 +212,8 @@ public record BatonConfig(
      * @throws IllegalArgumentException when a setting is out of range, quoting it
      */
     public BatonConfig build() {
-      return new BatonConfig(redisUri, keyPrefix, maxPayloadBytes, retention, deadLetterCap, commandTimeout, listeners);
+      return new BatonConfig(redisUri, keyPrefix, maxPayloadBytes, retention, deadLetterCap, commandTimeout, listeners,
+          redisCaFile);
     }
   }
 }

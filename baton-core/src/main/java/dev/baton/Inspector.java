@@ -20,6 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads task and queue state, and manages dead letters. The CLI and any dashboard read only through
@@ -32,6 +34,7 @@ import java.util.Optional;
  * credentials or a command.
  */
 public final class Inspector {
+  private static final Logger log = LoggerFactory.getLogger(Inspector.class);
   private final InspectionScripts inspection;
   private final Registry registry;
   private final DeadLetterScripts deadLetters;
@@ -138,7 +141,17 @@ public final class Inspector {
     List<BreakerInfo> all = new ArrayList<>();
     List<String> queues = agentTypes();
     for (String dep : breakerScripts.dependencies()) {
-      all.add(breaker(dep, queues));
+      try {
+        all.add(breaker(dep, queues));
+      } catch (RedisUnavailableException | RedisConfigurationException e) {
+        throw e;
+      } catch (BatonException e) {
+        String why = describe(e.getCause() == null ? e : e.getCause());
+        log.warn("breaker of dependency {} (key {}) cannot be read: {}; listed flagged", dep,
+            breakerScripts.breakerKey(dep), why);
+        all.add(new BreakerInfo(dep, dev.baton.resilience.BreakerState.CLOSED, 0, java.time.Instant.EPOCH,
+            java.time.Duration.ZERO, 0, 0, 0, 0, 0, 0, why));
+      }
     }
     return all;
   }
@@ -170,10 +183,14 @@ public final class Inspector {
     for (String q : queues) {
       parked += scheduling.parkedCount(q, dep);
     }
+    if (s.malformed() != null) {
+      log.warn("breaker of dependency {} (key {}) is malformed: {}; listed flagged, the next call through it "
+          + "resets it to closed", dep, breakerScripts.breakerKey(dep), s.malformed());
+    }
     return new BreakerInfo(dep, s.state(), s.gen(), java.time.Instant.ofEpochMilli(s.sinceMillis()),
         java.time.Duration.ofMillis(s.openRemainingMillis()), calls,
         calls == 0 ? 0 : s.failures() * 100.0 / calls, calls == 0 ? 0 : s.slowCalls() * 100.0 / calls,
-        s.probesInFlight(), s.probeSuccesses(), parked);
+        s.probesInFlight(), s.probeSuccesses(), parked, s.malformed());
   }
 
   /**
@@ -332,24 +349,55 @@ public final class Inspector {
   public List<LimitUsage> limitUsage() {
     List<LimitUsage> out = new ArrayList<>();
     for (String name : limits.names()) {
-      Map<String, String> conf = limits.settings(name);
-      String budget = conf.get("rate.budget");
-      String interval = conf.get("rate.interval-ms");
-      if (budget != null && interval != null) {
-        List<String> keys = limits.rateKeysInUse(name, RedisRateLimiter.MAX_USAGE_KEYS);
-        if (!keys.isEmpty()) {
-          out.addAll(RedisRateLimiter.usageOf(limits, name, Long.parseLong(budget),
-              java.time.Duration.ofMillis(Long.parseLong(interval)), keys, null));
-        }
-      }
-      String permits = conf.get("permits.max");
-      if (permits != null) {
-        List<String> keys = limits.permitKeysInUse(name, RedisRateLimiter.MAX_USAGE_KEYS);
-        if (!keys.isEmpty()) {
-          out.addAll(RedisConcurrencyLimiter.usageOf(limits, name, Long.parseLong(permits), keys, null));
-        }
+      Map<String, String> conf = Map.of();
+      try {
+        conf = limits.settings(name);
+        out.addAll(limitUsage(name, conf));
+      } catch (RedisUnavailableException | RedisConfigurationException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        String why = describe(e.getCause() == null ? e : e.getCause());
+        log.warn("limit {} (config key {}) cannot be read: {}; listed flagged", name, limits.configKey(name), why);
+        LimitUsage.Kind kind = conf.containsKey("permits.max") && !conf.containsKey("rate.budget")
+            ? LimitUsage.Kind.CONCURRENCY : LimitUsage.Kind.RATE;
+        out.add(LimitUsage.malformed(name, kind, java.time.Instant.now(), why));
       }
     }
     return out;
+  }
+
+  /** The usage of one limit's keys in use, as its config hash describes the limit. */
+  private List<LimitUsage> limitUsage(String name, Map<String, String> conf) {
+    List<LimitUsage> out = new ArrayList<>();
+    if (conf.containsKey("rate.budget") && conf.containsKey("rate.interval-ms")) {
+      long budget = setting(conf, "rate.budget");
+      long interval = setting(conf, "rate.interval-ms");
+      List<String> keys = limits.rateKeysInUse(name, RedisRateLimiter.MAX_USAGE_KEYS);
+      if (!keys.isEmpty()) {
+        out.addAll(RedisRateLimiter.usageOf(limits, name, budget, java.time.Duration.ofMillis(interval), keys, null));
+      }
+    }
+    if (conf.containsKey("permits.max")) {
+      long permits = setting(conf, "permits.max");
+      List<String> keys = limits.permitKeysInUse(name, RedisRateLimiter.MAX_USAGE_KEYS);
+      if (!keys.isEmpty()) {
+        out.addAll(RedisConcurrencyLimiter.usageOf(limits, name, permits, keys, null));
+      }
+    }
+    return out;
+  }
+
+  /** A positive integer setting of a limit's config hash. */
+  private static long setting(Map<String, String> conf, String field) {
+    String v = conf.get(field);
+    try {
+      long n = Long.parseLong(v);
+      if (n > 0) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException("setting " + field + " is not a positive integer: '" + v + "'");
   }
 }

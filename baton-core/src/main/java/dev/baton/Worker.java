@@ -106,6 +106,11 @@ public final class Worker implements AutoCloseable {
   /** Consumers idle this long with no pending entry are deleted from their group (default). */
   public static final Duration CONSUMER_IDLE_LIMIT = Duration.ofHours(1);
   private static final Duration JANITOR_PERIOD = Duration.ofSeconds(30);
+  /**
+   * How many times one task may be released uncounted for a worker fault before the next fault is
+   * charged to it as a failed attempt: 5.
+   */
+  public static final int DEFAULT_MAX_FAULT_RELEASES = 5;
 
   private final BatonClient client;
   private final WorkerRuntime runtime;
@@ -147,7 +152,7 @@ public final class Worker implements AutoCloseable {
     this.completer = new Completer(client.broker(), config.retention().toMillis(), b.outcomeRetryWindow, time);
     this.runtime = new WorkerRuntime(client.broker(), client.codec(), time, b.consumerName, handlers,
         b.random, config.retention().toMillis(), config.maxPayloadBytes(), b.outcomeRetryWindow, breakers, completer,
-        client.events());
+        client.events(), b.maxFaultReleases);
     List<String> queues = new ArrayList<>(b.handlers.keySet());
     b.handlers.forEach((type, reg) -> processors.add(new Processor(runtime, type, reg.options, reg.handler)));
     Promoter p = new Promoter(client.broker(), queues, b.promoteInterval);
@@ -438,6 +443,7 @@ public final class Worker implements AutoCloseable {
     private boolean manualLoops;
     private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
     private boolean shutdownHook;
+    private int maxFaultReleases = DEFAULT_MAX_FAULT_RELEASES;
 
     private Builder(BatonClient client) {
       this.client = Objects.requireNonNull(client, "client");
@@ -593,6 +599,28 @@ public final class Worker implements AutoCloseable {
         throw new IllegalArgumentException("consumer idle limit must be in [1s, 30d], got " + limit);
       }
       this.consumerIdleLimit = limit;
+      return this;
+    }
+
+    /**
+     * How many times one task may be released uncounted for a worker fault (its handler threw {@link
+     * WorkerFaultException}: the worker, not the task, is said to be broken) before the next such
+     * fault is charged to it as a failed attempt (default {@value #DEFAULT_MAX_FAULT_RELEASES}). The
+     * count is kept in the task record ({@code flt}), across workers, so a task that breaks every
+     * worker it reaches (a poison task that exhausts memory, or whose command is never found) is
+     * retried and dead-lettered under its retry policy instead of circulating forever; the attempt
+     * record and the dead reason say it faulted the worker. A charged fault does not pause fetching.
+     * Zero charges every worker fault.
+     *
+     * @param max the releases allowed per task, in [0, 1000]
+     * @return this builder
+     * @throws IllegalArgumentException when out of range
+     */
+    public Builder maxFaultReleases(int max) {
+      if (max < 0 || max > 1000) {
+        throw new IllegalArgumentException("max fault releases must be in [0, 1000], got " + max);
+      }
+      this.maxFaultReleases = max;
       return this;
     }
 

@@ -2,31 +2,21 @@ package dev.baton;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static dev.baton.ScriptEnv.DEP;
+import static dev.baton.ScriptEnv.LIMIT;
+import static dev.baton.ScriptEnv.ME;
+import static dev.baton.ScriptEnv.Q;
 
 import dev.baton.internal.broker.Keys;
-import dev.baton.internal.broker.RedisBroker;
-import dev.baton.internal.scripts.BreakerScripts;
 import dev.baton.internal.scripts.DeadLetterScripts;
-import dev.baton.internal.scripts.EnqueueScripts;
-import dev.baton.internal.scripts.LimitScripts;
 import dev.baton.internal.scripts.RecoveryScripts;
-import dev.baton.internal.scripts.SchedulingScripts;
 import dev.baton.internal.scripts.TaskScripts;
 import dev.baton.internal.scripts.WrongKeyTypeException;
-import dev.baton.resilience.BreakerConfig;
 import dev.baton.testing.RedisExtension;
-import dev.baton.testing.ScriptDriver;
-import io.lettuce.core.Consumer;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
-import io.lettuce.core.XReadArgs;
-import io.lettuce.core.api.sync.RedisCommands;
-import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -46,16 +36,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ScriptWrongTypeIT {
   @RegisterExtension static final RedisExtension redis = new RedisExtension();
 
-  private static final String Q = "wt";
-  private static final String ME = "w";
-  private static final String LIMIT = "llm";
-  private static final String DEP = "llm:model";
-
-  /** A prepared call: the key to break and the gateway call to make. */
-  record Call(String key, Runnable run) {}
 
   /** One row of the table. */
-  record Row(String script, String role, Function<Env, Call> prepare) {
+  record Row(String script, String role, Function<ScriptEnv, ScriptEnv.Call> prepare) {
     @Override
     public String toString() {
       return script + ".lua / " + role;
@@ -65,11 +48,11 @@ class ScriptWrongTypeIT {
   static Stream<Row> rows() {
     return Stream.of(
         // enqueue: task, stream, delayed, dedup, stats
-        new Row("enqueue", "task", e -> new Call(e.k.task(Q, "t1"), () -> e.enqueue("t1", 0, ""))),
-        new Row("enqueue", "stream", e -> new Call(e.k.stream(Q), () -> e.enqueue("t1", 0, ""))),
-        new Row("enqueue", "delayed", e -> new Call(e.k.delayed(Q), () -> e.enqueue("t1", 60_000, ""))),
-        new Row("enqueue", "dedup", e -> new Call(e.k.dedup(Q, "d1"), () -> e.enqueue("t1", 0, "d1"))),
-        new Row("enqueue", "stats", e -> new Call(e.k.stats(Q), () -> e.enqueue("t1", 0, ""))),
+        new Row("enqueue", "task", e -> new ScriptEnv.Call(e.k.task(Q, "t1"), () -> e.enqueue("t1", 0, ""))),
+        new Row("enqueue", "stream", e -> new ScriptEnv.Call(e.k.stream(Q), () -> e.enqueue("t1", 0, ""))),
+        new Row("enqueue", "delayed", e -> new ScriptEnv.Call(e.k.delayed(Q), () -> e.enqueue("t1", 60_000, ""))),
+        new Row("enqueue", "dedup", e -> new ScriptEnv.Call(e.k.dedup(Q, "d1"), () -> e.enqueue("t1", 0, "d1"))),
+        new Row("enqueue", "stats", e -> new ScriptEnv.Call(e.k.stats(Q), () -> e.enqueue("t1", 0, ""))),
         // start: task (read), stream (skip/dead), dead and stats (dead-letter)
         new Row("start", "task", e -> e.startCall(null, false)),
         new Row("start", "stream", e -> e.startCall(Keys::stream, true)),
@@ -130,7 +113,7 @@ class ScriptWrongTypeIT {
         // purge: dead
         new Row("purge", "dead", e -> {
           String id = e.dead();
-          return new Call(e.k.dead(Q), () -> new DeadLetterScripts(e.broker).purge(Q, List.of(id)));
+          return new ScriptEnv.Call(e.k.dead(Q), () -> new DeadLetterScripts(e.broker).purge(Q, List.of(id)));
         }),
         // audit: stream, dead, stats, delayed, parked
         new Row("audit", "stream", e -> e.auditCall(Keys::stream)),
@@ -139,36 +122,36 @@ class ScriptWrongTypeIT {
         new Row("audit", "delayed", e -> e.auditCall(Keys::delayed)),
         new Row("audit", "parked", e -> e.auditCall(Keys::parked)),
         // the limits: rate-reserve (log, sum, index), rate-reconcile (log, sum), permit-* (holders, index)
-        new Row("rate-reserve", "log", e -> new Call(e.k.rateLog(LIMIT, "k"), e::reserve)),
-        new Row("rate-reserve", "sum", e -> new Call(e.k.rateSum(LIMIT, "k"), e::reserve)),
-        new Row("rate-reserve", "index", e -> new Call(e.k.rateKeys(LIMIT), e::reserve)),
+        new Row("rate-reserve", "log", e -> new ScriptEnv.Call(e.k.rateLog(LIMIT, "k"), e::reserve)),
+        new Row("rate-reserve", "sum", e -> new ScriptEnv.Call(e.k.rateSum(LIMIT, "k"), e::reserve)),
+        new Row("rate-reserve", "index", e -> new ScriptEnv.Call(e.k.rateKeys(LIMIT), e::reserve)),
         new Row("rate-reconcile", "log", e -> e.reconcileCall(e.k.rateLog(LIMIT, "k"))),
         new Row("rate-reconcile", "sum", e -> e.reconcileCall(e.k.rateSum(LIMIT, "k"))),
-        new Row("permit-acquire", "holders", e -> new Call(e.k.permits(LIMIT, "k"), e::acquire)),
-        new Row("permit-acquire", "index", e -> new Call(e.k.permitKeys(LIMIT), e::acquire)),
+        new Row("permit-acquire", "holders", e -> new ScriptEnv.Call(e.k.permits(LIMIT, "k"), e::acquire)),
+        new Row("permit-acquire", "index", e -> new ScriptEnv.Call(e.k.permitKeys(LIMIT), e::acquire)),
         new Row("permit-renew", "holders", e -> e.permitCall(e.k.permits(LIMIT, "k"), true)),
         new Row("permit-renew", "index", e -> e.permitCall(e.k.permitKeys(LIMIT), true)),
         new Row("permit-release", "holders", e -> e.permitCall(e.k.permits(LIMIT, "k"), false)),
         // the breakers: breaker-acquire (breaker; probes when half-open), breaker-record (breaker, window;
         // probes when half-open)
-        new Row("breaker-acquire", "breaker", e -> new Call(e.k.breaker(DEP), () -> e.breakerAcquire())),
+        new Row("breaker-acquire", "breaker", e -> new ScriptEnv.Call(e.k.breaker(DEP), () -> e.breakerAcquire())),
         new Row("breaker-acquire", "probes", e -> {
           e.halfOpen();
-          return new Call(e.k.breakerProbes(DEP), () -> e.breakerAcquire());
+          return new ScriptEnv.Call(e.k.breakerProbes(DEP), () -> e.breakerAcquire());
         }),
-        new Row("breaker-record", "breaker", e -> new Call(e.k.breaker(DEP), () -> e.breakerRecord(0, ""))),
-        new Row("breaker-record", "window", e -> new Call(e.k.breakerWindow(DEP), () -> e.breakerRecord(0, ""))),
+        new Row("breaker-record", "breaker", e -> new ScriptEnv.Call(e.k.breaker(DEP), () -> e.breakerRecord(0, ""))),
+        new Row("breaker-record", "window", e -> new ScriptEnv.Call(e.k.breakerWindow(DEP), () -> e.breakerRecord(0, ""))),
         new Row("breaker-record", "probes", e -> {
           e.halfOpen();
-          return new Call(e.k.breakerProbes(DEP), () -> e.breakerRecord(1, "p1"));
+          return new ScriptEnv.Call(e.k.breakerProbes(DEP), () -> e.breakerRecord(1, "p1"));
         }));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("rows")
   void aKeyOfTheWrongTypeFailsTheCallNamingScriptAndKeyAndNothingChanges(Row row) {
-    Env e = new Env();
-    Call call = row.prepare().apply(e);
+    ScriptEnv e = new ScriptEnv(redis);
+    ScriptEnv.Call call = row.prepare().apply(e);
     e.breakKey(call.key());
     Map<String, String> before = e.snapshot();
 
@@ -189,10 +172,10 @@ class ScriptWrongTypeIT {
    */
   @Test
   void recoverLeavesAnEntryWhoseRecordIsNotAHashAloneReportsItAndTakesOverTheOthers() {
-    Env e = new Env();
+    ScriptEnv e = new ScriptEnv(redis);
     TaskScripts.Held bad = e.running();
     TaskScripts.Held good = e.running();
-    sleep(5);
+    ScriptEnv.sleep(5);
     e.breakKey(e.k.task(Q, bad.id()));
 
     RecoveryScripts.Recovered r = new RecoveryScripts(e.broker).recover(Q, 1, 5, 0.5, List.of(
@@ -217,212 +200,4 @@ class ScriptWrongTypeIT {
     return null;
   }
 
-  /** One row's queue: a client, a broker, the gateways, and ways to bring a task to each state. */
-  static final class Env {
-    final BatonClient baton = redis.client();
-    final RedisBroker broker = redis.closeAfter(new RedisBroker(redis.config().build()));
-    final Keys k = broker.keys();
-    final RedisCommands<String, String> raw = redis.raw();
-    final TaskScripts tasks = new TaskScripts(broker);
-    /** The task the last helper made. */
-    String id;
-
-    /** Replaces {@code key} with a value of another type than Baton keeps there. */
-    void breakKey(String key) {
-      raw.del(key);
-      if (key.contains(":dedup:") || key.contains(":rate-sum:")) {
-        raw.hset(key, "not", "baton");
-      } else {
-        raw.set(key, "not baton");
-      }
-    }
-
-    /** Every key of this test's prefix: type, DUMP and whether it has a TTL. */
-    Map<String, String> snapshot() {
-      Map<String, String> out = new TreeMap<>();
-      for (String key : raw.keys(redis.prefix() + "*")) {
-        byte[] dump = raw.dump(key);
-        out.put(key, raw.type(key) + " " + (raw.pttl(key) > 0 ? "ttl " : "") + HexFormat.of().formatHex(dump));
-      }
-      return out;
-    }
-
-    void enqueue(String taskId, long delayMillis, String dedupKey) {
-      broker.await(new EnqueueScripts(broker).enqueue(Q,
-          List.of(new EnqueueScripts.NewTask(taskId, "{}", 3, 0, delayMillis, 0, dedupKey, "", "", 0)), 60_000));
-    }
-
-    String queued() {
-      return id = baton.dispatcher().enqueue(TaskRequest.builder(Q).build()).id();
-    }
-
-    String scheduled() {
-      return id = baton.dispatcher().enqueue(TaskRequest.builder(Q).delay(Duration.ofHours(1)).build()).id();
-    }
-
-    TaskScripts.Held running() {
-      return running(TaskRequest.builder(Q).build());
-    }
-
-    TaskScripts.Held running(TaskRequest request) {
-      id = baton.dispatcher().enqueue(request).id();
-      return ScriptDriver.attempt(id, ScriptDriver.startAs(broker, raw, Q, ME, 1).get(id));
-    }
-
-    /** The key {@code of} names for the queue, or task {@code taskId}'s record when {@code of} is null. */
-    String keyOf(BiFunction<Keys, String, String> of, String taskId) {
-      return of == null ? k.task(Q, taskId) : of.apply(k, Q);
-    }
-
-    String parked() {
-      TaskScripts.Held h = running();
-      tasks.park(Q, h, "dep", TaskScripts.ParkKind.UNAVAILABLE, "down", 0);
-      return h.id();
-    }
-
-    String dead() {
-      TaskScripts.Held h = running();
-      tasks.fail(Q, h, TaskScripts.FailMode.DEAD, 0, "{}", "boom");
-      return h.id();
-    }
-
-    /** A task read by ME but not started; with {@code deadLetter}, its attempts are used up so start dead-letters it. */
-    Call startCall(BiFunction<Keys, String, String> of, boolean deadLetter) {
-      String taskId = queued();
-      String eid = raw.xreadgroup(Consumer.from(Keys.GROUP, ME), XReadArgs.StreamOffset.lastConsumed(k.stream(Q)))
-          .get(0).getId();
-      if (deadLetter) {
-        raw.hset(k.task(Q, taskId), "att", "3");
-      }
-      return new Call(keyOf(of, taskId), () -> tasks.start(Q, ME, List.of(eid), List.of(taskId)));
-    }
-
-    Call completeCall(BiFunction<Keys, String, String> of) {
-      TaskScripts.Held h = running();
-      return new Call(keyOf(of, h.id()), () -> broker.await(tasks.complete(Q, 60_000,
-          List.of(new TaskScripts.Succeeded(h, "1", "{\"a\":1}")))));
-    }
-
-    Call failCall(BiFunction<Keys, String, String> of, TaskScripts.FailMode mode) {
-      TaskScripts.Held h = running();
-      return new Call(keyOf(of, h.id()), () -> tasks.fail(Q, h, mode, 0, "{\"a\":1}", "boom"));
-    }
-
-    Call parkCall(BiFunction<Keys, String, String> of) {
-      TaskScripts.Held h = running();
-      return new Call(keyOf(of, h.id()),
-          () -> tasks.park(Q, h, "dep", TaskScripts.ParkKind.UNAVAILABLE, "down", 0));
-    }
-
-    Call releaseCall(BiFunction<Keys, String, String> of) {
-      TaskScripts.Held h = running();
-      return new Call(keyOf(of, h.id()), () -> tasks.release(Q, ME, List.of(h)));
-    }
-
-    Call renewCall(BiFunction<Keys, String, String> of) {
-      TaskScripts.Held h = running();
-      return new Call(keyOf(of, h.id()), () -> broker.await(tasks.renew(Q, ME, List.of(h))));
-    }
-
-    Call cancelCall(BiFunction<Keys, String, String> of, String taskId) {
-      return new Call(keyOf(of, taskId), () -> new DeadLetterScripts(broker).cancel(Q, taskId, 60_000));
-    }
-
-    /** A retry due now; breaks {@code of}, or its record when null. */
-    Call promoteCall(BiFunction<Keys, String, String> of) {
-      TaskScripts.Held h = running();
-      tasks.fail(Q, h, TaskScripts.FailMode.RETRY, 0, "{\"a\":1}", "");
-      return new Call(keyOf(of, h.id()), () -> new SchedulingScripts(broker).promote(Q, List.of(h.id())));
-    }
-
-    /** A parked task due now (past its max wait when {@code ended}); breaks {@code of}, or its record when null. */
-    Call unparkCall(BiFunction<Keys, String, String> of, boolean ended) {
-      TaskRequest.Builder b = TaskRequest.builder(Q);
-      if (ended) {
-        b.maxWait(Duration.ofMillis(1));
-      }
-      TaskScripts.Held h = running(b.build());
-      tasks.park(Q, h, "dep", TaskScripts.ParkKind.UNAVAILABLE, "down", 0);
-      sleep(5);
-      return new Call(keyOf(of, h.id()), () -> new SchedulingScripts(broker).unpark(Q,
-          new SchedulingScripts.Unpark("dep", true, "g", 10, 1_000, 0, 1_000), List.of(h.id())));
-    }
-
-    /** A running task whose holder died (lease 1 ms); breaks {@code of}, or its record when null. */
-    Call recoverCall(BiFunction<Keys, String, String> of) {
-      TaskScripts.Held h = running();
-      sleep(5);
-      return new Call(keyOf(of, h.id()), () -> new RecoveryScripts(broker).recover(Q, 1, 5, 0.5,
-          List.of(new RecoveryScripts.StaleEntry(h.entryId(), h.id()))));
-    }
-
-    /** A dead letter; breaks {@code of}, or its record when null. */
-    Call replayCall(BiFunction<Keys, String, String> of) {
-      String deadId = dead();
-      return new Call(keyOf(of, deadId), () -> new DeadLetterScripts(broker).replay(Q, deadId));
-    }
-
-    /** An unreadable entry read by ME. */
-    Call deadEntryCall(BiFunction<Keys, String, String> of) {
-      queued();
-      raw.xadd(k.stream(Q), "junk", "1");
-      List<io.lettuce.core.StreamMessage<String, String>> read = raw.xreadgroup(Consumer.from(Keys.GROUP, ME),
-          XReadArgs.Builder.count(2), XReadArgs.StreamOffset.lastConsumed(k.stream(Q)));
-      String eid = read.get(read.size() - 1).getId();
-      return new Call(of.apply(k, Q), () -> new RecoveryScripts(broker).deadEntry(Q, eid, "no t", "{\"junk\":\"1\"}"));
-    }
-
-    void reserve() {
-      new LimitScripts(broker).reserve(LIMIT, "k", "r2", 1, 10, 60_000, null);
-    }
-
-    /** A reservation granted; reconciles it. */
-    Call reconcileCall(String key) {
-      new LimitScripts(broker).reserve(LIMIT, "k", "r1", 1, 10, 60_000, null);
-      return new Call(key, () -> new LimitScripts(broker).reconcile(LIMIT, "k", "r1", 1, 2));
-    }
-
-    void acquire() {
-      new LimitScripts(broker).acquirePermit(LIMIT, "k", "tok2", 2, 60_000, 1_000, null);
-    }
-
-    /** A permit held; renews or releases it. */
-    Call permitCall(String key, boolean renew) {
-      new LimitScripts(broker).acquirePermit(LIMIT, "k", "tok", 2, 60_000, 1_000, null);
-      return new Call(key, renew
-          ? () -> new LimitScripts(broker).renewPermit(LIMIT, "k", "tok", 60_000, null)
-          : () -> new LimitScripts(broker).releasePermit(LIMIT, "k", "tok", null));
-    }
-
-    /** The breaker half-open in gen 1, no probe in flight. */
-    void halfOpen() {
-      raw.hset(k.breaker(DEP), Map.of("st", "half_open", "gen", "1", "since", "0", "ok", "0"));
-      raw.zadd(k.breakerProbes(DEP), Long.MAX_VALUE / 2, "p1");
-    }
-
-    void breakerAcquire() {
-      new BreakerScripts(broker).acquire(DEP, BreakerConfig.builder().build(), "p2", Duration.ofSeconds(10));
-    }
-
-    void breakerRecord(long gen, String probeId) {
-      new BreakerScripts(broker).record(DEP, BreakerConfig.builder().build(), gen, probeId,
-          BreakerScripts.Outcome.SUCCESS, false, Duration.ofSeconds(10));
-    }
-
-    /** A queued task's record audited; breaks {@code of}. */
-    Call auditCall(BiFunction<Keys, String, String> of) {
-      String queuedId = queued();
-      return new Call(of.apply(k, Q),
-          () -> new RecoveryScripts(broker).audit(Q, List.of(k.task(Q, queuedId))));
-    }
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException ex) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(ex);
-    }
-  }
 }

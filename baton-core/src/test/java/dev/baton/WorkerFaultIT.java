@@ -74,6 +74,75 @@ class WorkerFaultIT {
             "worker fault: WorkerFaultException: command not found (exit 127)");
   }
 
+  /**
+   * A task that faults every worker it reaches: released uncounted maxFaultReleases times, then each
+   * further fault is charged as a failed attempt (retry, then dead letter) with the reason.
+   */
+  @Test
+  void aTaskThatAlwaysFaultsIsChargedAfterTheCapAndDeadLettered() throws Exception {
+    BatonClient baton = redis.client();
+    List<Integer> attempts = new CopyOnWriteArrayList<>();
+    redis.closeAfter(Worker.builder(baton)
+        .maxFaultReleases(2)
+        .handle("poison", HandlerOptions.withConcurrency(1)
+            .retryPolicy(RetryPolicy.exponential(Duration.ofMillis(10), 1, Duration.ofMillis(10))), ctx -> {
+              attempts.add(ctx.attempt());
+              throw new WorkerFaultException("cannot allocate memory");
+            })
+        .build()
+        .start());
+
+    EnqueueResult r = baton.dispatcher().enqueue(TaskRequest.builder("poison").maxAttempts(2).build());
+    TaskInfo done = baton.dispatcher().awaitResult(r.id(), Duration.ofSeconds(30));
+
+    assertThat(done.state()).isEqualTo(TaskState.DEAD);
+    // two releases (attempt 1 each time, uncounted), then attempt 1 charged (retry), attempt 2 charged (dead)
+    assertThat(attempts).containsExactly(1, 1, 1, 2);
+    assertThat(done.attempts()).isEqualTo(2);
+    assertThat(done.history()).hasSize(2);
+    assertThat(done.history().get(0).message()).contains("faulted the worker 3 times")
+        .contains("released uncounted 2 times").contains("cannot allocate memory");
+    assertThat(done.deadReason()).startsWith("attempts exhausted (2/2)").contains("faulted the worker 3 times");
+    assertThat(redis.raw().hget(redis.prefix() + ":{poison}:task:" + r.id(), "flt")).isEqualTo("2");
+    assertThat(baton.inspector().stats("poison").retried()).isEqualTo(1);
+  }
+
+  /** A task that faults once and then succeeds is not charged, even at a cap of 1. */
+  @Test
+  void aTaskThatFaultsOnceThenSucceedsIsNotCharged() throws Exception {
+    BatonClient baton = redis.client();
+    List<Integer> attempts = new CopyOnWriteArrayList<>();
+    redis.closeAfter(Worker.builder(baton)
+        .maxFaultReleases(1)
+        .handle("once", HandlerOptions.withConcurrency(1), ctx -> {
+          attempts.add(ctx.attempt());
+          if (attempts.size() == 1) {
+            throw new WorkerFaultException("command not found (exit 127)");
+          }
+          return "ok";
+        })
+        .build()
+        .start());
+
+    EnqueueResult r = baton.dispatcher().enqueue(TaskRequest.builder("once").maxAttempts(1).build());
+    TaskInfo done = baton.dispatcher().awaitResult(r.id(), Duration.ofSeconds(20));
+
+    assertThat(done.state()).isEqualTo(TaskState.SUCCEEDED);
+    assertThat(attempts).containsExactly(1, 1);
+    assertThat(done.attempts()).isEqualTo(1);
+    assertThat(done.history()).hasSize(1);
+    assertThat(redis.raw().hget(redis.prefix() + ":{once}:task:" + r.id(), "flt")).isEqualTo("1");
+  }
+
+  @Test
+  void maxFaultReleasesIsValidated() {
+    Worker.Builder b = Worker.builder(redis.client());
+    assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> b.maxFaultReleases(-1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("got -1");
+    assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> b.maxFaultReleases(1001)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[0, 1000]");
+  }
+
   @Test
   void nonRetryableFirstInTheCauseChainStillDeadLetters() throws Exception {
     BatonClient baton = redis.client();

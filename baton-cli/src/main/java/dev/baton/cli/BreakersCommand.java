@@ -56,6 +56,7 @@ final class BreakersCommand implements Callable<Integer> {
         out.println();
         printLimits(out, limits);
       }
+      reportMalformed(spec.commandLine().getErr(), breakers, limits);
     }
     return ExitCodes.OK;
   }
@@ -65,6 +66,13 @@ final class BreakersCommand implements Callable<Integer> {
     for (LimitUsage u : limits) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("limit", u.limit());
+      if (u.isMalformed()) {
+        // no figures: zeros would read as an idle limit
+        m.put("kind", u.kind().name().toLowerCase(Locale.ROOT));
+        m.put("malformed", u.malformed());
+        rows.add(m);
+        continue;
+      }
       m.put("key", u.key());
       m.put("kind", u.kind().name().toLowerCase(Locale.ROOT));
       m.put("used", u.used());
@@ -79,10 +87,31 @@ final class BreakersCommand implements Callable<Integer> {
   static void printLimits(PrintWriter out, List<LimitUsage> limits) {
     Table t = new Table("LIMIT", "KEY", "KIND", "USED", "MAX", "FILL%");
     for (LimitUsage u : limits) {
-      t.row(u.limit(), u.key(), u.kind().name().toLowerCase(Locale.ROOT), u.used(), u.max(),
-          round(u.max() == 0 ? 0 : 100.0 * u.used() / u.max()));
+      if (u.isMalformed()) {
+        t.row(u.limit(), null, u.kind().name().toLowerCase(Locale.ROOT), null, null, null);
+      } else {
+        t.row(u.limit(), u.key(), u.kind().name().toLowerCase(Locale.ROOT), u.used(), u.max(),
+            round(u.max() == 0 ? 0 : 100.0 * u.used() / u.max()));
+      }
     }
     t.print(out);
+  }
+
+  /** One line on standard error per breaker or limit listed as malformed (its row shows dashes). */
+  static void reportMalformed(PrintWriter err, List<BreakerInfo> breakers, List<LimitUsage> limits) {
+    for (BreakerInfo b : breakers) {
+      if (b.isMalformed()) {
+        err.println("baton: breaker of dependency " + Terminal.inert(b.dependency()) + " is malformed: "
+            + ErrorHandler.oneLine(b.malformed()));
+      }
+    }
+    for (LimitUsage u : limits) {
+      if (u.isMalformed()) {
+        err.println("baton: limit " + Terminal.inert(u.limit()) + " cannot be read: "
+            + ErrorHandler.oneLine(u.malformed()));
+      }
+    }
+    err.flush();
   }
 
   static List<Map<String, Object>> toMaps(List<BreakerInfo> breakers) {
@@ -90,6 +119,12 @@ final class BreakersCommand implements Callable<Integer> {
     for (BreakerInfo b : breakers) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("dependency", b.dependency());
+      if (b.isMalformed()) {
+        // no figures: zeros would read as a healthy closed breaker
+        m.put("malformed", b.malformed());
+        rows.add(m);
+        continue;
+      }
       m.put("state", b.state().wireName());
       m.put("generation", b.generation());
       m.put("since", b.since().toEpochMilli() == 0 ? null : b.since().toString());
@@ -109,6 +144,10 @@ final class BreakersCommand implements Callable<Integer> {
   static void print(PrintWriter out, List<BreakerInfo> breakers) {
     Table t = new Table("DEPENDENCY", "STATE", "CALLS", "FAILURE%", "SLOW%", "PROBES", "PARKED", "OPEN FOR");
     for (BreakerInfo b : breakers) {
+      if (b.isMalformed()) {
+        t.row(b.dependency(), "malformed", null, null, null, null, b.parked(), null);
+        continue;
+      }
       long left = b.openRemaining().toMillis();
       t.row(b.dependency(), b.state().wireName(), b.callsInWindow(), round(b.failureRate()), round(b.slowCallRate()),
           b.probesInFlight(), b.parked(), left > 0 ? String.format(Locale.ROOT, "%.1fs", left / 1000.0) : "-");

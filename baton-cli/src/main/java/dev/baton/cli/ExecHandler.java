@@ -133,8 +133,12 @@ final class ExecHandler implements TaskHandler {
     try {
       return pb.start();
     } catch (IOException e) {
-      // EMFILE, ENFILE, ENOMEM, EAGAIN (process limit), or /bin/sh missing: nothing about the task
-      throw new WorkerFaultException("cannot start the command: " + e.getMessage(), e);
+      // EMFILE, ENFILE, ENOMEM, EAGAIN (process limit), or /bin/sh missing: nothing about the task.
+      // The first line only: newer JDKs append a multi-line list of "possible reasons" about their
+      // spawn helper, which would turn the worker's one ERROR line per back-off into a dozen
+      String m = String.valueOf(e.getMessage());
+      int eol = m.indexOf('\n');
+      throw new WorkerFaultException("cannot start the command: " + (eol < 0 ? m : m.substring(0, eol)).strip(), e);
     }
   }
 

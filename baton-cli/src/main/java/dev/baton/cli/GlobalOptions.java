@@ -29,6 +29,8 @@ public final class GlobalOptions {
   public static final String ENV_PREFIX = "BATON_PREFIX";
   /** The Redis password, when it is not in the URL; never passed on to {@code --exec} commands. */
   public static final String ENV_REDIS_PASSWORD = "BATON_REDIS_PASSWORD";
+  /** A PEM file of the certificate authorities to trust for a {@code rediss://} server. */
+  public static final String ENV_REDIS_CA_FILE = "BATON_REDIS_CA_FILE";
 
   @Spec(Spec.Target.MIXEE)
   CommandSpec mixee;
@@ -38,6 +40,7 @@ public final class GlobalOptions {
     String redis;
     String prefix;
     Path passwordFile;
+    Path caFile;
     boolean verbose;
   }
 
@@ -62,6 +65,17 @@ public final class GlobalOptions {
   void setRedisPasswordFile(Path file) {
     if (file != null) {
       valuesOrOwn().passwordFile = file;
+    }
+  }
+
+  @Option(
+      names = "--redis-ca-file",
+      paramLabel = "FILE",
+      description = "For a rediss:// URL: trust the certificate authorities in this PEM file for the server's "
+          + "certificate, instead of the JVM's default trust store (env BATON_REDIS_CA_FILE).")
+  void setRedisCaFile(Path file) {
+    if (file != null) {
+      valuesOrOwn().caFile = file;
     }
   }
 
@@ -105,6 +119,16 @@ public final class GlobalOptions {
   static boolean verbose(CommandSpec spec) {
     Values v = values(spec);
     return v != null && v.verbose;
+  }
+
+  /** The CA file: {@code --redis-ca-file}, else {@code BATON_REDIS_CA_FILE}, else none. */
+  Path caFile() {
+    Path file = valuesOrOwn().caFile;
+    if (file != null) {
+      return file;
+    }
+    String env = env().get(ENV_REDIS_CA_FILE);
+    return env == null || env.isBlank() ? null : Path.of(env.trim());
   }
 
   /** The Redis URL: {@code --redis}, else {@code REDIS_URL}, else the default. */
@@ -163,7 +187,7 @@ public final class GlobalOptions {
       url = withPassword(url, password);
     }
     try {
-      return BatonConfig.builder().redisUri(url).keyPrefix(prefix()).build();
+      return BatonConfig.builder().redisUri(url).keyPrefix(prefix()).redisCaFile(caFile()).build();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(mixee.commandLine(), password == null ? e.getMessage()
           : "invalid Redis URL " + redisUrl() + " (with the password from --redis-password-file or "

@@ -102,6 +102,7 @@ final class StatsCommand implements Callable<Integer> {
       out.println();
       BreakersCommand.printLimits(out, limits);
     }
+    BreakersCommand.reportMalformed(err, breakers, limits);
     return ExitCodes.OK;
   }
 }

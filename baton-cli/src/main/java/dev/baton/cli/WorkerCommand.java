@@ -92,6 +92,12 @@ final class WorkerCommand implements Callable<Integer> {
           + "dead-lettered as a poison task (default: ${DEFAULT-VALUE}).")
   int maxDeliveries;
 
+  @Option(names = "--max-fault-releases", defaultValue = "5", paramLabel = "N",
+      description = "Times one task may be released uncounted for a worker fault (exit 126/127, cannot start "
+          + "/bin/sh, out of memory or file descriptors) before its next fault is charged as a failed attempt, "
+          + "0 to 1000 (default: ${DEFAULT-VALUE}).")
+  int maxFaultReleases;
+
   @Option(names = "--name", paramLabel = "NAME",
       description = "Consumer name, unique per running worker (default: host-pid-random).")
   String name;
@@ -164,7 +170,7 @@ final class WorkerCommand implements Callable<Integer> {
 
   private Worker build(BatonClient client, HandlerOptions options, ExecHandler handler) {
     try {
-      Worker.Builder b = Worker.builder(client).shutdownGrace(grace);
+      Worker.Builder b = Worker.builder(client).shutdownGrace(grace).maxFaultReleases(maxFaultReleases);
       if (name != null) {
         b.consumerName(name);
       }

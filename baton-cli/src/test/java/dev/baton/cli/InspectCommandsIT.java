@@ -354,6 +354,39 @@ class InspectCommandsIT {
   }
 
   @Test
+  void statsAndBreakersListAnUnreadableBreakerAndLimitFlaggedBetweenTheOthers() {
+    String p = redis.prefix();
+    redis.raw().sadd(p + ":dependencies", "good", "bad");
+    redis.raw().hset(p + ":{dep:good}:breaker", java.util.Map.of("st", "closed", "gen", "1"));
+    redis.raw().hset(p + ":{dep:bad}:breaker", java.util.Map.of("st", "bogus", "gen", "1"));
+    redis.raw().sadd(p + ":limits", "llm", "tokens");
+    redis.raw().hset(p + ":{limit:llm}:config", java.util.Map.of("permits.max", "x"));
+    redis.raw().hset(p + ":{limit:tokens}:config", java.util.Map.of("rate.budget", "10", "rate.interval-ms", "1000"));
+
+    for (String verb : List.of("breakers", "stats")) {
+      Cli.Result r = cli.run(verb);
+      assertThat(r.exitCode()).as(r.err()).isZero();
+      assertThat(r.out()).containsPattern("(?m)^bad +malformed +- +- +- +- +0 +-$")
+          .containsPattern("(?m)^good +closed +0 ")
+          .containsPattern("(?m)^llm +- +concurrency +- +- +-$");
+      assertThat(r.err()).contains("breaker of dependency bad is malformed: unknown state: bogus")
+          .contains("limit llm cannot be read: setting permits.max is not a positive integer: 'x'");
+      JsonNode json = JSON.readTree(cli.run(verb, "--json").out());
+      JsonNode breakers = json.get("breakers");
+      assertThat(breakers.size()).isEqualTo(2);
+      assertThat(breakers.get(0).get("dependency").asString()).isEqualTo("bad");
+      assertThat(breakers.get(0).get("malformed").asString()).contains("bogus");
+      assertThat(breakers.get(0).has("state")).isFalse();
+      assertThat(breakers.get(1).get("state").asString()).isEqualTo("closed");
+      assertThat(breakers.get(1).has("malformed")).isFalse();
+      JsonNode limits = json.get("limits");
+      assertThat(limits.size()).isEqualTo(1);
+      assertThat(limits.get(0).get("limit").asString()).isEqualTo("llm");
+      assertThat(limits.get(0).get("malformed").asString()).contains("permits.max");
+    }
+  }
+
+  @Test
   void controlCharactersFromHandlersAndProducersAreInertInTextOutput() throws Exception {
     String evil = "boom " + ESC + "[2J" + BEL + "\nFORGED  1/1  row";
     String id = deadLetters("evil", evil, 1).get(0);

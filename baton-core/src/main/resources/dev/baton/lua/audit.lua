@@ -50,6 +50,7 @@ local function wrongType(key, want)
   error({err = 'WRONGTYPE audit.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
     .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
 end
+--@include counters (dev/baton/lua/include/counters.lua: count, reply)
 local function expect(key, want)
   local got = redis.call('TYPE', key).ok
   if got ~= want and got ~= 'none' then wrongType(key, want) end
@@ -96,7 +97,7 @@ for i = 6, #KEYS do
       redis.call('HSET', taskKey, 'st', 'dead', 'ft', now, 'why', p[3])
       redis.call('HDEL', taskKey, 'own', 'eid')
       redis.call('ZADD', dead, now, id)
-      redis.call('HINCRBY', stats, 'dead', 1)
+      count(stats, 'dead', 1)
       deadIds[#deadIds + 1] = id
     else
       redis.call('ZADD', p[3], p[4], id)
@@ -110,4 +111,4 @@ for _, id in ipairs(deadIds) do
   local r = redis.pcall('PUBLISH', channel, id)
   if type(r) == 'table' and r.err then out[5] = r.err; break end
 end
-return out
+return reply(out)

@@ -49,19 +49,20 @@ local function wrongType(key, want)
   error({err = 'WRONGTYPE breaker-acquire.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
     .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
 end
-local cur = redis.pcall('HMGET', breaker, 'st', 'gen', 'until', 'ok')
+local cur = redis.pcall('HMGET', breaker, 'st', 'gen', 'since', 'until', 'ok', 'wc', 'wf', 'ws')
 if cur.err then wrongType(breaker, 'hash') end
+--@include breaker-check (dev/baton/lua/include/breaker-check.lua: the reset of an unreadable breaker, reply)
 local unnotified
 local movedAt = 0
 local st, gen = cur[1] or 'closed', tonumber(cur[2] or '0')
 
 if st == 'closed' then
-  return {OK, st, gen, 0}
+  return reply({OK, st, gen, 0})
 end
 if st == 'open' then
-  local openUntil = tonumber(cur[3] or '0')
+  local openUntil = tonumber(cur[4] or '0')
   if now < openUntil then
-    return {REFUSED, st, gen, openUntil - now}
+    return reply({REFUSED, st, gen, openUntil - now})
   end
   -- open -> half_open: the wait is over; a fresh probe round starts
   gen = gen + 1
@@ -75,7 +76,7 @@ if st == 'open' then
   local published = redis.pcall('PUBLISH', channel, 'open>half_open:' .. gen)
   if type(published) == 'table' and published.err then unnotified = published.err end
   st = 'half_open'
-  cur[4] = '0'
+  cur[5] = '0'
   movedAt = now
 end
 -- half_open: a probe slot is free while in-flight probes plus successes stay under the limit;
@@ -83,9 +84,9 @@ end
 local trimmed = redis.pcall('ZREMRANGEBYSCORE', probes, '-inf', now) -- the first write, unless moved above
 if type(trimmed) == 'table' and trimmed.err then wrongType(probes, 'zset') end
 local inFlight = redis.call('ZCARD', probes)
-local ok = tonumber(cur[4] or '0')
+local ok = tonumber(cur[5] or '0')
 if inFlight + ok < permitted then
   redis.call('ZADD', probes, now + leaseMs, probeId)
-  return {PROBE, st, gen, 0, movedAt, unnotified}
+  return reply({PROBE, st, gen, 0, movedAt, unnotified})
 end
-return {REFUSED, st, gen, 0, movedAt, unnotified}
+return reply({REFUSED, st, gen, 0, movedAt, unnotified})

@@ -64,8 +64,9 @@ local function wrongType(key, want)
   error({err = 'WRONGTYPE breaker-record.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
     .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
 end
-local cur = redis.pcall('HMGET', breaker, 'st', 'gen', 'ok')
+local cur = redis.pcall('HMGET', breaker, 'st', 'gen', 'since', 'until', 'ok', 'wc', 'wf', 'ws')
 if cur.err then wrongType(breaker, 'hash') end
+--@include breaker-check (dev/baton/lua/include/breaker-check.lua: the reset of an unreadable breaker, reply)
 local unnotified
 -- a write that is the first of its path: a key of the wrong type fails it before anything is written
 local function first(key, want, ...)
@@ -106,16 +107,16 @@ local function transition(to, reason)
 end
 
 if callGen ~= gen or st == 'open' then
-  return {UNCHANGED, st, gen}
+  return reply({UNCHANGED, st, gen})
 end
 
 if st == 'half_open' then
   if probeId == '' or first(probes, 'zset', 'ZREM', probes, probeId) == 0 then
-    return {UNCHANGED, st, gen}
+    return reply({UNCHANGED, st, gen})
   end
   local err
   if outcome == 'ignore' then
-    return {OK, st, gen}
+    return reply({OK, st, gen})
   elseif failed then
     err = transition('open', 'probe failed')
   elseif slow then
@@ -127,12 +128,12 @@ if st == 'half_open' then
     end
   end
   if err then return err end
-  return {OK, st, gen, movedFrom, movedReason, now, unnotified}
+  return reply({OK, st, gen, movedFrom, movedReason, now, unnotified})
 end
 
 -- closed: add the call to the sliding window, then evaluate the rates
 if outcome == 'ignore' then
-  return {UNCHANGED, st, gen}
+  return reply({UNCHANGED, st, gen})
 end
 local calls, failures, slows = 0, 0, 0
 if windowType == 'count' then
@@ -160,7 +161,7 @@ else
   for i = 1, #all, 2 do
     local field, n = all[i], tonumber(all[i + 1])
     local kind, at = string.sub(field, 1, 1), tonumber(string.sub(field, 2))
-    if at <= sec - windowSize then
+    if not n or not at or at <= sec - windowSize then -- old, or not Baton's: dropped
       redis.call('HDEL', window, field)
     elseif kind == 'c' then calls = calls + n
     elseif kind == 'f' then failures = failures + n
@@ -178,4 +179,4 @@ if calls >= math.min(minCalls, windowType == 'count' and windowSize or minCalls)
   end
 end
 if err then return err end
-return {OK, st, gen, movedFrom, movedReason, now, unnotified}
+return reply({OK, st, gen, movedFrom, movedReason, now, unnotified})

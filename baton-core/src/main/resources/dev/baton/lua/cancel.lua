@@ -42,6 +42,7 @@ local function wrongType(key, want)
   error({err = 'WRONGTYPE cancel.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
     .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
 end
+--@include counters (dev/baton/lua/include/counters.lua: count, reply)
 local function expect(key, want)
   local got = redis.call('TYPE', key).ok
   if got ~= want and got ~= 'none' then wrongType(key, want) end
@@ -71,14 +72,14 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if unsent then
   redis.call('XDEL', stream, eid)
 elseif st == 'parked' then
-  if redis.call('ZREM', parked, id) == 1 then redis.call('HINCRBY', parking, 'n:' .. cur[3], -1) end
+  if redis.call('ZREM', parked, id) == 1 then count(parking, 'n:' .. cur[3], -1) end
 elseif st ~= 'queued' then
   redis.call('ZREM', delayed, id)
 end
 redis.call('HSET', taskKey, 'st', 'cancelled', 'ft', now)
 redis.call('PEXPIRE', taskKey, retention)
-redis.call('HINCRBY', stats, 'cancelled', 1)
+count(stats, 'cancelled', 1)
 -- last, and through pcall: a refused PUBLISH leaves the cancellation whole and is reported
 local published = redis.pcall('PUBLISH', channel, id)
-if type(published) == 'table' and published.err then return {OK, 'cancelled', published.err} end
-return {OK, 'cancelled'}
+if type(published) == 'table' and published.err then return reply({OK, 'cancelled', published.err}) end
+return reply({OK, 'cancelled'})

@@ -36,6 +36,9 @@ holds a <type>, not a <type>; nothing was written'. The PUBLISH comes last, thro
 redis.pcall: an ACL that denies the channel leaves the records whole, and the reply says they
 were not notified, instead of the call failing after the writes (whose retry would then be
 refused as NOT_HELD).
+The succeeded counter is incremented through redis.pcall (count, below): a value that is not an
+integer is reset instead of failing the call after its writes, still with one TYPE per call and no
+extra command per task (data-model.md, "No script fails half-applied", rule 4).
 
 Status codes (ScriptStatus):
   OK          1  recorded
@@ -57,6 +60,7 @@ local function wrongType(key, want)
   error({err = 'WRONGTYPE complete.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
     .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
 end
+--@include counters (dev/baton/lua/include/counters.lua: count, reply)
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -104,7 +108,7 @@ for i = 1, n do
     redis.call('PEXPIRE', taskKey, retention)
   end
 end
-redis.call('HINCRBY', stats, 'succeeded', #acked)
+count(stats, 'succeeded', #acked)
 -- last, and through pcall: a refused PUBLISH leaves the records whole and is reported
 local published = redis.pcall('PUBLISH', channel, table.concat(done, ' '))
 if type(published) == 'table' and published.err then
@@ -112,4 +116,4 @@ if type(published) == 'table' and published.err then
     if recs[i] then out[i] = {OK, 'succeeded', published.err} end
   end
 end
-return out
+return reply(out)

@@ -13,7 +13,7 @@ ARGV[3] tombstone id ('entry-<entryId>')
 ARGV[4] reason, plain text
 ARGV[5] the entry's raw fields (JSON object text, built by the client)
 
-Returns a status code.
+Returns {status code}.
 
 Status codes (ScriptStatus):
   OK       1  the tombstone was written
@@ -32,6 +32,7 @@ local function wrongType(key, want)
   error({err = 'WRONGTYPE dead-entry.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
     .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
 end
+--@include counters (dev/baton/lua/include/counters.lua: count, reply)
 local function expect(key, want)
   local got = redis.call('TYPE', key).ok
   if got ~= want and got ~= 'none' then wrongType(key, want) end
@@ -46,11 +47,11 @@ if type(acked) == 'table' and acked.err then
   error(acked)
 end
 redis.call('XDEL', stream, eid)
-if exists then return EXISTS end
+if exists then return {EXISTS} end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('HSET', taskKey, 'id', id, 'q', '', 'st', 'dead', 'att', 0, 'dlv', 1, 'max', 0,
   'ct', now, 'ft', now, 'eid', eid, 'why', reason, 'raw', raw)
 redis.call('ZADD', dead, now, id)
-redis.call('HINCRBY', stats, 'dead', 1)
-return OK
+count(stats, 'dead', 1)
+return reply({OK})

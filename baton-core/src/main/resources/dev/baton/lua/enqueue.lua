@@ -117,6 +117,25 @@ local function wrongType(key, want)
   error({err = 'WRONGTYPE enqueue.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
     .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
 end
+-- (a copy of include/counters.lua and include/repaired.lua: producers in other languages run
+-- enqueue.lua as it is, so it includes nothing)
+-- counters (stats, parking n:<dep>): a value that is not an integer, or would overflow, was
+-- written outside Baton; it is reset to this call's count (never below 0) instead of failing the
+-- call after its writes, and the reset is reported: the reply is wrapped as
+-- {'REPAIRED', {{key, field, old value}, ...}, reply}, which the Java runner unwraps and logs
+local repaired = {}
+local function count(key, field, by)
+  local r = redis.pcall('HINCRBY', key, field, by)
+  if type(r) == 'table' and r.err then
+    if string.find(r.err, 'WRONGTYPE', 1, true) then wrongType(key, 'hash', redis.call('TYPE', key).ok) end
+    repaired[#repaired + 1] = {key, field, string.sub(tostring(redis.call('HGET', key, field)), 1, 40)}
+    redis.call('HSET', key, field, math.max(by, 0))
+  end
+end
+local function reply(r)
+  if #repaired > 0 then return {'REPAIRED', repaired, r} end
+  return r
+end
 -- a read that fails on a key of the wrong type, named
 local function checked(r, key, want)
   if type(r) == 'table' and r.err then
@@ -176,7 +195,7 @@ end
 if created == 0 then return out end
 
 -- writes. The first is the counter: a wrong-typed stats hash fails here, before anything else.
-checked(redis.pcall('HINCRBY', stats, 'enqueued', created), stats, 'hash')
+count(stats, 'enqueued', created) -- the first write: a wrong-typed stats fails it
 if streamType == 'none' then
   redis.call('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM')
 end
@@ -232,4 +251,4 @@ for j = 1, n do
     end
   end
 end
-return out
+return reply(out)

@@ -44,6 +44,7 @@ local function wrongType(key, want)
   error({err = 'WRONGTYPE fail.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
     .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
 end
+--@include counters (dev/baton/lua/include/counters.lua: count, reply)
 local function expect(key, want)
   local got = redis.call('TYPE', key).ok
   if got ~= want and got ~= 'none' then wrongType(key, want) end
@@ -75,13 +76,13 @@ redis.call('HDEL', taskKey, 'own', 'eid')
 if mode == 'retry' then
   redis.call('HSET', taskKey, 'st', 'retrying', 'sa', due, 'err', record, 'hist', hist)
   redis.call('ZADD', delayed, due, id)
-  redis.call('HINCRBY', stats, 'retried', 1)
-  return {OK, 'retrying'}
+  count(stats, 'retried', 1)
+  return reply({OK, 'retrying'})
 end
 redis.call('HSET', taskKey, 'st', 'dead', 'ft', now, 'err', record, 'hist', hist, 'why', reason)
 redis.call('ZADD', dead, now, id)
-redis.call('HINCRBY', stats, 'dead', 1)
+count(stats, 'dead', 1)
 -- last, and through pcall: a refused PUBLISH leaves the dead letter whole and is reported
 local published = redis.pcall('PUBLISH', channel, id)
-if type(published) == 'table' and published.err then return {OK, 'dead', 0, published.err} end
-return {OK, 'dead'}
+if type(published) == 'table' and published.err then return reply({OK, 'dead', 0, published.err}) end
+return reply({OK, 'dead'})

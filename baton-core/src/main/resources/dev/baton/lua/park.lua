@@ -43,6 +43,7 @@ local function wrongType(key, want)
   error({err = 'WRONGTYPE park.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
     .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
 end
+--@include counters (dev/baton/lua/include/counters.lua: count, reply)
 local function expect(key, want)
   local got = redis.call('TYPE', key).ok
   if got ~= want and got ~= 'none' then wrongType(key, want) end
@@ -76,6 +77,6 @@ redis.call('HDEL', taskKey, 'own', 'eid')
 redis.call('HSET', taskKey, 'st', 'parked', 'att', att,
   'dep', dep, 'pr', reason, 'pk', kind, 'pa', now, 'sa', at, 'pn', (tonumber(cur[8]) or 0) + 1)
 redis.call('ZADD', parked, at, id)
-redis.call('HINCRBY', parking, 'n:' .. dep, 1)
-redis.call('HINCRBY', stats, 'parked', 1)
-return {OK, 'parked', at}
+count(parking, 'n:' .. dep, 1)
+count(stats, 'parked', 1)
+return reply({OK, 'parked', at})

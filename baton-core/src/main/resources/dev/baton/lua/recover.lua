@@ -65,6 +65,7 @@ local function wrongType(key, want, got)
   error({err = 'WRONGTYPE recover.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a ' .. got
     .. ', not a ' .. want .. '; nothing was written'})
 end
+--@include counters (dev/baton/lua/include/counters.lua: count, reply)
 local function expect(key, want)
   local got = redis.call('TYPE', key).ok
   if got ~= want and got ~= 'none' then wrongType(key, want, got) end
@@ -100,7 +101,7 @@ local function tombstone(taskKey, id, eid, why)
   redis.call('HSET', taskKey, 'id', id, 'q', '', 'st', 'dead', 'att', 0, 'dlv', 1, 'max', 0,
     'ct', now, 'ft', now, 'eid', eid, 'why', why)
   redis.call('ZADD', dead, now, id)
-  redis.call('HINCRBY', stats, 'dead', 1)
+  count(stats, 'dead', 1)
 end
 
 for i = 1, #KEYS - 4 do
@@ -133,7 +134,7 @@ for i = 1, #KEYS - 4 do
             'why', 'max deliveries exceeded: ' .. nol .. ' deliveries ended without an outcome')
           redis.call('HDEL', taskKey, 'own', 'eid')
           redis.call('ZADD', dead, now, id)
-          redis.call('HINCRBY', stats, 'dead', 1)
+          count(stats, 'dead', 1)
           published[#published + 1] = id
           deadLettered = deadLettered + 1
           deadIds[#deadIds + 1] = id
@@ -145,7 +146,7 @@ for i = 1, #KEYS - 4 do
             'att', math.max(0, (tonumber(rec[3]) or 1) - 1))
           redis.call('HDEL', taskKey, 'own', 'eid')
           redis.call('ZADD', delayed, due, id)
-          redis.call('HINCRBY', stats, 'recovered', 1)
+          count(stats, 'recovered', 1)
           requeued = requeued + 1
           requeuedIds[#requeuedIds + 1] = id
         else
@@ -157,7 +158,7 @@ for i = 1, #KEYS - 4 do
             local att = tonumber(rec[3]) or 1
             redis.call('HSET', taskKey, 'att', math.max(0, att - 1), 'nol', nol)
           end
-          redis.call('HINCRBY', stats, 'recovered', 1)
+          count(stats, 'recovered', 1)
           requeued = requeued + 1
           requeuedIds[#requeuedIds + 1] = id
         end
@@ -173,4 +174,4 @@ for _, id in ipairs(published) do
   local r = redis.pcall('PUBLISH', channel, id)
   if type(r) == 'table' and r.err then out[6] = r.err; break end
 end
-return out
+return reply(out)

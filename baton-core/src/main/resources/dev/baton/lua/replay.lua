@@ -33,6 +33,7 @@ local function wrongType(key, want)
   error({err = 'WRONGTYPE replay.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
     .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
 end
+--@include counters (dev/baton/lua/include/counters.lua: count, reply)
 local function expect(key, want)
   local got = redis.call('TYPE', key).ok
   if got ~= want and got ~= 'none' then wrongType(key, want) end
@@ -53,8 +54,8 @@ if streamType == 'none' then
 end
 redis.call('ZREM', dead, id)
 local eid = redis.call('XADD', stream, '*', 't', id)
-redis.call('HDEL', taskKey, 'ft', 'why', 'r', 'own')
+redis.call('HDEL', taskKey, 'ft', 'why', 'r', 'own', 'flt')
 redis.call('HSET', taskKey, 'st', 'queued', 'eid', eid, 'att', 0)
 redis.call('PERSIST', taskKey)
-redis.call('HINCRBY', stats, 'replayed', 1)
-return {OK, eid}
+count(stats, 'replayed', 1)
+return reply({OK, eid})

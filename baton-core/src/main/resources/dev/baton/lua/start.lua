@@ -66,6 +66,7 @@ local function wrongType(key, want)
   error({err = 'WRONGTYPE start.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
     .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
 end
+--@include counters (dev/baton/lua/include/counters.lua: count, reply)
 local function expect(key, want)
   local got = redis.call('TYPE', key).ok
   if got ~= want and got ~= 'none' then wrongType(key, want) end
@@ -158,7 +159,7 @@ for i = 1, n do
     end
     redis.call('HSET', taskKey, 'st', 'dead', 'ft', now, 'why', p[2])
     redis.call('ZADD', dead, now, id)
-    redis.call('HINCRBY', stats, 'dead', 1)
+    count(stats, 'dead', 1)
     redis.call('XACK', stream, group, eid)
     redis.call('XDEL', stream, eid)
     dead_ids[#dead_ids + 1] = i
@@ -169,4 +170,4 @@ for _, i in ipairs(dead_ids) do
   local r = redis.pcall('PUBLISH', channel, ARGV[3 + 2 * i])
   if type(r) == 'table' and r.err then out[i][3] = r.err end
 end
-return out
+return reply(out)

@@ -49,6 +49,7 @@ local function wrongType(key, want)
   error({err = 'WRONGTYPE unpark.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
     .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
 end
+--@include counters (dev/baton/lua/include/counters.lua: count, reply)
 local function expect(key, want)
   local got = redis.call('TYPE', key).ok
   if got ~= want and got ~= 'none' then wrongType(key, want) end
@@ -120,18 +121,18 @@ for i = 9, #ARGV do
       redis.call('ZREM', parked, id)
     elseif p[1] == 'end' then
       redis.call('ZREM', parked, id)
-      redis.call('HINCRBY', parking, countField, -1)
+      count(parking, countField, -1)
       redis.call('HSET', taskKey, 'st', 'dead', 'ft', now, 'why', p[2])
       redis.call('ZADD', dead, now, id)
-      redis.call('HINCRBY', stats, 'dead', 1)
+      count(stats, 'dead', 1)
       endedIds[#endedIds + 1] = id
     elseif p[1] == 'release' then
       redis.call('ZREM', parked, id)
-      redis.call('HINCRBY', parking, countField, -1)
+      count(parking, countField, -1)
       local eid = redis.call('XADD', stream, '*', 't', id)
       redis.call('HSET', taskKey, 'st', 'queued', 'eid', eid, 'sa', now)
       redis.call('HDEL', taskKey, 'dep', 'pr', 'pk')
-      redis.call('HINCRBY', stats, 'unparked', 1)
+      count(stats, 'unparked', 1)
       releasedIds[#releasedIds + 1] = id
     else
       redis.call('ZADD', parked, p[2], id)
@@ -149,4 +150,4 @@ for _, id in ipairs(endedIds) do
   local r = redis.pcall('PUBLISH', channel, id)
   if type(r) == 'table' and r.err then out[6] = r.err; break end
 end
-return out
+return reply(out)

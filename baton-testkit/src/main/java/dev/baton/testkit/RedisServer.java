@@ -66,6 +66,7 @@ public final class RedisServer implements AutoCloseable {
   private final boolean ownsDir;
   private final ReentrantLock lock = new ReentrantLock();
   private int port;
+  private int tlsPort;
   private Process process;
   private boolean closed;
 
@@ -97,6 +98,7 @@ public final class RedisServer implements AutoCloseable {
     private Path binary;
     private Duration startTimeout = DEFAULT_START_TIMEOUT;
     private final List<String> config = new ArrayList<>();
+    private boolean tls;
 
     private Builder() {}
 
@@ -140,6 +142,18 @@ public final class RedisServer implements AutoCloseable {
     }
 
     /**
+     * Also listen for TLS on a second free port ({@link #tlsUri()}), with a throwaway CA and a server
+     * certificate for {@code localhost} and {@code 127.0.0.1} that {@code openssl} makes in the
+     * server's directory at start ({@link #caFile()}); clients need not present a certificate. The
+     * plain port stays open. Needs {@code openssl} and a {@code redis-server} built with TLS ({@link
+     * #tlsSupported()}).
+     */
+    public Builder tls() {
+      this.tls = true;
+      return this;
+    }
+
+    /**
      * Starts the server and waits until it answers PING. When it exits at once (another process
      * took the free port first), it tries again on another port, three times in all.
      *
@@ -172,6 +186,7 @@ public final class RedisServer implements AutoCloseable {
       b.persistence = persistence;
       b.startTimeout = startTimeout;
       b.config.addAll(config);
+      b.tls = tls;
       return b;
     }
   }
@@ -237,6 +252,9 @@ public final class RedisServer implements AutoCloseable {
       case NONE -> cmd.addAll(List.of("--appendonly", "no"));
       case AOF_EVERYSEC -> cmd.addAll(List.of("--appendonly", "yes", "--appendfsync", "everysec"));
       case AOF_ALWAYS -> cmd.addAll(List.of("--appendonly", "yes", "--appendfsync", "always"));
+    }
+    if (spec.tls) {
+      cmd.addAll(tlsConfig());
     }
     cmd.addAll(spec.config);
     try {
@@ -317,6 +335,92 @@ public final class RedisServer implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /** {@code rediss://localhost:<tls port>}; only for a server built with {@link Builder#tls()}. */
+  public String tlsUri() {
+    if (!spec.tls) {
+      throw new IllegalStateException("this server was not started with TLS");
+    }
+    return "rediss://localhost:" + tlsPort;
+  }
+
+  /** The PEM file of the CA that signed the server's certificate (with {@link Builder#tls()}). */
+  public Path caFile() {
+    return dir.resolve("tls").resolve("ca.crt");
+  }
+
+  /**
+   * Why TLS servers cannot run here, or null when they can: {@code openssl} must be on the path and
+   * the {@code redis-server} binary linked with OpenSSL (Debian's and most distributions' are).
+   */
+  public static String tlsSupported() {
+    Path bin = binary();
+    if (bin == null) {
+      return "redis-server is not installed";
+    }
+    if (run(List.of("openssl", "version"), null) != 0) {
+      return "openssl is not installed";
+    }
+    try {
+      Process p = new ProcessBuilder("ldd", bin.toString()).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      p.waitFor();
+      return out.contains("libssl") ? null : bin + " is not linked with OpenSSL (built without TLS)";
+    } catch (IOException e) {
+      return "cannot inspect " + bin + ": " + e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted";
+    }
+  }
+
+  /** The TLS lines of the command: a free TLS port and the certificates, made on first use. */
+  private List<String> tlsConfig() {
+    try {
+      tlsPort = freePort();
+      Path d = dir.resolve("tls");
+      if (!Files.exists(d.resolve("ca.crt"))) {
+        Files.createDirectories(d);
+        Files.writeString(d.resolve("san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+        openssl(d, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days",
+            "2", "-subj", "/CN=baton-test-ca");
+        openssl(d, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj",
+            "/CN=localhost");
+        openssl(d, "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "server.crt", "-days", "2", "-extfile", "san.ext");
+      }
+      return List.of("--tls-port", Integer.toString(tlsPort), "--tls-cert-file", d.resolve("server.crt").toString(),
+          "--tls-key-file", d.resolve("server.key").toString(), "--tls-ca-cert-file", d.resolve("ca.crt").toString(),
+          "--tls-auth-clients", "no");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void openssl(Path dir, String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add("openssl");
+    cmd.addAll(List.of(args));
+    if (run(cmd, dir) != 0) {
+      throw new IllegalStateException("openssl failed: " + String.join(" ", cmd) + " (in " + dir + ")");
+    }
+  }
+
+  /** Runs {@code cmd} in {@code dir}, output discarded: its exit code, or -1 when it cannot start. */
+  private static int run(List<String> cmd, Path dir) {
+    try {
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+      if (dir != null) {
+        pb.directory(dir.toFile());
+      }
+      return pb.start().waitFor();
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
   }
 
   /** {@code redis://127.0.0.1:<port>}. */

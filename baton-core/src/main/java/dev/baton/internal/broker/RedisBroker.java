@@ -70,7 +70,12 @@ public final class RedisBroker implements AutoCloseable {
         .reconnectDelay(Delay.exponential(Duration.ZERO, MAX_RECONNECT_DELAY, 2, TimeUnit.MILLISECONDS))
         .build();
     this.client = RedisClient.create(resources, uri);
-    client.setOptions(ClientOptions.builder()
+    ClientOptions.Builder options = ClientOptions.builder();
+    if (config.redisCaFile() != null) {
+      options.sslOptions(io.lettuce.core.SslOptions.builder().jdkSslProvider()
+          .trustManager(config.redisCaFile().toFile()).build());
+    }
+    client.setOptions(options
         .autoReconnect(true)
         // bounded: while Redis is down, callers fail fast instead of buffering without limit
         .requestQueueSize(100_000)
@@ -415,10 +420,12 @@ public final class RedisBroker implements AutoCloseable {
             + " (" + oneLine(m) + "): the server has fewer databases (its 'databases' setting, 16 by default);"
             + " give an index it has as the path of the Redis URI (redis://host:port/0)", c);
       }
-      if (c instanceof javax.net.ssl.SSLException || c.getClass().getName().endsWith(".NotSslRecordException")) {
+      if (c instanceof javax.net.ssl.SSLException || c instanceof java.security.GeneralSecurityException
+          || c.getClass().getName().endsWith(".NotSslRecordException")) {
         return new RedisConfigurationException("TLS", "Redis at " + where + ": the TLS handshake failed ("
             + c.getClass().getSimpleName() + (m.isEmpty() ? "" : ": " + oneLine(m)) + "): check that the server"
-            + " speaks TLS (rediss://) or not (redis://), and that its certificate is trusted and names the host", c);
+            + " speaks TLS (rediss://) or not (redis://), and that its certificate is trusted (the JVM's trust store, or"
+            + " the CA file given) and names the host", c);
       }
     }
     return null;

@@ -22,7 +22,7 @@ public enum Script {
   REPLAY("replay", 4, false, ScriptOutputType.MULTI),
   PURGE("purge", 1, true, ScriptOutputType.INTEGER),
   STATS("stats", 5, false, ScriptOutputType.MULTI),
-  DEAD_ENTRY("dead-entry", 4, false, ScriptOutputType.INTEGER),
+  DEAD_ENTRY("dead-entry", 4, false, ScriptOutputType.MULTI),
   RENEW("renew", 1, true, ScriptOutputType.MULTI),
   STALE("stale", 1, false, ScriptOutputType.MULTI),
   RECOVER("recover", 4, true, ScriptOutputType.MULTI),
@@ -73,7 +73,7 @@ public enum Script {
     this.keys = keys;
     this.variadic = variadic;
     this.output = output;
-    this.source = load("/dev/baton/lua/" + file + ".lua");
+    this.source = withIncludes(load("/dev/baton/lua/" + file + ".lua"));
   }
 
   public String source() {
@@ -94,6 +94,25 @@ public enum Script {
       throw new IllegalArgumentException(
           file + ".lua takes " + (variadic ? "at least " : "") + keys + " keys, got " + count);
     }
+  }
+
+  /**
+   * {@code source} with each line {@code --@include NAME ...} replaced by {@code
+   * dev/baton/lua/include/NAME.lua} (itself with its includes): helpers several scripts share (Redis runs each script on its own,
+   * so they are put together here, before the SHA is taken).
+   */
+  private static String withIncludes(String source) {
+    StringBuilder out = new StringBuilder(source.length());
+    for (String line : source.split("\n", -1)) {
+      if (line.startsWith("--@include ")) {
+        String name = line.substring("--@include ".length()).split(" ", 2)[0];
+        out.append(withIncludes(load("/dev/baton/lua/include/" + name + ".lua"))).append('\n');
+      } else {
+        out.append(line).append('\n');
+      }
+    }
+    out.setLength(out.length() - 1);
+    return out.toString();
   }
 
   private static String load(String path) {

@@ -7,11 +7,14 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.EnumMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs scripts with EVALSHA. When Redis lost its script cache (restart, failover, SCRIPT FLUSH) the
@@ -21,6 +24,8 @@ import java.nio.charset.StandardCharsets;
  * command.
  */
 final class ScriptRunner {
+  private static final Logger log = LoggerFactory.getLogger(ScriptRunner.class);
+  private static final String REPAIRED = "REPAIRED";
   private final Map<Script, String> shas = new EnumMap<>(Script.class);
   private final Map<Script, CompletableFuture<String>> loading = new ConcurrentHashMap<>();
 
@@ -35,12 +40,32 @@ final class ScriptRunner {
     String sha = shas.get(script);
     CompletableFuture<T> first = redis.<T>evalsha(sha, script.output(), keys, args).toCompletableFuture();
     return first.exceptionallyCompose(e -> {
-      if (!(unwrap(e) instanceof RedisNoScriptException)) {
-        return CompletableFuture.failedFuture(e);
+          if (!(unwrap(e) instanceof RedisNoScriptException)) {
+            return CompletableFuture.failedFuture(e);
+          }
+          return load(redis, script)
+              .thenCompose(loaded -> redis.<T>evalsha(loaded, script.output(), keys, args).toCompletableFuture());
+        })
+        .thenApply(reply -> repaired(script, reply));
+  }
+
+  /**
+   * A script that found a counter it increments holding something other than an integer (written
+   * outside Baton) resets it instead of failing after its writes, and wraps its reply as {@code
+   * {'REPAIRED', {{key, field, old value}, ...}, reply}}: the resets are logged at WARN with their key
+   * and field, and the caller gets the reply alone.
+   */
+  @SuppressWarnings("unchecked")
+  static <T> T repaired(Script script, T reply) {
+    if (reply instanceof List<?> l && l.size() == 3 && REPAIRED.equals(l.get(0)) && l.get(1) instanceof List<?> resets) {
+      for (Object o : resets) {
+        List<Object> r = (List<Object>) o;
+        log.warn("{}.lua reset counter {} of key {}: it held '{}', not an integer (written outside Baton); "
+            + "it now counts from this call's change", script.file(), r.get(1), r.get(0), r.get(2));
       }
-      return load(redis, script)
-          .thenCompose(loaded -> redis.<T>evalsha(loaded, script.output(), keys, args).toCompletableFuture());
-    });
+      return (T) l.get(2);
+    }
+    return reply;
   }
 
   /** The in-flight load of {@code script}, or a new one; forgotten once it completes. */

@@ -65,9 +65,12 @@ public final class BreakerScripts {
     }
   }
 
-  /** A breaker as breaker-state.lua reads it; one never written reads as closed, gen 0. */
+  /**
+   * A breaker as breaker-state.lua reads it; one never written reads as closed, gen 0. {@code
+   * malformed}: null, or which field could not be read (the figures read as 0 where they could not).
+   */
   public record Snapshot(BreakerState state, long gen, long sinceMillis, long openRemainingMillis, long calls,
-      long failures, long slowCalls, long probesInFlight, long probeSuccesses, long nowMillis) {}
+      long failures, long slowCalls, long probesInFlight, long probeSuccesses, long nowMillis, String malformed) {}
 
   /** Asks {@code dependency}'s breaker for permission (breaker-acquire.lua), waiting at most {@code within}. */
   public Decision acquire(String dependency, BreakerConfig config, String probeId, Duration within) {
@@ -118,7 +121,13 @@ public final class BreakerScripts {
 
   private static Snapshot snapshot(List<Object> r) {
     return new Snapshot(BreakerState.fromWire((String) r.get(0)), (Long) r.get(1), (Long) r.get(2), (Long) r.get(3),
-        (Long) r.get(4), (Long) r.get(5), (Long) r.get(6), (Long) r.get(7), (Long) r.get(8), (Long) r.get(9));
+        (Long) r.get(4), (Long) r.get(5), (Long) r.get(6), (Long) r.get(7), (Long) r.get(8), (Long) r.get(9),
+        r.size() > 10 && !"".equals(r.get(10)) ? (String) r.get(10) : null);
+  }
+
+  /** The key of {@code dependency}'s breaker hash, for messages. */
+  public String breakerKey(String dependency) {
+    return keys.breaker(dependency);
   }
 
   /** breaker, probes, window, and (for the writing scripts) events. */

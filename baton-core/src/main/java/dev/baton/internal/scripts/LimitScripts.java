@@ -156,6 +156,11 @@ public final class LimitScripts {
     broker.await(set);
   }
 
+  /** The key of limit {@code name}'s config hash, for messages. */
+  public String configKey(String name) {
+    return keys.limitConfig(name);
+  }
+
   /** Registered limit names, sorted. */
   public List<String> names() {
     return broker.await(broker.smembersSorted(keys.limits()));

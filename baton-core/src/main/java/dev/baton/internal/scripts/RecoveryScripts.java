@@ -131,10 +131,10 @@ public final class RecoveryScripts {
    */
   public ScriptStatus deadEntry(String queue, String entryId, String reason, String rawJson) {
     String tombstone = tombstoneId(entryId);
-    long code = ScriptErrors.<Long>typed(() -> broker.runSync(Script.DEAD_ENTRY,
+    List<Long> r = ScriptErrors.typed(() -> broker.runSync(Script.DEAD_ENTRY,
         new String[] {keys.stream(queue), keys.dead(queue), keys.task(queue, tombstone), keys.stats(queue)},
         Keys.GROUP, entryId, tombstone, reason, rawJson));
-    return ScriptStatus.of(Script.DEAD_ENTRY, code);
+    return ScriptStatus.of(Script.DEAD_ENTRY, r.get(0));
   }
 
   @SuppressWarnings("unchecked")

@@ -111,9 +111,16 @@ public final class SchedulingScripts {
     return out;
   }
 
-  /** Tasks of {@code queue} parked on {@code dependency}. */
+  /**
+   * Tasks of {@code queue} parked on {@code dependency}; 0 while the count holds something other than
+   * an integer (written outside Baton: the next park, unpark or cancel of that dependency resets it).
+   */
   public long parkedCount(String queue, String dependency) {
     String n = broker.await(broker.hget(keys.parking(queue), "n:" + dependency));
-    return n == null ? 0 : Long.parseLong(n);
+    try {
+      return n == null ? 0 : Long.parseLong(n);
+    } catch (NumberFormatException malformed) {
+      return 0;
+    }
   }
 }

@@ -314,15 +314,46 @@ public final class TaskScripts implements TaskTransitions {
 
   // ---- release.lua, renew.lua ----------------------------------------------------------------
 
+  /** What release.lua did: the ids put back on the stream, and those left held to be charged. */
+  public record Released(List<String> released, List<String> charged) {}
+
   /**
-   * Gives {@code tasks} (held by {@code consumer}) back to the stream with release.lua.
+   * Gives {@code tasks} (held by {@code consumer}) back to the stream with release.lua, uncounted: the
+   * worker is stopping, or the start came back too late.
    *
    * @return the ids of the tasks that went back (a task taken over meanwhile is left alone)
    */
   @Override
   public List<String> release(String queue, String consumer, List<? extends Attempt> tasks) {
-    return RecoveryScripts.strings(ScriptErrors.typed(
-        () -> broker.runSync(Script.RELEASE, heldKeys(queue, tasks), heldArgs(consumer, tasks))));
+    return release(queue, consumer, -1, tasks).released();
+  }
+
+  /**
+   * Gives {@code tasks} back to the stream with release.lua for a worker fault, uncounted, unless a
+   * task was already released for a worker fault {@code maxFaultReleases} times: such a task is left
+   * held, for the caller to charge the fault as a failed attempt (fail.lua).
+   *
+   * @param maxFaultReleases fault releases a task may have (the record's {@code flt}), 0 or more;
+   *     -1 for a release that is not for a fault
+   */
+  public Released release(String queue, String consumer, int maxFaultReleases, List<? extends Attempt> tasks) {
+    List<Object> r = ScriptErrors.typed(() -> broker.runSync(Script.RELEASE, heldKeys(queue, tasks),
+        prepend(heldArgs(consumer, tasks), 2, Integer.toString(maxFaultReleases))));
+    return new Released(RecoveryScripts.strings(r.get(0)), RecoveryScripts.strings(r.get(1)));
+  }
+
+  @Override
+  public Released releaseForFault(String queue, String consumer, int maxFaultReleases, List<? extends Attempt> tasks) {
+    return release(queue, consumer, maxFaultReleases, tasks);
+  }
+
+  /** {@code args} with {@code value} inserted at {@code index}. */
+  private static String[] prepend(String[] args, int index, String value) {
+    String[] out = new String[args.length + 1];
+    System.arraycopy(args, 0, out, 0, index);
+    out[index] = value;
+    System.arraycopy(args, index, out, index + 1, args.length - index);
+    return out;
   }
 
   /**

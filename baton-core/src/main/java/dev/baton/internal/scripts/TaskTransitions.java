@@ -22,6 +22,10 @@ public interface TaskTransitions {
 
   List<String> release(String queue, String consumer, List<? extends Attempt> tasks);
 
+  /** Releases for a worker fault, capped: see {@link TaskScripts#release(String, String, int, List)}. */
+  TaskScripts.Released releaseForFault(String queue, String consumer, int maxFaultReleases,
+      List<? extends Attempt> tasks);
+
   CompletableFuture<List<ScriptStatus>> renew(String queue, String consumer, List<? extends Attempt> tasks);
 
   /** The transitions of the layout this process runs ({@link Layout}). */

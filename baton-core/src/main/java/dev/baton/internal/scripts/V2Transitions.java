@@ -16,8 +16,8 @@ import java.util.concurrent.CompletableFuture;
  * is open).
  */
 final class V2Transitions implements TaskTransitions {
-  /** Uncounted releases for a worker fault before the attempt is charged. */
-  static final int FAULT_CAP = 5;
+  /** A plain release is never refused for the fault cap. */
+  private static final int NO_CAP = Integer.MAX_VALUE;
 
   private final TaskV2Scripts scripts;
 
@@ -40,7 +40,7 @@ final class V2Transitions implements TaskTransitions {
 
   @Override
   public Written park(String queue, Attempt task, String dependency, ParkKind kind, String reason, long afterMillis) {
-    List<ScriptStatus> r = scripts.release(queue, List.of(held(task)), TaskV2Scripts.ReleaseKind.PLAIN, FAULT_CAP);
+    List<ScriptStatus> r = scripts.release(queue, List.of(held(task)), TaskV2Scripts.ReleaseKind.PLAIN, NO_CAP);
     return new Written(r.get(0) == ScriptStatus.OK ? ScriptStatus.OK : ScriptStatus.NOT_HELD, "queued", 0);
   }
 
@@ -50,7 +50,7 @@ final class V2Transitions implements TaskTransitions {
     for (Attempt a : tasks) {
       held.add(held(a));
     }
-    List<ScriptStatus> r = scripts.release(queue, held, TaskV2Scripts.ReleaseKind.PLAIN, FAULT_CAP);
+    List<ScriptStatus> r = scripts.release(queue, held, TaskV2Scripts.ReleaseKind.PLAIN, NO_CAP);
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < r.size(); i++) {
       if (r.get(i) == ScriptStatus.OK) {
@@ -58,6 +58,26 @@ final class V2Transitions implements TaskTransitions {
       }
     }
     return ids;
+  }
+
+  @Override
+  public TaskScripts.Released releaseForFault(String queue, String consumer, int maxFaultReleases,
+      List<? extends Attempt> tasks) {
+    List<TaskV2Scripts.Held> held = new ArrayList<>(tasks.size());
+    for (Attempt a : tasks) {
+      held.add(held(a));
+    }
+    List<ScriptStatus> r = scripts.release(queue, held, TaskV2Scripts.ReleaseKind.WORKER_FAULT, maxFaultReleases);
+    List<String> released = new ArrayList<>();
+    List<String> charged = new ArrayList<>();
+    for (int i = 0; i < r.size(); i++) {
+      if (r.get(i) == ScriptStatus.OK) {
+        released.add(tasks.get(i).id());
+      } else if (r.get(i) == ScriptStatus.UNCHANGED) {
+        charged.add(tasks.get(i).id());
+      }
+    }
+    return new TaskScripts.Released(released, charged);
   }
 
   @Override

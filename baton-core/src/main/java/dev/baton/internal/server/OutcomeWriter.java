@@ -97,6 +97,21 @@ final class OutcomeWriter {
     if (parkIfWaitingForDependency(task, error)) {
       return;
     }
+    fail(task, error, finished);
+  }
+
+  /**
+   * Charges a worker fault to the task as a failed attempt (retry after backoff, or dead letter, as
+   * any failure): the task was already released for a worker fault {@code releases} times, so it,
+   * not the worker, is presumed at fault (release.lua left it held for this).
+   */
+  void chargeFault(StartedTask task, WorkerFaultException fault, int releases) {
+    Instant finished = rt.clock().instant();
+    fail(task, new WorkerFaultException("faulted the worker " + (releases + 1) + " times (released uncounted "
+        + releases + " times, the most allowed): charged as a failed attempt: " + fault.getMessage(), fault), finished);
+  }
+
+  private void fail(StartedTask task, Throwable error, Instant finished) {
     String record = WireFormat.attemptRecord(new TaskError(task.attempt(), rt.consumerName(), task.startedAt(),
         finished, error.getClass().getName(), error.getMessage(), stackExcerpt(error)));
     FailMode mode;

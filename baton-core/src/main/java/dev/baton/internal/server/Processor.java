@@ -323,12 +323,29 @@ public final class Processor {
   }
 
   /**
-   * A handler said the worker itself is at fault ({@link WorkerFaultException}): the task goes back
-   * to the queue uncounted, with no attempt record, and this agent type's fetching backs off.
+   * Releases a task whose handler reported a worker fault, uncounted, and pauses fetching; a task
+   * already released for a worker fault the most times allowed is charged the fault as a failed
+   * attempt instead (no pause: the task, not the worker, is presumed at fault).
    */
   private void workerFault(StartedTask task, WorkerFaultException fault) {
-    int n = release(List.of(task), "worker fault: " + OutcomeWriter.describe(fault));
-    faultBackoff.fault(task.id(), fault, n == 1);
+    int cap = rt.maxFaultReleases();
+    TaskScripts.Released r;
+    try {
+      r = transitions.releaseForFault(agentType, rt.consumerName(), cap, List.of(task));
+    } catch (RuntimeException e) {
+      log.warn("task {} of {} could not be given back after a worker fault ({}); it is taken over when its lease "
+          + "runs out", task.id(), agentType, e.toString());
+      faultBackoff.fault(task.id(), fault, false);
+      return;
+    }
+    if (r.charged().contains(task.id())) {
+      log.warn("worker fault in {} (task {}): {}; the task was released for a worker fault {} time(s) already, "
+          + "the most allowed: charged as a failed attempt", agentType, task.id(), fault.getMessage(), cap);
+      writer.chargeFault(task, fault, cap);
+      return;
+    }
+    reportReleased(List.of(task), r.released(), "worker fault: " + OutcomeWriter.describe(fault));
+    faultBackoff.fault(task.id(), fault, !r.released().isEmpty());
   }
 
   /**
@@ -339,19 +356,23 @@ public final class Processor {
   int release(List<StartedTask> tasks, String why) {
     try {
       List<String> released = transitions.release(agentType, rt.consumerName(), tasks);
-      if (rt.events().active()) {
-        java.time.Instant at = rt.clock().instant();
-        for (StartedTask t : tasks) {
-          if (released.contains(t.id())) {
-            rt.events().task(TaskEvent.Kind.RELEASED, agentType, t.id(), t.attempt(), rt.consumerName(), at, null, why);
-          }
-        }
-      }
+      reportReleased(tasks, released, why);
       return released.size();
     } catch (RuntimeException e) {
       log.warn("{} task(s) of {} could not be given back ({}); they are taken over when their lease runs out",
           tasks.size(), agentType, e.toString());
       return 0;
+    }
+  }
+
+  private void reportReleased(List<StartedTask> tasks, List<String> released, String why) {
+    if (rt.events().active()) {
+      java.time.Instant at = rt.clock().instant();
+      for (StartedTask t : tasks) {
+        if (released.contains(t.id())) {
+          rt.events().task(TaskEvent.Kind.RELEASED, agentType, t.id(), t.attempt(), rt.consumerName(), at, null, why);
+        }
+      }
     }
   }
 

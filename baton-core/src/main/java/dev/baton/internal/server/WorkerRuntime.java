@@ -22,6 +22,8 @@ import java.util.function.DoubleSupplier;
  *     pending for recovery
  * @param completer writes successful outcomes in batches
  * @param events the lifecycle listeners of the client, {@link LifecycleEvents#NONE} without any
+ * @param maxFaultReleases how many times one task may be released uncounted for a worker fault
+ *     before the next fault is charged as a failed attempt
  */
 public record WorkerRuntime(
     RedisBroker broker,
@@ -35,4 +37,5 @@ public record WorkerRuntime(
     Duration outcomeRetryWindow,
     Breakers breakers,
     Completer completer,
-    LifecycleEvents events) {}
+    LifecycleEvents events,
+    int maxFaultReleases) {}

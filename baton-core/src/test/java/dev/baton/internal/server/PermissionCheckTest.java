@@ -22,7 +22,7 @@ class PermissionCheckTest {
   void everyCommandTheScriptsCallIsCheckedAtStart() throws IOException {
     Set<String> called = new TreeSet<>();
     Pattern call = Pattern.compile("redis\\.p?call\\(\\s*'([A-Za-z]+)'");
-    try (Stream<Path> files = Files.list(SCRIPTS)) {
+    try (Stream<Path> files = Files.walk(SCRIPTS)) { // the scripts and their includes
       for (Path f : files.filter(p -> p.toString().endsWith(".lua")).toList()) {
         Matcher m = call.matcher(Files.readString(f));
         while (m.find()) {
