@@ -12,6 +12,7 @@ import dev.baton.internal.scripts.TaskV2Scripts.Held;
 import dev.baton.internal.scripts.TaskV2Scripts.Outcome;
 import dev.baton.testing.RedisExtension;
 import io.lettuce.core.StreamMessage;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -81,7 +82,7 @@ class LayoutV2FailParkIT {
     Held first = v2.deliver(A, "t-1", OPTIONS);
     v2.tasks.retry(Q, first, ATTEMPT, 60_000);
     v2.makeDue("t-1");
-    assertThat(v2.recovery.promote(Q, java.util.List.of("t-1"))).isEqualTo(1);
+    assertThat(v2.recovery.promote(Q, List.of("t-1"))).isEqualTo(1);
     StreamMessage<String, String> e = v2.read(A, 1).get(0);
     Held second = LayoutV2Fixture.heldOf(e);
     assertThat(second.token()).isEqualTo("q2,1,0,0," + e.getId());
@@ -125,46 +126,33 @@ class LayoutV2FailParkIT {
   void aStaleTokenIsRefusedWithTheTaskStateAndWritesNothing() {
     Held held = v2.deliver("t-1");
     v2.tasks.retry(Q, held, ATTEMPT, 60_000);
-    Map<String, String> before = v2.snapshot();
 
-    Outcome retry = v2.tasks.retry(Q, held, SECOND, 0);
-    Outcome dead = v2.tasks.deadLetter(Q, held, SECOND, "no");
-    Outcome park = v2.tasks.park(Q, held, "db", "down", 1000, "open");
-
-    assertThat(retry.status()).isEqualTo(ScriptStatus.NOT_HELD);
-    assertThat(retry.state()).isEqualTo("scheduled");
-    assertThat(dead.status()).isEqualTo(ScriptStatus.NOT_HELD);
-    assertThat(park.status()).isEqualTo(ScriptStatus.NOT_HELD);
-    assertThat(park.state()).isEqualTo("scheduled");
-    assertThat(v2.snapshot()).isEqualTo(before);
+    assertRefusedWithoutWrites(held, ScriptStatus.NOT_HELD, "scheduled");
   }
 
   @Test
   void aTokenOfAnotherDeliveryOfAQueuedTaskIsRefused() {
     Held held = v2.deliver("t-1");
-    Map<String, String> before = v2.snapshot();
 
-    Outcome r = v2.tasks.retry(Q, new Held("t-1", "q2,0,0,0," + held.token()), ATTEMPT, 0);
-
-    assertThat(r.status()).isEqualTo(ScriptStatus.NOT_HELD);
-    assertThat(r.state()).isEqualTo("queued");
-    assertThat(v2.snapshot()).isEqualTo(before);
+    assertRefusedWithoutWrites(new Held("t-1", "q2,0,0,0," + held.token()), ScriptStatus.NOT_HELD, "queued");
   }
 
   @Test
   void anUnknownTaskIsNotFoundAndNothingIsWritten() {
     Held held = v2.deliver("t-1");
+
+    assertRefusedWithoutWrites(new Held("t-9", held.token()), ScriptStatus.NOT_FOUND, "");
+  }
+
+  /** A retry, a dead-letter and a park of {@code held} are each refused with {@code status} and write nothing. */
+  private void assertRefusedWithoutWrites(Held held, ScriptStatus status, String state) {
     Map<String, String> before = v2.snapshot();
-    Held unknown = new Held("t-9", held.token());
 
-    Outcome retry = v2.tasks.retry(Q, unknown, ATTEMPT, 0);
-    Outcome dead = v2.tasks.deadLetter(Q, unknown, ATTEMPT, "no");
-    Outcome park = v2.tasks.park(Q, unknown, "db", "down", 1000, "open");
+    List<Outcome> refused = List.of(v2.tasks.retry(Q, held, SECOND, 0), v2.tasks.deadLetter(Q, held, SECOND, "no"),
+        v2.tasks.park(Q, held, "db", "down", 1000, "open"));
 
-    assertThat(retry.status()).isEqualTo(ScriptStatus.NOT_FOUND);
-    assertThat(retry.state()).isEmpty();
-    assertThat(dead.status()).isEqualTo(ScriptStatus.NOT_FOUND);
-    assertThat(park.status()).isEqualTo(ScriptStatus.NOT_FOUND);
+    assertThat(refused).extracting(Outcome::status).containsOnly(status);
+    assertThat(refused).extracting(Outcome::state).containsOnly(state);
     assertThat(v2.snapshot()).isEqualTo(before);
   }
 
@@ -266,7 +254,7 @@ class LayoutV2FailParkIT {
     Held first = v2.deliver("t-1");
     v2.tasks.retry(Q, first, ATTEMPT, 0);
     v2.makeDue("t-1");
-    v2.recovery.promote(Q, java.util.List.of("t-1"));
+    v2.recovery.promote(Q, List.of("t-1"));
     Held second = LayoutV2Fixture.heldOf(v2.read(A, 1).get(0));
     v2.raw.hset(v2.k.parking(Q), "n:db", "4");
 

@@ -18,12 +18,9 @@ import io.lettuce.core.Consumer;
 import io.lettuce.core.Limit;
 import io.lettuce.core.models.stream.PendingMessage;
 import io.lettuce.core.Range;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.sync.RedisCommands;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -32,7 +29,6 @@ import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 
 /**
@@ -197,21 +193,7 @@ final class LayoutV2Fixture {
 
   /** Collects the messages published on {@code channel} from now on. */
   BlockingQueue<String> subscribe(String channel) {
-    BlockingQueue<String> got = new LinkedBlockingQueue<>();
-    RedisClient rc = RedisClient.create(redis.uri());
-    StatefulRedisPubSubConnection<String, String> pubsub = rc.connectPubSub();
-    redis.closeAfter(() -> {
-      pubsub.close();
-      rc.shutdown();
-    });
-    pubsub.addListener(new RedisPubSubAdapter<>() {
-      @Override
-      public void message(String ch, String message) {
-        got.add(message);
-      }
-    });
-    pubsub.sync().subscribe(channel);
-    return got;
+    return redis.subscribe(channel);
   }
 
   /** Every key of the test's prefix with its type and DUMP, to show a refused call wrote nothing. */

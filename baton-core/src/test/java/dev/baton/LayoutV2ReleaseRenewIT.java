@@ -127,13 +127,13 @@ class LayoutV2ReleaseRenewIT {
   @Test
   void aRenewalByTheHolderResetsTheIdleTime() {
     Held held = v2.deliver("t-1");
-    await().atMost(Duration.ofSeconds(5)).until(() -> v2.pending(held.token()).getMsSinceLastDelivery() >= 50);
+    await().atMost(Duration.ofSeconds(5)).until(() -> v2.pending(held.token()).getMsSinceLastDelivery() >= 200);
     long idleBefore = v2.pending(held.token()).getMsSinceLastDelivery();
 
     List<ScriptStatus> r = v2.tasks.renew(Q, A, List.of(held));
 
     assertThat(r).containsExactly(ScriptStatus.OK);
-    assertThat(v2.pending(held.token()).getMsSinceLastDelivery()).isLessThan(idleBefore).isLessThan(50);
+    assertThat(v2.pending(held.token()).getMsSinceLastDelivery()).isLessThan(idleBefore); // idle time only grows unless reset
     assertThat(v2.pending(held.token()).getConsumer()).isEqualTo(A);
     assertThat(v2.index("t-1")).isEqualTo(held.token()); // the token does not change
   }
