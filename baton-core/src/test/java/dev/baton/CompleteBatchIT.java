@@ -9,16 +9,12 @@ import dev.baton.internal.scripts.TaskScripts;
 import dev.baton.internal.server.Recoverer;
 import dev.baton.testing.RedisExtension;
 import dev.baton.testing.ScriptDriver;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.sync.RedisCommands;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -60,7 +56,7 @@ class CompleteBatchIT {
     assertThat(newer[0]).isNotEqualTo(held.get(stale)[0]);
     raw.del(k.task(Q, gone)); // a record that disappeared (purged by hand)
 
-    BlockingQueue<String> published = subscribe(k.finishedChannel(Q));
+    BlockingQueue<String> published = redis.subscribe(k.finishedChannel(Q));
     TaskScripts.CompleteReplies reply = complete(broker, List.of(a, stale, c, gone), held);
 
     assertThat(reply.size()).isEqualTo(4);
@@ -144,23 +140,5 @@ class CompleteBatchIT {
   private static TaskScripts.CompleteReplies complete(RedisBroker broker, List<String> ids,
       Map<String, String[]> held) {
     return ScriptDriver.complete(broker, Q, ids, held, "\"ok\"", "{\"a\":1,\"w\":\"" + ME + "\",\"s\":0,\"f\":0}");
-  }
-
-  private static BlockingQueue<String> subscribe(String channel) {
-    BlockingQueue<String> got = new LinkedBlockingQueue<>();
-    RedisClient rc = RedisClient.create(redis.uri());
-    StatefulRedisPubSubConnection<String, String> pubsub = rc.connectPubSub();
-    redis.closeAfter(() -> {
-      pubsub.close();
-      rc.shutdown();
-    });
-    pubsub.addListener(new RedisPubSubAdapter<>() {
-      @Override
-      public void message(String ch, String message) {
-        got.add(message);
-      }
-    });
-    pubsub.sync().subscribe(channel);
-    return got;
   }
 }

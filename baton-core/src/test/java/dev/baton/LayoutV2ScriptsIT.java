@@ -1,12 +1,18 @@
 package dev.baton;
 
+import static dev.baton.LayoutV2Fixture.A;
+import static dev.baton.LayoutV2Fixture.B;
+import static dev.baton.LayoutV2Fixture.PAYLOAD;
+import static dev.baton.LayoutV2Fixture.Q;
+import static dev.baton.LayoutV2Fixture.WINDOW;
+import static dev.baton.LayoutV2Fixture.finished;
+import static dev.baton.LayoutV2Fixture.now;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.baton.internal.broker.Keys;
 import dev.baton.internal.scripts.CycleScripts;
 import dev.baton.internal.scripts.EnqueueScripts;
-import dev.baton.internal.scripts.EnqueueV2Scripts;
 import dev.baton.internal.scripts.EnqueueV2Scripts.NewTask;
 import dev.baton.internal.scripts.ScriptStatus;
 import dev.baton.internal.scripts.WrongKeyTypeException;
@@ -14,12 +20,9 @@ import dev.baton.testing.RedisExtension;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
-import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.sync.RedisCommands;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -33,24 +36,15 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class LayoutV2ScriptsIT {
   @RegisterExtension static final RedisExtension redis = new RedisExtension();
 
-  private static final String Q = "v2";
-  private static final String A = "worker-a";
-  private static final String B = "worker-b";
-  private static final String PAYLOAD = "{\"doc\":\"s3://bucket/a.pdf\",\"words\":200}";
-  private static final long WINDOW = 604_800_000L;
-
+  private LayoutV2Fixture v2;
   private Keys k;
   private RedisCommands<String, String> raw;
-  private EnqueueV2Scripts enqueue;
-  private CycleScripts cycle;
 
   @BeforeEach
   void setUp() {
-    BatonClient baton = redis.client();
-    k = new Keys(redis.prefix());
-    raw = redis.raw();
-    enqueue = new EnqueueV2Scripts(baton.broker());
-    cycle = new CycleScripts(baton.broker());
+    v2 = new LayoutV2Fixture(redis);
+    k = v2.k;
+    raw = v2.raw;
   }
 
   @Test
@@ -228,46 +222,19 @@ class LayoutV2ScriptsIT {
     assertThat(snapshot()).isEqualTo(before);
   }
 
-  private static NewTask now(String id, String options) {
-    return new NewTask(id, PAYLOAD, options, 0, 0, "");
-  }
-
   private EnqueueScripts.Replies enqueue(NewTask... tasks) {
-    return unwrapped(enqueue.enqueue(Q, List.of(tasks), WINDOW));
+    return v2.enqueue(tasks);
   }
 
   private CycleScripts.Reply cycle(String consumer, int claimMax, CycleScripts.Success... successes) {
-    return unwrapped(cycle.cycle(Q, consumer, WINDOW, claimMax, List.of(successes)));
-  }
-
-  /** The future's value, or its failure as thrown by the gateway (not wrapped by join). */
-  private static <T> T unwrapped(java.util.concurrent.CompletableFuture<T> f) {
-    try {
-      return f.join();
-    } catch (java.util.concurrent.CompletionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : e;
-    }
-  }
-
-  private static String finished(String result) {
-    return CycleScripts.finishedValue(1_795_874_815_747L, 1, "worker-a", result);
+    return v2.cycle(consumer, claimMax, successes);
   }
 
   private List<StreamMessage<String, String>> read(String consumer, int count) {
-    List<StreamMessage<String, String>> got = raw.xreadgroup(Consumer.from(Keys.GROUP, consumer),
-        XReadArgs.Builder.count(count), XReadArgs.StreamOffset.lastConsumed(k.stream(Q)));
-    assertThat(got).hasSize(count);
-    return got;
+    return v2.read(consumer, count);
   }
 
-  /** Every key of the test's prefix with its type and DUMP, to show a refused call wrote nothing. */
   private Map<String, String> snapshot() {
-    Map<String, String> out = new TreeMap<>();
-    List<String> keys = new ArrayList<>(raw.keys(redis.prefix() + ":*"));
-    for (String key : keys) {
-      byte[] dump = raw.dump(key);
-      out.put(key, raw.type(key) + ":" + (dump == null ? "" : java.util.HexFormat.of().formatHex(dump)));
-    }
-    return out;
+    return v2.snapshot();
   }
 }

@@ -105,6 +105,25 @@ public final class RedisExtension implements BeforeAllCallback, AfterAllCallback
     return conn.sync();
   }
 
+  /** Collects the messages published on {@code channel} from now on (subscribed when this returns). */
+  public java.util.concurrent.BlockingQueue<String> subscribe(String channel) {
+    java.util.concurrent.BlockingQueue<String> got = new java.util.concurrent.LinkedBlockingQueue<>();
+    io.lettuce.core.RedisClient rc = io.lettuce.core.RedisClient.create(uri());
+    io.lettuce.core.pubsub.StatefulRedisPubSubConnection<String, String> pubsub = rc.connectPubSub();
+    closeAfter(() -> {
+      pubsub.close();
+      rc.shutdown();
+    });
+    pubsub.addListener(new io.lettuce.core.pubsub.RedisPubSubAdapter<>() {
+      @Override
+      public void message(String ch, String message) {
+        got.add(message);
+      }
+    });
+    pubsub.sync().subscribe(channel);
+    return got;
+  }
+
   /** Closes {@code c} after the test, in reverse order of registration. */
   public <T extends AutoCloseable> T closeAfter(T c) {
     closeAfterTest.add(c);

@@ -7,7 +7,10 @@ A task never delivered (scheduled at enqueue) becomes a plain entry {t, p[, o]} 
 its index value, as if enqueued now, and its record is deleted. A task delivered before (a retry)
 becomes an entry {t, p[, o], a} with a = '<n>,<att>,<nol>,<flt>' (n: the delivery it will be), its
 index value 'q<a>,<eid>' (the token of that delivery) and its record (history) kept, st 'queued'.
-A record without a payload is dead-lettered: 'malformed task: no payload'.
+A task whose index value is 'd' but whose record has no payload (or that has no record at all)
+is dead-lettered: 'malformed task: no payload'. A member whose index value is not 'd' (the task
+moved on: cancelled, or written outside Baton), or whose record is in another state, is only
+removed from the delayed set.
 
 KEYS[1]   delayed  P:{Q}:delayed     ZSET  member id, score due time (ms, server clock)
 KEYS[2]   stream   P:{Q}:stream      STREAM
@@ -59,11 +62,15 @@ for i = 1, n do
     seen[id] = true
     local v = checked(redis.pcall('HGET', index, id), index, 'hash')
     local r = checked(redis.pcall('HMGET', record, 'st', 'p', 'o', 'dn', 'att', 'nol', 'flt', 'hist'), record, 'hash')
-    if v ~= 'd' or (r[1] ~= 'scheduled' and r[1] ~= 'retrying') then
+    if v ~= 'd' then
       plan[i] = {drop = true} -- moved on (cancelled, or written outside Baton): only the member goes
     elseif not r[2] then
+      -- the index says delayed but there is nothing to run (no payload, or no record at all): dropping
+      -- only the member would leave the index field 'd' behind, the id taken forever
       plan[i] = {dead = true}
       dying = true
+    elseif r[1] ~= 'scheduled' and r[1] ~= 'retrying' then
+      plan[i] = {drop = true}
     else
       plan[i] = {p = r[2], o = r[3], dn = tonumber(r[4]), att = tonumber(r[5]) or 0, nol = tonumber(r[6]) or 0,
         flt = tonumber(r[7]) or 0, fresh = not r[4] and not r[8]}
@@ -87,7 +94,7 @@ for i = 1, n do
     local id, record, index = ARGV[i], KEYS[3 + 2 * i], KEYS[4 + 2 * i]
     redis.call('ZREM', delayed, id)
     if p.dead then
-      redis.call('HSET', record, 'st', 'dead', 'why', 'malformed task: no payload', 'ft', now)
+      redis.call('HSET', record, 'id', id, 'st', 'dead', 'why', 'malformed task: no payload', 'ft', now)
       redis.call('ZADD', dead, now, id)
       redis.call('HSET', index, id, 'x')
       if deadOk then redis.call('HINCRBY', stats, 'dead', 1) else redis.call('HSET', stats, 'dead', 1) end

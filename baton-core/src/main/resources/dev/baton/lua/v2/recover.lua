@@ -3,10 +3,12 @@ recover (layout v2, docs/hot-path-v2.md): take over entries whose lease expired.
 number of recoverers at once: an entry is handled only while it is still pending under a
 worker's consumer and still idle past the lease.
 
-For each entry:
+For each entry (an entry listed more than once in a call is handled once):
   - gone from the pending list, renewed meanwhile, or already under a reserved consumer: skipped;
-  - deleted from the stream while pending (trimmed), no task id: acknowledged and recorded as a
-    dead tombstone 'entry-<entryId>';
+  - no task id: deleted from the stream while pending (trimmed), or an entry without a 't' field
+    (written outside Baton): acknowledged (and deleted) and recorded as a dead tombstone
+    'entry-<entryId>', why 'stream entry deleted while pending (trimmed outside Baton?)' or
+    'stream entry <entryId> has no task id (written outside Baton)';
   - the task is in no index: acknowledged, dead tombstone under the task id ('task record missing
     for stream entry <eid>');
   - the index no longer names this entry (the task moved on): acknowledged and deleted;
@@ -74,20 +76,23 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local recoveredOk, deadOk = counterOk('recovered'), counterOk('dead')
 
 -- reads and checks: nothing below writes until every entry has been looked at
-local plan, skipped = {}, {}
+local plan, skipped, seen = {}, {}, {}
 for i = 1, n do
   local index, record, a = KEYS[2 + 2 * i], KEYS[3 + 2 * i], 4 + 2 * (i - 1)
   local eid, id = ARGV[a + 1], ARGV[a + 2]
   local p = redis.call('XPENDING', stream, group, eid, eid, 1)
-  if #p == 1 and tonumber(p[1][3]) >= lease and string.sub(p[1][2], 1, 1) ~= '~' then
+  if not seen[eid] and #p == 1 and tonumber(p[1][3]) >= lease and string.sub(p[1][2], 1, 1) ~= '~' then
+    seen[eid] = true
     local owner = p[1][2]
     local it, rt = redis.call('TYPE', index).ok, redis.call('TYPE', record).ok
     if (it ~= 'hash' and it ~= 'none') or (rt ~= 'hash' and rt ~= 'none') then
       skipped[#skipped + 1] = (it ~= 'hash' and it ~= 'none') and index or record
       plan[i] = {what = 'skip', owner = owner}
     elseif id == '' then
+      local trimmed = #redis.call('XRANGE', stream, eid, eid) == 0
       plan[i] = {what = 'tombstone', id = 'entry-' .. eid, exists = rt == 'hash',
-        why = 'stream entry deleted while pending (trimmed outside Baton?)'}
+        why = trimmed and 'stream entry deleted while pending (trimmed outside Baton?)'
+          or 'stream entry ' .. eid .. ' has no task id (written outside Baton)'}
     else
       local v = redis.call('HGET', index, id)
       local e = redis.call('XRANGE', stream, eid, eid)
