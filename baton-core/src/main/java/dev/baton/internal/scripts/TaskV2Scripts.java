@@ -92,7 +92,7 @@ public final class TaskV2Scripts {
 
   /** Renews the leases of {@code tasks} held by {@code consumer}; one status per task, in order. */
   public List<ScriptStatus> renew(String queue, String consumer, List<Held> tasks) {
-    return broker.await(renewAsync(queue, consumer, tasks));
+    return ScriptErrors.typed(() -> broker.await(renewAsync(queue, consumer, tasks)));
   }
 
   /** {@link #renew}, without waiting: the worker's heartbeat never waits on Redis. */

@@ -114,6 +114,7 @@ public final class PermissionCheck {
       out.add(Probe.of("XCLAIM", stream, group, "c", "0", "0-1", "JUSTID"));
       out.add(Probe.of("XRANGE", stream, "-", "+"));
       out.add(Probe.of("XLEN", stream));
+      out.add(Probe.of("XINFO", "GROUPS", stream));
       out.add(Probe.of("SCAN", "0", "MATCH", k.taskPattern(q)));
       for (String hash : List.of(task, k.stats(q), k.parking(q))) {
         out.add(Probe.of("HSET", hash, "f", "v"));
