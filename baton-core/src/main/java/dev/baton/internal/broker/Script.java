@@ -42,7 +42,7 @@ public enum Script {
   BREAKER_RECORD("breaker-record", 4, false, ScriptOutputType.MULTI),
   BREAKER_STATE("breaker-state", 3, false, ScriptOutputType.MULTI),
   /** Layout v2 (docs/hot-path-v2.md), not yet run by the worker. */
-  ENQUEUE_V2("v2/enqueue", 8, true, ScriptOutputType.MULTI),
+  ENQUEUE_V2("v2/enqueue", 5, true, ScriptOutputType.MULTI),
   /** Layout v2 (docs/hot-path-v2.md), not yet run by the worker. */
   CYCLE_V2("v2/cycle", 2, true, ScriptOutputType.MULTI),
   /** Layout v2, not yet run by the worker. */

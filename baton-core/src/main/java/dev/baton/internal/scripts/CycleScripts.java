@@ -106,7 +106,7 @@ public final class CycleScripts {
   private Call call(String queue, String consumer, long retentionMillis, int claimMax, Isolation isolation,
       long lockMillis, List<Success> successes) {
     int n = successes.size();
-    String[] keyNames = new String[KEYS_FIXED + 2 * n];
+    String[] keyNames = new String[KEYS_FIXED + n];
     String[] args = new String[ARGS_FIXED + 3 * n];
     keyNames[0] = keys.stream(queue);
     keyNames[1] = keys.stats(queue);
@@ -120,8 +120,7 @@ public final class CycleScripts {
     args[7] = Long.toString(lockMillis);
     for (int i = 0; i < n; i++) {
       Success s = successes.get(i);
-      keyNames[KEYS_FIXED + 2 * i] = keys.indexBucket(queue, s.id());
-      keyNames[KEYS_FIXED + 2 * i + 1] = keys.done(queue, s.id());
+      keyNames[KEYS_FIXED + i] = keys.indexBucket(queue, s.id());
       args[ARGS_FIXED + 3 * i] = s.id();
       args[ARGS_FIXED + 3 * i + 1] = s.token();
       args[ARGS_FIXED + 3 * i + 2] = s.finishedValue();

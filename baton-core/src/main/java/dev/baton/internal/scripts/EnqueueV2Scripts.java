@@ -13,9 +13,8 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class EnqueueV2Scripts {
   private static final int KEYS_FIXED = 4;
-  private static final int KEYS_PER_TASK = 4;
-  private static final int ARGS_FIXED = 2;
-  private static final int ARGS_PER_TASK = 6;
+  private static final int ARGS_FIXED = 3;
+  private static final int ARGS_PER_TASK = 3;
   /** The attempt budget a task without a {@code max} option has (TaskRequest's default). */
   public static final int DEFAULT_MAX_ATTEMPTS = 3;
 
@@ -37,6 +36,14 @@ public final class EnqueueV2Scripts {
    */
   public record NewTask(String id, String payloadJson, String optionsJson, long delayMillis, long runAtMillis,
       String dedupKey) {}
+
+  /** The task's extras argument: empty for the common task, else delay|run-at|dedup|options. */
+  private static String extras(NewTask t) {
+    if (t.delayMillis() == 0 && t.runAtMillis() == 0 && t.dedupKey().isEmpty() && t.optionsJson().isEmpty()) {
+      return "";
+    }
+    return t.delayMillis() + "|" + t.runAtMillis() + "|" + t.dedupKey() + "|" + t.optionsJson();
+  }
 
   /**
    * Makes sure {@code queue} exists in layout 2 (stream, group, marker) before a worker reads it;
@@ -76,7 +83,7 @@ public final class EnqueueV2Scripts {
    */
   public CompletableFuture<EnqueueScripts.Replies> enqueue(String queue, List<NewTask> tasks, long dedupWindowMillis) {
     int n = tasks.size();
-    String[] keyNames = new String[KEYS_FIXED + KEYS_PER_TASK * n];
+    String[] keyNames = new String[KEYS_FIXED + n];
     String[] args = new String[ARGS_FIXED + ARGS_PER_TASK * n];
     keyNames[0] = keys.stream(queue);
     keyNames[1] = keys.delayed(queue);
@@ -84,20 +91,14 @@ public final class EnqueueV2Scripts {
     keyNames[3] = keys.layout(queue);
     args[0] = Keys.GROUP;
     args[1] = Long.toString(dedupWindowMillis);
+    args[2] = keys.queuePrefix(queue);
     for (int j = 0; j < n; j++) {
       NewTask t = tasks.get(j);
-      int k = KEYS_FIXED + KEYS_PER_TASK * j;
-      keyNames[k] = keys.indexBucket(queue, t.id());
-      keyNames[k + 1] = keys.done(queue, t.id());
-      keyNames[k + 2] = keys.task(queue, t.id());
-      keyNames[k + 3] = keys.dedup(queue, t.dedupKey());
+      keyNames[KEYS_FIXED + j] = keys.indexBucket(queue, t.id());
       int a = ARGS_FIXED + ARGS_PER_TASK * j;
       args[a] = t.id();
       args[a + 1] = t.payloadJson();
-      args[a + 2] = t.optionsJson();
-      args[a + 3] = Long.toString(t.delayMillis());
-      args[a + 4] = Long.toString(t.runAtMillis());
-      args[a + 5] = t.dedupKey();
+      args[a + 2] = extras(t);
     }
     return ScriptErrors.typed(broker.<List<Object>>run(Script.ENQUEUE_V2, keyNames, args))
         .thenApply(raw -> new EnqueueScripts.Replies(raw, Script.ENQUEUE_V2));

@@ -6,12 +6,12 @@ the worker reads with XREADGROUP in the same pipelined round trip.
 
 KEYS[1]   stream   P:{Q}:stream       STREAM
 KEYS[2]   stats    P:{Q}:stats        HASH   counter 'succeeded'
-then two per success i (base k = 2 + 2(i-1)):
-KEYS[k+1] index    P:{Q}:ix:<b_i>     HASH   id -> state
-KEYS[k+2] done     P:{Q}:done:<id_i>  STRING the finished task
-Keys derived here (same hash tag, so Cluster routes on KEYS[1]): the record P:{Q}:task:<id> of a
-task delivered before (a token that starts with 'q' or 'i'), and the index bucket of a claimed
-entry, ARGV[5] .. 'ix:' .. the first 3 hex digits of SHA-1(id).
+then one per success i:
+KEYS[2+i] index    P:{Q}:ix:<b_i>     HASH   id -> state
+Keys derived here from ARGV[5] (same hash tag, so Cluster routes on KEYS[1]; deriving them saves
+passing two names per task): the finished task P:{Q}:done:<id> (STRING), the record
+P:{Q}:task:<id> of a task delivered before (a token that starts with 'q' or 'i'), the index bucket
+of a claimed entry, ARGV[5] .. 'ix:' .. the first 3 hex digits of SHA-1(id), and the isolation lock.
 
 ARGV[1]   consumer group
 ARGV[2]   consumer name (this worker)
@@ -66,8 +66,8 @@ local OK, NOT_HELD, NOT_FOUND = 1, -1, -2
 local stream, stats = KEYS[1], KEYS[2]
 local group, consumer, retention, claimMax, prefix, channel, isolation, lockMs =
   ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8])
-local n = (#KEYS - 2) / 2
-if n ~= math.floor(n) or #ARGV ~= 8 + 3 * n then
+local n = #KEYS - 2
+if #ARGV ~= 8 + 3 * n then
   return redis.error_reply('ERR cycle.lua: ' .. #KEYS .. ' keys and ' .. #ARGV .. ' arguments do not describe whole successes')
 end
 if not retention or retention < 1 or not claimMax or claimMax < 0 or not lockMs or lockMs < 1 then
@@ -108,7 +108,7 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local codes, states, acks, held, records = {}, {}, {}, {}, {}
 local seen = {}
 for i = 1, n do
-  local index, a = KEYS[1 + 2 * i], 8 + 3 * (i - 1)
+  local index, a = KEYS[2 + i], 8 + 3 * (i - 1)
   local id, token = ARGV[a + 1], ARGV[a + 2]
   local v = checked(redis.pcall('HGET', index, id), index, 'hash')
   states[i] = ''
@@ -144,9 +144,18 @@ if isolation == 'drain' then
 elseif isolation == 'alone' then
   sources, claimMax, prefixOf = {'~suspect'}, 1, 'i'
 end
+-- one summary read says which reserved consumers hold entries (its cost grows with the number
+-- of consumers, not of entries), so an ordinary cycle makes no per-consumer XPENDING
+local waiting = {}
+if isolation ~= 'drain' and (claimMax > 0 or isolation == '') then
+  local summary = checked(redis.pcall('XPENDING', stream, group), stream, 'stream')
+  if summary[4] then
+    for _, c in ipairs(summary[4]) do waiting[c[1]] = tonumber(c[2]) end
+  end
+end
 local suspects = false
 if isolation == '' then
-  suspects = #checked(redis.pcall('XPENDING', stream, group, '-', '+', 1, '~suspect'), stream, 'stream') > 0
+  suspects = (waiting['~suspect'] or 0) > 0
   if suspects then
     holder = checked(redis.pcall('GET', lock), lock, 'string')
   end
@@ -154,23 +163,24 @@ end
 if claimMax > 0 then
   for _, from in ipairs(sources) do
     local room = claimMax - #claims
-    if room <= 0 then break end
-    local pending = checked(redis.pcall('XPENDING', stream, group, '-', '+', room, from), stream, 'stream')
-    for _, p in ipairs(pending) do
-      local eid = p[1]
-      local e = redis.call('XRANGE', stream, eid, eid)
-      local f = {}
-      if e[1] then
-        local kv = e[1][2]
-        for x = 1, #kv, 2 do f[kv[x]] = kv[x + 1] end
+    if room > 0 and waiting[from] then
+      local pending = checked(redis.pcall('XPENDING', stream, group, '-', '+', room, from), stream, 'stream')
+      for _, p in ipairs(pending) do
+        local eid = p[1]
+        local e = redis.call('XRANGE', stream, eid, eid)
+        local f = {}
+        if e[1] then
+          local kv = e[1][2]
+          for x = 1, #kv, 2 do f[kv[x]] = kv[x + 1] end
+        end
+        local id = f['t']
+        local c = {eid = eid, id = id, p = f['p'], o = f['o'] or ''}
+        if id then
+          c.index = prefix .. 'ix:' .. string.sub(redis.sha1hex(id), 1, 3)
+          c.v = checked(redis.pcall('HGET', c.index, id), c.index, 'hash')
+        end
+        claims[#claims + 1] = c
       end
-      local id = f['t']
-      local c = {eid = eid, id = id, p = f['p'], o = f['o'] or ''}
-      if id then
-        c.index = prefix .. 'ix:' .. string.sub(redis.sha1hex(id), 1, 3)
-        c.v = checked(redis.pcall('HGET', c.index, id), c.index, 'hash')
-      end
-      claims[#claims + 1] = c
     end
   end
 end
@@ -189,8 +199,8 @@ if #acks > 0 then
   for _, i in ipairs(held) do
     local a = 8 + 3 * (i - 1)
     local id = ARGV[a + 1]
-    redis.call('HDEL', KEYS[1 + 2 * i], id)
-    redis.call('SET', KEYS[2 + 2 * i], ARGV[a + 3], 'PX', retention)
+    redis.call('HDEL', KEYS[2 + i], id)
+    redis.call('SET', prefix .. 'done:' .. id, ARGV[a + 3], 'PX', retention)
     if records[i] then
       redis.call('HSET', records[i], 'st', 'succeeded', 'ft', now)
       redis.call('PEXPIRE', records[i], retention)

@@ -11,21 +11,24 @@ KEYS[1]   stream   P:{Q}:stream     STREAM entries {t=<id>, p=<payload>[, o=<opt
 KEYS[2]   delayed  P:{Q}:delayed    ZSET   member id, score due time (ms, server clock)
 KEYS[3]   stats    P:{Q}:stats      HASH   counters (field 'enqueued')
 KEYS[4]   layout   P:{Q}:layout     STRING the layout marker, '2'
-then four per task j (base k = 4 + 4(j-1)):
-KEYS[k+1] index    P:{Q}:ix:<b>     HASH   id -> state; <b> = first 3 hex digits of SHA-1(id)
-KEYS[k+2] done     P:{Q}:done:<id>  STRING the finished task (its existence makes the id taken)
-KEYS[k+3] record   P:{Q}:task:<id>  HASH   written for a task due later
-KEYS[k+4] dedup    P:{Q}:dedup:<key> STRING id holding the dedup key (P:{Q}:dedup: when none)
+then one per task j:
+KEYS[4+j] index    P:{Q}:ix:<b>     HASH   id -> state; <b> = first 3 hex digits of SHA-1(id)
+Keys derived here from ARGV[3] (same hash tag, so Cluster routes on KEYS[1]; deriving them saves
+passing three names per task): the finished task P:{Q}:done:<id> (STRING: its existence makes the
+id taken), the record P:{Q}:task:<id> (HASH, written for a task due later) and the dedup key
+P:{Q}:dedup:<key> (STRING, the id holding it).
 
 ARGV[1]   consumer group
 ARGV[2]   dedup window, ms (>= 1)
-then six per task j (base a = 2 + 6(j-1)):
+ARGV[3]   the queue's key prefix, 'P:{Q}:'
+then three per task j (base a = 3 + 3(j-1)):
 ARGV[a+1] task id
 ARGV[a+2] payload (JSON text, validated by the client)
-ARGV[a+3] options (a JSON object of the non-default options, validated by the client), '' = none
-ARGV[a+4] delay ms, relative to server time (0 = none)
-ARGV[a+5] run-at, absolute epoch ms (0 = none; wins over the delay)
-ARGV[a+6] dedup key ('' = none)
+ARGV[a+3] '' for a task due now with no options and no dedup key (the common task), else
+          '<delay ms>|<run-at ms>|<dedup key>|<options>': the delay relative to server time (0 =
+          none), the absolute run-at (0 = none; wins over the delay), the dedup key ('' = none; ids
+          and dedup keys cannot hold '|'), and the options, a JSON object of the non-default options
+          validated by the client ('' = none), last because it may hold '|'
 
 Returns {code, id, state} per task, flattened. state is 'queued' or 'scheduled' for a created
 task; for an existing one its current state: 'queued', 'running' (its entry is pending under a
@@ -50,18 +53,24 @@ Status codes (ScriptStatus):
 ]]
 local OK, EXISTS, DUPLICATE = 1, 0, 2
 local stream, delayed, stats, layout = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local group, dedupWindow = ARGV[1], tonumber(ARGV[2])
-local n = (#KEYS - 4) / 4
-if n < 1 or n ~= math.floor(n) or #ARGV ~= 2 + 6 * n then
+local group, dedupWindow, prefix = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+local n = #KEYS - 4
+if n < 1 or #ARGV ~= 3 + 3 * n then
   return redis.error_reply('ERR enqueue.lua: ' .. #KEYS .. ' keys and ' .. #ARGV .. ' arguments do not describe whole tasks')
 end
 if not dedupWindow or dedupWindow < 1 then
   return redis.error_reply('ERR enqueue.lua: the dedup window must be an integer >= 1')
 end
+-- the extras of each task: delay, run-at, dedup key, options (see ARGV[a+3])
+local extras = {}
 for j = 1, n do
-  local a = 2 + 6 * (j - 1)
-  if not tonumber(ARGV[a + 4]) or not tonumber(ARGV[a + 5]) then
-    return redis.error_reply('ERR enqueue.lua: delay and run-at must be integers')
+  local x = ARGV[3 + 3 * j]
+  if x ~= '' then
+    local delay, runAt, dedup, options = string.match(x, '^(%-?%d+)|(%d+)|([^|]*)|(.*)$')
+    if not delay then
+      return redis.error_reply('ERR enqueue.lua: task ' .. j .. ': extras must be <delay>|<run-at>|<dedup>|<options>')
+    end
+    extras[j] = {delay = tonumber(delay), runAt = tonumber(runAt), dedup = dedup, options = options}
   end
 end
 
@@ -109,18 +118,22 @@ end
 local out, plan, created = {}, {}, 0
 local seenIds, seenDedup, scheduled = {}, {}, false
 for j = 1, n do
-  local k, a = 4 + 4 * (j - 1), 2 + 6 * (j - 1)
-  local index, done, record, dedupKey = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4]
-  local id, dedup = ARGV[a + 1], ARGV[a + 6]
+  local index, a, x = KEYS[4 + j], 3 + 3 * (j - 1), extras[j]
+  local id = ARGV[a + 1]
+  local dedup = x and x.dedup or ''
+  local dedupKey = prefix .. 'dedup:' .. dedup
   local code, rid, state = OK, id, nil
   local v = seenIds[id]
   if not v then
     v = checked(redis.pcall('HGET', index, id), index, 'hash')
     if v then
-      v = stateOf(v, record)
-    elseif redis.call('EXISTS', done) == 1 then
-      local d = redis.pcall('GET', done)
-      v = (type(d) == 'string' and string.sub(d, 1, 1) == 'c') and 'cancelled' or 'succeeded'
+      v = stateOf(v, prefix .. 'task:' .. id)
+    else
+      local done = prefix .. 'done:' .. id
+      if redis.call('EXISTS', done) == 1 then
+        local d = redis.pcall('GET', done)
+        v = (type(d) == 'string' and string.sub(d, 1, 1) == 'c') and 'cancelled' or 'succeeded'
+      end
     end
   end
   if v then
@@ -130,13 +143,15 @@ for j = 1, n do
     if holder then code, rid, state = DUPLICATE, holder, '' end
   end
   if code == OK then
-    local due = now + tonumber(ARGV[a + 4])
-    local runAt = tonumber(ARGV[a + 5])
-    if runAt > 0 then due = runAt end
+    local due = now
+    if x then
+      due = now + x.delay
+      if x.runAt > 0 then due = x.runAt end
+    end
     if due > now then
       state = 'scheduled'
       scheduled = true
-      expect(record, 'hash')
+      expect(prefix .. 'task:' .. id, 'hash')
     else
       state = 'queued'
     end
@@ -164,9 +179,9 @@ end
 for j = 1, n do
   local due = plan[j]
   if due then
-    local k, a = 4 + 4 * (j - 1), 2 + 6 * (j - 1)
-    local index, record, dedupKey = KEYS[k + 1], KEYS[k + 3], KEYS[k + 4]
-    local id, payload, options, dedup = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 6]
+    local index, a, x = KEYS[4 + j], 3 + 3 * (j - 1), extras[j]
+    local id, payload = ARGV[a + 1], ARGV[a + 2]
+    local options, dedup = x and x.options or '', x and x.dedup or ''
     if due <= now then
       local eid
       if options == '' then
@@ -176,6 +191,7 @@ for j = 1, n do
       end
       redis.call('HSET', index, id, eid)
     else
+      local record = prefix .. 'task:' .. id
       if options == '' then
         redis.call('HSET', record, 'id', id, 'st', 'scheduled', 'ct', now, 'sa', due, 'p', payload)
       else
@@ -185,7 +201,7 @@ for j = 1, n do
       redis.call('HSET', index, id, 'd')
     end
     if dedup ~= '' then
-      redis.call('SET', dedupKey, id, 'PX', math.max(1, dedupWindow + math.max(0, due - now)))
+      redis.call('SET', prefix .. 'dedup:' .. dedup, id, 'PX', math.max(1, dedupWindow + math.max(0, due - now)))
     end
   end
 end
