@@ -90,6 +90,9 @@ final class TaskExecution implements Runnable {
   }
 
   private String encode(Object result) {
+    if (result == null) {
+      return "null"; // the common no-result handler: no codec call, no size check needed
+    }
     String json;
     if (result instanceof RawJson raw) {
       try {
