@@ -78,28 +78,8 @@ if isolation ~= '' and isolation ~= 'drain' and isolation ~= 'alone' then
 end
 local lock = prefix .. 'isolating'
 
-local function wrongType(key, want)
-  error({err = 'WRONGTYPE cycle.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
-    .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
-end
-local function checked(r, key, want)
-  if type(r) == 'table' and r.err then
-    if string.find(r.err, 'WRONGTYPE', 1, true) then wrongType(key, want) end
-    error(r)
-  end
-  return r
-end
-local function stateOf(v)
-  local c = string.sub(v, 1, 1)
-  if c == 'd' then return 'scheduled' elseif c == 'k' then return 'parked' elseif c == 'x' then return 'dead' end
-  return 'queued'
-end
--- the entry id a token names: the token itself for a first delivery, else its last part
-local function entryOf(token)
-  local c = string.sub(token, 1, 1)
-  if c == 'q' or c == 'i' then return string.match(token, ',([^,]*)$') end
-  return token
-end
+local SCRIPT = 'cycle.lua'
+--@include v2
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -120,7 +100,7 @@ for i = 1, n do
   else
     codes[i] = OK
     seen[id] = true
-    acks[#acks + 1] = entryOf(token)
+    acks[#acks + 1] = select(5, countsOf(token))
     held[#held + 1] = i
     local c = string.sub(token, 1, 1)
     if c == 'q' or c == 'i' then
@@ -187,8 +167,7 @@ end
 
 local counted = false
 if #acks > 0 then
-  counted = checked(redis.pcall('HGET', stats, 'succeeded'), stats, 'hash')
-  counted = counted == false or (string.match(counted, '^%-?%d+$') ~= nil and #counted <= 18)
+  counted = counterOk(stats, 'succeeded')
 end
 
 -- writes: none of these can fail on a key's type any more
@@ -224,11 +203,7 @@ for _, c in ipairs(claims) do
     redis.call('XACK', stream, group, c.eid)
     redis.call('XDEL', stream, c.eid)
   else
-    local dn, att, nol, flt = 1, 0, 0, 0
-    if first == 'q' or first == 'i' then
-      local a, b, d, e = string.match(v, '^[qi](%d+),(%d+),(%d+),(%d+),')
-      dn, att, nol, flt = tonumber(a) or 1, tonumber(b) or 0, tonumber(d) or 0, tonumber(e) or 0
-    end
+    local dn, att, nol, flt = countsOf(v)
     local token = prefixOf .. (dn + 1) .. ',' .. att .. ',' .. nol .. ',' .. flt .. ',' .. c.eid
     redis.call('XCLAIM', stream, group, consumer, 0, c.eid, 'JUSTID')
     redis.call('HSET', c.index, c.id, token)

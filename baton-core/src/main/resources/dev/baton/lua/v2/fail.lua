@@ -55,30 +55,8 @@ if mode == 'retry' and not delayMs then
   return redis.error_reply('ERR fail.lua: the retry delay must be an integer')
 end
 
-local function wrongType(key, want)
-  error({err = 'WRONGTYPE fail.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
-    .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
-end
-local function checked(r, key, want)
-  if type(r) == 'table' and r.err then
-    if string.find(r.err, 'WRONGTYPE', 1, true) then wrongType(key, want) end
-    error(r)
-  end
-  return r
-end
-local function expect(key, want)
-  local got = redis.call('TYPE', key).ok
-  if got ~= want and got ~= 'none' then wrongType(key, want) end
-  return got
-end
-local function stateOf(v)
-  local c = string.sub(v, 1, 1)
-  if c == 'd' then return 'scheduled' elseif c == 'k' then return 'parked' elseif c == 'x' then return 'dead' end
-  return 'queued'
-end
-local function isCount(v)
-  return v ~= false and v ~= nil and string.match(v, '^%d+$') ~= nil and #v <= 15
-end
+local SCRIPT = 'fail.lua'
+--@include v2
 
 -- reads: the fence
 local v = checked(redis.pcall('HGET', index, id), index, 'hash')
@@ -86,12 +64,7 @@ if not v then return {NOT_FOUND, ''} end
 if v ~= token then return {NOT_HELD, stateOf(v)} end
 
 -- the delivery's counts: a first delivery's token is its entry id
-local eid, dn, att, nol, flt = token, 1, 0, 0, 0
-local c = string.sub(token, 1, 1)
-if c == 'q' or c == 'i' then
-  local a, b, d, e, f = string.match(token, '^[qi](%d+),(%d+),(%d+),(%d+),(.+)$')
-  dn, att, nol, flt, eid = tonumber(a), tonumber(b), tonumber(d), tonumber(e), f
-end
+local dn, att, nol, flt, eid = countsOf(token)
 
 -- reads: the record, else the entry, for the payload and options
 local hasRecord = expect(record, 'hash') == 'hash'
@@ -107,7 +80,7 @@ if e[1] then
     if kv[x] == 'p' then payload = kv[x + 1] elseif kv[x] == 'o' then options = kv[x + 1] end
   end
 end
-if not created or not isCount(created) then created = string.match(eid, '^(%d+)') or '0' end
+if not created or not string.match(created, '^%d+$') then created = string.match(eid, '^(%d+)') or '0' end
 if not payload and mode == 'retry' then
   mode = 'dead'
   reason = 'payload lost: stream entry ' .. eid .. ' was deleted outside Baton'
@@ -115,8 +88,7 @@ end
 local target = mode == 'retry' and delayed or dead
 expect(target, 'zset')
 local field = mode == 'retry' and 'retried' or 'dead'
-local counter = checked(redis.pcall('HGET', stats, field), stats, 'hash')
-local countOk = counter == false or (string.match(counter, '^%-?%d+$') ~= nil and #counter <= 18)
+local countOk = counterOk(stats, field)
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)

@@ -46,41 +46,13 @@ local group, id, token, dep, reason = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5
 local afterMs, kind = tonumber(ARGV[6]), ARGV[7]
 if not afterMs then return redis.error_reply('ERR park.lua: the reconsider delay must be an integer') end
 
-local function wrongType(key, want)
-  error({err = 'WRONGTYPE park.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
-    .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
-end
-local function checked(r, key, want)
-  if type(r) == 'table' and r.err then
-    if string.find(r.err, 'WRONGTYPE', 1, true) then wrongType(key, want) end
-    error(r)
-  end
-  return r
-end
-local function expect(key, want)
-  local got = redis.call('TYPE', key).ok
-  if got ~= want and got ~= 'none' then wrongType(key, want) end
-  return got
-end
-local function stateOf(v)
-  local c = string.sub(v, 1, 1)
-  if c == 'd' then return 'scheduled' elseif c == 'k' then return 'parked' elseif c == 'x' then return 'dead' end
-  return 'queued'
-end
-local function counter(key, field)
-  local v = checked(redis.pcall('HGET', key, field), key, 'hash')
-  return v == false or (string.match(v, '^%-?%d+$') ~= nil and #v <= 18)
-end
+local SCRIPT = 'park.lua'
+--@include v2
 
 local v = checked(redis.pcall('HGET', index, id), index, 'hash')
 if not v then return {NOT_FOUND, ''} end
 if v ~= token then return {NOT_HELD, stateOf(v)} end
-local eid, dn, att, nol, flt = token, 1, 0, 0, 0
-local c = string.sub(token, 1, 1)
-if c == 'q' or c == 'i' then
-  local a, b, d, e, f = string.match(token, '^[qi](%d+),(%d+),(%d+),(%d+),(.+)$')
-  dn, att, nol, flt, eid = tonumber(a), tonumber(b), tonumber(d), tonumber(e), f
-end
+local dn, att, nol, flt, eid = countsOf(token)
 
 local payload, options, created, times
 if expect(record, 'hash') == 'hash' then
@@ -96,7 +68,7 @@ if e[1] then
 end
 created = tonumber(created) or tonumber(string.match(eid, '^(%d+)')) or 0
 expect(parked, 'zset')
-local parkingOk, statsOk = counter(parking, 'n:' .. dep), counter(stats, 'parked')
+local parkingOk, statsOk = counterOk(parking, 'n:' .. dep), counterOk(stats, 'parked')
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)

@@ -34,21 +34,8 @@ local n = #ARGV
 if #KEYS ~= 4 + 2 * n then
   return redis.error_reply('ERR promote.lua: ' .. #KEYS .. ' keys and ' .. n .. ' ids do not match')
 end
-local function wrongType(key, want)
-  error({err = 'WRONGTYPE promote.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
-    .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
-end
-local function checked(r, key, want)
-  if type(r) == 'table' and r.err then
-    if string.find(r.err, 'WRONGTYPE', 1, true) then wrongType(key, want) end
-    error(r)
-  end
-  return r
-end
-local function expect(key, want)
-  local got = redis.call('TYPE', key).ok
-  if got ~= want and got ~= 'none' then wrongType(key, want) end
-end
+local SCRIPT = 'promote.lua'
+--@include v2
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)

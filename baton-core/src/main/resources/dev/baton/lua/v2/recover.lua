@@ -56,24 +56,13 @@ if n ~= math.floor(n) or #ARGV ~= 4 + 2 * n or not lease or not maxDeliveries th
   return redis.error_reply('ERR recover.lua: ' .. #KEYS .. ' keys and ' .. #ARGV .. ' arguments do not describe whole entries')
 end
 
-local function wrongType(key, want)
-  error({err = 'WRONGTYPE recover.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
-    .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
-end
-local function expect(key, want)
-  local got = redis.call('TYPE', key).ok
-  if got ~= want and got ~= 'none' then wrongType(key, want) end
-  return got
-end
-local function counterOk(field)
-  local v = redis.call('HGET', stats, field)
-  return v == false or (string.match(v, '^%-?%d+$') ~= nil and #v <= 18)
-end
 
+local SCRIPT = 'recover.lua'
+--@include v2
 expect(stream, 'stream'); expect(dead, 'zset'); expect(stats, 'hash')
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local recoveredOk, deadOk = counterOk('recovered'), counterOk('dead')
+local recoveredOk, deadOk = counterOk(stats, 'recovered'), counterOk(stats, 'dead')
 
 -- reads and checks: nothing below writes until every entry has been looked at
 local plan, skipped, seen = {}, {}, {}
@@ -107,11 +96,7 @@ for i = 1, n do
       elseif first == 'd' or first == 'k' or first == 'x' then
         plan[i] = {what = 'clean'}
       elseif string.match(first, '%d') or first == 'q' or first == 'i' then
-        local veid, dn, att, nol, flt = v, 1, 0, 0, 0
-        if first == 'q' or first == 'i' then
-          local x1, x2, x3, x4, x5 = string.match(v, '^[qi](%d+),(%d+),(%d+),(%d+),(.+)$')
-          dn, att, nol, flt, veid = tonumber(x1) or 1, tonumber(x2) or 0, tonumber(x3) or 0, tonumber(x4) or 0, x5
-        end
+        local dn, att, nol, flt, veid = countsOf(v)
         if veid ~= eid then
           plan[i] = {what = 'clean'}
         else

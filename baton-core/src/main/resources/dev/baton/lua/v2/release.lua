@@ -37,10 +37,8 @@ local n = #KEYS - 1
 if not cap or #ARGV ~= 2 + 3 * n then
   return redis.error_reply('ERR release.lua: ' .. #KEYS .. ' keys and ' .. #ARGV .. ' arguments do not describe whole tasks')
 end
-local function wrongType(key, want)
-  error({err = 'WRONGTYPE release.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
-    .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
-end
+local SCRIPT = 'release.lua'
+--@include v2
 local st = redis.call('TYPE', stream).ok
 if st ~= 'stream' and st ~= 'none' then wrongType(stream, 'stream') end
 
@@ -53,12 +51,7 @@ for i = 1, n do
   if type(v) == 'table' and v.err then wrongType(index, 'hash') end
   out[i] = NOT_HELD
   if v == token and not seen[id] then
-    local eid, dn, att, nol, flt = token, 1, 0, 0, 0
-    local c = string.sub(token, 1, 1)
-    if c == 'q' or c == 'i' then
-      local x1, x2, x3, x4, x5 = string.match(token, '^[qi](%d+),(%d+),(%d+),(%d+),(.+)$')
-      dn, att, nol, flt, eid = tonumber(x1), tonumber(x2), tonumber(x3), tonumber(x4), x5
-    end
+    local dn, att, nol, flt, eid = countsOf(token)
     if why == 'f' then flt = flt + 1 end
     if why == 'f' and flt > cap then
       out[i] = UNCHANGED

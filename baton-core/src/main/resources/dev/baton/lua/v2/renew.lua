@@ -33,10 +33,8 @@ local n = #KEYS - 1
 if #ARGV ~= 2 + 2 * n then
   return redis.error_reply('ERR renew.lua: ' .. #KEYS .. ' keys and ' .. #ARGV .. ' arguments do not describe whole tasks')
 end
-local function wrongType(key, want)
-  error({err = 'WRONGTYPE renew.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
-    .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
-end
+local SCRIPT = 'renew.lua'
+--@include v2
 
 local out, claims = {}, {}
 for i = 1, n do
@@ -46,9 +44,7 @@ for i = 1, n do
   if type(v) == 'table' and v.err then wrongType(index, 'hash') end
   out[i] = NOT_HELD
   if v == token then
-    local eid = token
-    local c = string.sub(token, 1, 1)
-    if c == 'q' or c == 'i' then eid = string.match(token, ',([^,]*)$') end
+    local eid = select(5, countsOf(token))
     local p = redis.pcall('XPENDING', stream, group, eid, eid, 1)
     if type(p) == 'table' and p.err then
       if string.find(p.err, 'WRONGTYPE', 1, true) then wrongType(stream, 'stream') end
