@@ -46,7 +46,7 @@ public final class BatonClient implements AutoCloseable {
     this.clock = clock;
     this.broker = new RedisBroker(config);
     this.inspector = new Inspector(broker);
-    this.waiter = new ResultWaiter(broker, inspector::find, clock);
+    this.waiter = new ResultWaiter(broker, inspector::find, inspector::task, clock);
     this.events = new LifecycleEvents(config.listeners());
     this.dispatcher = new Dispatcher(config, codec, clock, broker, inspector, waiter, events);
   }

@@ -5,6 +5,7 @@ import dev.baton.internal.client.ResultWaiter;
 import dev.baton.internal.codec.Ids;
 import dev.baton.internal.codec.WireFormat;
 import dev.baton.internal.events.LifecycleEvents;
+import dev.baton.internal.scripts.ClientV2Scripts;
 import dev.baton.internal.scripts.DeadLetterScripts;
 import dev.baton.internal.broker.Layout;
 import dev.baton.internal.scripts.EnqueueScripts;
@@ -50,6 +51,8 @@ public final class Dispatcher {
   /** Layout 2's enqueue when this process runs it ({@link Layout}), else null. */
   private final EnqueueV2Scripts v2Enqueue;
   private final DeadLetterScripts deadLetterScripts;
+  /** Layout 2's cancel when this process runs it ({@link Layout}), else null. */
+  private final ClientV2Scripts v2Client;
   private final Registry registry;
   private final Inspector inspector;
   private final ResultWaiter waiter;
@@ -66,6 +69,7 @@ public final class Dispatcher {
     this.enqueueScripts = new EnqueueScripts(broker);
     this.v2Enqueue = Layout.v2() ? new EnqueueV2Scripts(broker) : null;
     this.deadLetterScripts = new DeadLetterScripts(broker);
+    this.v2Client = Layout.v2() ? new ClientV2Scripts(broker) : null;
     this.registry = new Registry(broker);
     this.inspector = inspector;
     this.waiter = waiter;
@@ -189,7 +193,13 @@ public final class Dispatcher {
 
   /**
    * Cancels a task that has not started (scheduled, queued, retrying or parked): it ends {@link
-   * TaskState#CANCELLED} and no worker runs it.
+   * TaskState#CANCELLED} and no worker runs it. A running task is left alone ({@link
+   * TaskState#RUNNING} is returned), and so are finished and dead ones.
+   *
+   * <p>With the transitional layout 2 ({@code baton.layout=2}): a task a worker has fetched counts
+   * as running from the fetch on, also while it waits in the worker's prefetch buffer, and is left
+   * alone; a task given back by a worker (shutdown) or taken over from one that stopped answering
+   * waits as queued and is cancelled, and the worker that held it before has its outcome refused.
    *
    * @param id the task id, looked up across all agent types
    * @return {@link TaskState#CANCELLED}, or the task's state when it could not be cancelled
@@ -208,6 +218,16 @@ public final class Dispatcher {
    * @throws TaskNotFoundException when no such task exists
    */
   public TaskState cancel(String agentType, String id) {
+    if (v2Client != null) {
+      ClientV2Scripts.Cancel c = v2Client.cancel(agentType, id, config.retention().toMillis());
+      if (c.status() == ScriptStatus.NOT_FOUND) {
+        throw new TaskNotFoundException(id);
+      }
+      if (c.status() == ScriptStatus.OK) {
+        events.task(TaskEvent.Kind.CANCELLED, agentType, id, 0, null, clock.instant(), null, null);
+      }
+      return c.state();
+    }
     DeadLetterScripts.Cancel c = deadLetterScripts.cancel(agentType, id, config.retention().toMillis());
     if (c.cancelled()) {
       events.task(TaskEvent.Kind.CANCELLED, agentType, id, 0, null, clock.instant(), null, null);

@@ -5,11 +5,13 @@ import dev.baton.resilience.BreakerTransition;
 import dev.baton.resilience.ConcurrencyLimiter;
 import dev.baton.resilience.LimitUsage;
 import dev.baton.resilience.RateLimiter;
+import dev.baton.internal.broker.Layout;
 import dev.baton.internal.broker.RedisBroker;
 import dev.baton.internal.limits.RedisConcurrencyLimiter;
 import dev.baton.internal.limits.RedisRateLimiter;
 import dev.baton.internal.codec.WireFormat;
 import dev.baton.internal.scripts.BreakerScripts;
+import dev.baton.internal.scripts.ClientV2Scripts;
 import dev.baton.internal.scripts.DeadLetterScripts;
 import dev.baton.internal.scripts.InspectionScripts;
 import dev.baton.internal.scripts.LimitScripts;
@@ -41,8 +43,11 @@ public final class Inspector {
   private final BreakerScripts breakerScripts;
   private final SchedulingScripts scheduling;
   private final LimitScripts limits;
+  /** Layout 2's read side when this process runs it ({@link Layout}), else null. */
+  private final ClientV2Scripts v2;
 
   Inspector(RedisBroker broker) {
+    this.v2 = Layout.v2() ? new ClientV2Scripts(broker) : null;
     this.inspection = new InspectionScripts(broker);
     this.registry = new Registry(broker);
     this.deadLetters = new DeadLetterScripts(broker);
@@ -82,6 +87,13 @@ public final class Inspector {
    * @throws BatonException when its record is malformed
    */
   public Optional<TaskInfo> task(String agentType, String id) {
+    if (v2 != null) {
+      try {
+        return v2.task(agentType, id).map(ClientV2Scripts.Found::info);
+      } catch (IllegalArgumentException e) {
+        throw new BatonException("task " + id + " has a malformed record: " + e.getMessage(), e);
+      }
+    }
     Map<String, String> fields = inspection.taskRecord(agentType, id);
     if (fields.isEmpty()) {
       return Optional.empty();
@@ -98,7 +110,8 @@ public final class Inspector {
     if (!TaskRequest.ID.matcher(id).matches()) {
       throw new TaskNotFoundException(id);
     }
-    List<String> holders = inspection.queuesHolding(id, registry.queues());
+    List<String> holders = v2 != null ? v2.queuesHolding(id, registry.queues())
+        : inspection.queuesHolding(id, registry.queues());
     if (holders.isEmpty()) {
       throw new TaskNotFoundException(id);
     }
@@ -115,7 +128,7 @@ public final class Inspector {
    */
   public QueueStats stats(String agentType) {
     try {
-      return inspection.stats(agentType);
+      return v2 != null ? v2.stats(agentType) : inspection.stats(agentType);
     } catch (RedisUnavailableException | RedisConfigurationException e) {
       throw e;
     } catch (RuntimeException e) {

@@ -44,6 +44,8 @@ final class LayoutV2Fixture {
   static final String ATTEMPT = "{\"n\":1,\"err\":\"boom\"}";
 
   final RedisExtension redis;
+  /** The client the gateways run on (its inspector and dispatcher read layout 2 when the property is on). */
+  final BatonClient baton;
   final Keys k;
   final RedisCommands<String, String> raw;
   final EnqueueV2Scripts enqueue;
@@ -53,6 +55,7 @@ final class LayoutV2Fixture {
 
   LayoutV2Fixture(RedisExtension redis) {
     BatonClient baton = redis.client();
+    this.baton = baton;
     this.redis = redis;
     this.k = new Keys(redis.prefix());
     this.raw = redis.raw();

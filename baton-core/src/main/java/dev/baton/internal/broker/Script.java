@@ -60,7 +60,13 @@ public enum Script {
   /** Layout v2, not yet run by the worker. */
   RECOVER_V2("v2/recover", 3, true, ScriptOutputType.MULTI),
   /** Layout v2, not yet run by the worker. */
-  QUEUE_V2("v2/queue", 2, false, ScriptOutputType.INTEGER);
+  QUEUE_V2("v2/queue", 2, false, ScriptOutputType.INTEGER),
+  /** Layout v2: one task as record fields, read-only (Inspector.task, the result waiter). */
+  TASK_V2("v2/task", 4, false, ScriptOutputType.MULTI),
+  /** Layout v2: a queue's counts, read-only (Inspector.stats). */
+  STATS_V2("v2/stats", 5, false, ScriptOutputType.MULTI),
+  /** Layout v2: Dispatcher.cancel. */
+  CANCEL_V2("v2/cancel", 8, false, ScriptOutputType.MULTI);
 
   private final String file;
   private final int keys;

@@ -3,8 +3,6 @@ package dev.baton.internal.client;
 import dev.baton.TaskInfo;
 import dev.baton.TaskNotFoundException;
 import dev.baton.internal.broker.RedisBroker;
-import dev.baton.internal.codec.WireFormat;
-import dev.baton.internal.scripts.InspectionScripts;
 import dev.baton.internal.time.Timekeeper;
 import dev.baton.testing.SettableClock;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
@@ -13,6 +11,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,13 +19,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
  * Completes futures when tasks reach a terminal state. Listens on each agent type's "finished"
  * channel, and re-reads every awaited record once a second so that an event missed during a
  * reconnect delays an answer by at most that long, never forever. The re-check runs on the client's
- * clock: with a {@code SettableClock} it runs when the test moves the clock a second on.
+ * clock: with a {@code SettableClock} it runs when the test moves the clock a second on. A task is
+ * read with the reader it is given (the inspector's, which reads the layout this process runs: a
+ * record on layout 1; on layout 2 the finished value, the record of a dead task, or the live state).
  */
 public final class ResultWaiter implements AutoCloseable {
   static final Duration RECHECK = Duration.ofSeconds(1);
@@ -34,7 +36,7 @@ public final class ResultWaiter implements AutoCloseable {
   private record Waiter(String queue, String id, CompletableFuture<TaskInfo> future) {}
 
   private final RedisBroker broker;
-  private final InspectionScripts records;
+  private final BiFunction<String, String, Optional<TaskInfo>> read;
   private final Function<String, String> locate;
   private final InstantSource clock;
   private final Map<String, List<Waiter>> waiters = new ConcurrentHashMap<>();
@@ -44,9 +46,14 @@ public final class ResultWaiter implements AutoCloseable {
   private ScheduledExecutorService ticker;
   private Timekeeper.Timer recheck;
 
-  public ResultWaiter(RedisBroker broker, Function<String, String> locate, InstantSource clock) {
+  /**
+   * @param locate the agent type holding a task id (throws {@link TaskNotFoundException} when none)
+   * @param read a task of an agent type now, empty when there is none
+   */
+  public ResultWaiter(RedisBroker broker, Function<String, String> locate,
+      BiFunction<String, String, Optional<TaskInfo>> read, InstantSource clock) {
     this.broker = broker;
-    this.records = new InspectionScripts(broker);
+    this.read = read;
     this.locate = locate;
     this.clock = clock;
   }
@@ -109,12 +116,12 @@ public final class ResultWaiter implements AutoCloseable {
       return;
     }
     try {
-      Map<String, String> fields = records.taskRecord(w.queue, w.id);
-      if (fields.isEmpty()) {
+      Optional<TaskInfo> found = read.apply(w.queue, w.id);
+      if (found.isEmpty()) {
         w.future.completeExceptionally(new TaskNotFoundException(w.id));
         return;
       }
-      TaskInfo info = WireFormat.toTaskInfo(fields);
+      TaskInfo info = found.get();
       if (info.state().isTerminal()) {
         w.future.complete(info);
       }
