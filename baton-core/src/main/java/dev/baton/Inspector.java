@@ -5,12 +5,14 @@ import dev.baton.resilience.BreakerTransition;
 import dev.baton.resilience.ConcurrencyLimiter;
 import dev.baton.resilience.LimitUsage;
 import dev.baton.resilience.RateLimiter;
+import dev.baton.internal.broker.Layout;
 import dev.baton.internal.broker.RedisBroker;
 import dev.baton.internal.limits.RedisConcurrencyLimiter;
 import dev.baton.internal.limits.RedisRateLimiter;
 import dev.baton.internal.codec.WireFormat;
 import dev.baton.internal.scripts.BreakerScripts;
 import dev.baton.internal.scripts.DeadLetterScripts;
+import dev.baton.internal.scripts.DeadLetterV2Scripts;
 import dev.baton.internal.scripts.InspectionScripts;
 import dev.baton.internal.scripts.LimitScripts;
 import dev.baton.internal.scripts.Registry;
@@ -38,6 +40,9 @@ public final class Inspector {
   private final InspectionScripts inspection;
   private final Registry registry;
   private final DeadLetterScripts deadLetters;
+  /** Layout 2 ({@link Layout}), read when built: the dead-letter commands run its scripts. */
+  private final boolean v2 = Layout.v2();
+  private final DeadLetterV2Scripts deadLettersV2;
   private final BreakerScripts breakerScripts;
   private final SchedulingScripts scheduling;
   private final LimitScripts limits;
@@ -46,6 +51,7 @@ public final class Inspector {
     this.inspection = new InspectionScripts(broker);
     this.registry = new Registry(broker);
     this.deadLetters = new DeadLetterScripts(broker);
+    this.deadLettersV2 = new DeadLetterV2Scripts(broker);
     this.breakerScripts = new BreakerScripts(broker);
     this.scheduling = new SchedulingScripts(broker);
     this.limits = new LimitScripts(broker);
@@ -240,7 +246,7 @@ public final class Inspector {
         continue;
       }
       try {
-        out.add(WireFormat.toTaskInfo(fields));
+        out.add(v2 ? WireFormat.toTaskInfoV2(agentType, fields) : WireFormat.toTaskInfo(fields));
       } catch (RuntimeException e) {
         out.add(TaskInfo.malformed(id, agentType, TaskState.DEAD, fields.get("why"), "malformed record: " + describe(e)));
       }
@@ -268,7 +274,7 @@ public final class Inspector {
    * @throws BatonException when it is a tombstone of an unreadable entry, which cannot run
    */
   public boolean replay(String agentType, String id) {
-    return deadLetters.replay(agentType, id);
+    return v2 ? deadLettersV2.replay(agentType, id) : deadLetters.replay(agentType, id);
   }
 
 
@@ -291,7 +297,8 @@ public final class Inspector {
     for (int i = 0; i < ids.size(); i++) {
       ScriptStatus status;
       try {
-        status = deadLetters.replayStatus(agentType, ids.get(i));
+        status = v2 ? deadLettersV2.replayStatus(agentType, ids.get(i))
+            : deadLetters.replayStatus(agentType, ids.get(i));
       } catch (BatonException e) {
         throw new PartialReplayException(agentType, n, ids.size() - i, e);
       }
@@ -311,7 +318,7 @@ public final class Inspector {
    * @return false if the task is not in the dead-letter queue (nothing deleted)
    */
   public boolean purge(String agentType, String id) {
-    return deadLetters.purge(agentType, List.of(id)) == 1;
+    return purge(agentType, List.of(id)) == 1;
   }
 
   /**
@@ -324,9 +331,13 @@ public final class Inspector {
     int n = 0;
     List<String> ids;
     while (!(ids = deadLetters.deadIds(agentType, 0, 500)).isEmpty()) {
-      n += (int) deadLetters.purge(agentType, ids);
+      n += (int) purge(agentType, ids);
     }
     return n;
+  }
+
+  private long purge(String agentType, List<String> ids) {
+    return v2 ? deadLettersV2.purge(agentType, ids) : deadLetters.purge(agentType, ids);
   }
 
   /**

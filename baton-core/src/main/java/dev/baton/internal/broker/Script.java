@@ -60,7 +60,15 @@ public enum Script {
   /** Layout v2, not yet run by the worker. */
   RECOVER_V2("v2/recover", 3, true, ScriptOutputType.MULTI),
   /** Layout v2, not yet run by the worker. */
-  QUEUE_V2("v2/queue", 2, false, ScriptOutputType.INTEGER);
+  QUEUE_V2("v2/queue", 2, false, ScriptOutputType.INTEGER),
+  /** Layout v2: parked tasks back to the stream, held, or ended past their max wait. */
+  UNPARK_V2("v2/unpark", 5, true, ScriptOutputType.MULTI),
+  /** Layout v2: a dead letter back to the stream with a fresh attempt budget. */
+  REPLAY_V2("v2/replay", 6, false, ScriptOutputType.MULTI),
+  /** Layout v2: dead letters deleted for good (record, dead member, index field). */
+  PURGE_V2("v2/purge", 1, true, ScriptOutputType.INTEGER),
+  /** Layout v2: tasks of the index whose entry or set membership was lost outside Baton. */
+  AUDIT_V2("v2/audit", 5, true, ScriptOutputType.MULTI);
 
   private final String file;
   private final int keys;

@@ -69,6 +69,7 @@ public enum ScriptStatus {
     returns(Script.PARK_V2, OK, NOT_HELD, NOT_FOUND);
     returns(Script.RELEASE_V2, OK, NOT_HELD, UNCHANGED);
     returns(Script.RENEW_V2, OK, NOT_HELD);
+    returns(Script.REPLAY_V2, OK, WRONG_STATE, NOT_FOUND, TOMBSTONE);
   }
 
   private final int code;

@@ -43,7 +43,7 @@ class ScriptStatusSyncTest {
         withStatuses++;
       }
     }
-    assertThat(withStatuses).as("scripts that return statuses").isEqualTo(22);
+    assertThat(withStatuses).as("scripts that return statuses").isEqualTo(23);
   }
 
   @Test
