@@ -172,6 +172,20 @@ class LayoutV2AuditIT {
     assertThat(a.repairedIds()).containsExactly("t-2");
   }
 
+  @Test
+  void pruningKeepsAReservedConsumerWhileItHoldsAnEntry() throws Exception {
+    Held held = v2.deliver("t-1");
+    v2.tasks.release(Q, List.of(held), dev.baton.internal.scripts.TaskV2Scripts.ReleaseKind.PLAIN, 1_000);
+    Thread.sleep(20); // idle longer than the 10 ms limit
+    new Janitor(redis.client().broker(), List.of(Q), 10_000, Duration.ofSeconds(30), "janitor",
+        Duration.ofMillis(10)).runOnce();
+
+    List<String> left = v2.raw.xinfoConsumers(v2.k.stream(Q), dev.baton.internal.broker.Keys.GROUP).stream()
+        .map(c -> String.valueOf(((List<?>) c).get(1))).toList();
+    assertThat(left).containsExactly("~released"); // worker-a held nothing any more: deleted
+    assertThat(v2.pendingPerConsumer()).containsEntry("~released", 1L);
+  }
+
   /** Deletes every key of the test's prefix. */
   private void clear() {
     List<String> keys = v2.raw.keys(redis.prefix() + ":*");

@@ -4,9 +4,10 @@ package dev.baton.internal.broker;
  * Which Redis layout this process writes and reads: 1 (docs/data-model.md), or, while layout 2
  * (docs/hot-path-v2.md) is being built, 2 when the system property {@code baton.layout} is
  * {@code 2}. Transitional: layout 2 runs the worker's hot path (enqueue, the fetch cycle,
- * successes, failures, releases, heartbeats, recovery, promotion) but not yet inspection, parking,
- * cancellation or the dead-letter commands, so it is for measuring only. Read when a client or
- * worker is built.
+ * successes, failures, releases, heartbeats, recovery, promotion), parking and unparking, the
+ * janitor (dead-letter cap, consumer pruning, audit of the index) and the dead-letter commands
+ * (listing, replay, purge), but not yet task inspection, stats or cancellation, so it is for
+ * measuring only. Read when a client or worker is built.
  */
 public final class Layout {
   /** The system property that selects layout 2. */
