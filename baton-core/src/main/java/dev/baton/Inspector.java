@@ -13,6 +13,7 @@ import dev.baton.internal.codec.WireFormat;
 import dev.baton.internal.scripts.BreakerScripts;
 import dev.baton.internal.scripts.ClientV2Scripts;
 import dev.baton.internal.scripts.DeadLetterScripts;
+import dev.baton.internal.scripts.DeadLetterV2Scripts;
 import dev.baton.internal.scripts.InspectionScripts;
 import dev.baton.internal.scripts.LimitScripts;
 import dev.baton.internal.scripts.Registry;
@@ -40,6 +41,7 @@ public final class Inspector {
   private final InspectionScripts inspection;
   private final Registry registry;
   private final DeadLetterScripts deadLetters;
+  private final DeadLetterV2Scripts deadLettersV2;
   private final BreakerScripts breakerScripts;
   private final SchedulingScripts scheduling;
   private final LimitScripts limits;
@@ -51,6 +53,7 @@ public final class Inspector {
     this.inspection = new InspectionScripts(broker);
     this.registry = new Registry(broker);
     this.deadLetters = new DeadLetterScripts(broker);
+    this.deadLettersV2 = new DeadLetterV2Scripts(broker);
     this.breakerScripts = new BreakerScripts(broker);
     this.scheduling = new SchedulingScripts(broker);
     this.limits = new LimitScripts(broker);
@@ -253,7 +256,7 @@ public final class Inspector {
         continue;
       }
       try {
-        out.add(WireFormat.toTaskInfo(fields));
+        out.add(v2 != null ? WireFormat.toTaskInfoV2(agentType, fields) : WireFormat.toTaskInfo(fields));
       } catch (RuntimeException e) {
         out.add(TaskInfo.malformed(id, agentType, TaskState.DEAD, fields.get("why"), "malformed record: " + describe(e)));
       }
@@ -281,7 +284,7 @@ public final class Inspector {
    * @throws BatonException when it is a tombstone of an unreadable entry, which cannot run
    */
   public boolean replay(String agentType, String id) {
-    return deadLetters.replay(agentType, id);
+    return v2 != null ? deadLettersV2.replay(agentType, id) : deadLetters.replay(agentType, id);
   }
 
 
@@ -304,7 +307,8 @@ public final class Inspector {
     for (int i = 0; i < ids.size(); i++) {
       ScriptStatus status;
       try {
-        status = deadLetters.replayStatus(agentType, ids.get(i));
+        status = v2 != null ? deadLettersV2.replayStatus(agentType, ids.get(i))
+            : deadLetters.replayStatus(agentType, ids.get(i));
       } catch (BatonException e) {
         throw new PartialReplayException(agentType, n, ids.size() - i, e);
       }
@@ -324,7 +328,7 @@ public final class Inspector {
    * @return false if the task is not in the dead-letter queue (nothing deleted)
    */
   public boolean purge(String agentType, String id) {
-    return deadLetters.purge(agentType, List.of(id)) == 1;
+    return purge(agentType, List.of(id)) == 1;
   }
 
   /**
@@ -337,9 +341,13 @@ public final class Inspector {
     int n = 0;
     List<String> ids;
     while (!(ids = deadLetters.deadIds(agentType, 0, 500)).isEmpty()) {
-      n += (int) deadLetters.purge(agentType, ids);
+      n += (int) purge(agentType, ids);
     }
     return n;
+  }
+
+  private long purge(String agentType, List<String> ids) {
+    return v2 != null ? deadLettersV2.purge(agentType, ids) : deadLetters.purge(agentType, ids);
   }
 
   /**

@@ -48,6 +48,12 @@ public final class Keys {
     return base(queue) + "ix:" + bucketOf(id);
   }
 
+  /** Layout v2: index bucket number {@code bucket} (0 to 4,095) of {@code queue}, for walking the index. */
+  public String indexBucket(String queue, int bucket) {
+    return base(queue) + "ix:" + new String(new char[] {HEX[(bucket >> 8) & 0xf], HEX[(bucket >> 4) & 0xf],
+        HEX[bucket & 0xf]});
+  }
+
   /** The first 3 hex digits of SHA-1({@code id}): the index bucket's suffix. */
   public static String bucketOf(String id) {
     byte[] d = SHA1.get().digest(id.getBytes(java.nio.charset.StandardCharsets.UTF_8));

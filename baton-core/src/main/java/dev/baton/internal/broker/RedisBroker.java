@@ -255,6 +255,15 @@ public final class RedisBroker implements AutoCloseable {
         .thenApply(page -> new ScanPage(page.isFinished() ? "0" : page.getCursor(), page.getKeys()));
   }
 
+  /**
+   * The next page of the fields of hash {@code key}, starting at {@code cursor} ("0": the start);
+   * the page's cursor is "0" once the pass is over.
+   */
+  public CompletableFuture<ScanPage> hscanFields(String key, String cursor, int count) {
+    return async.hscan(key, ScanCursor.of(cursor), ScanArgs.Builder.limit(count)).toCompletableFuture()
+        .thenApply(page -> new ScanPage(page.isFinished() ? "0" : page.getCursor(), List.copyOf(page.getMap().keySet())));
+  }
+
   /** Creates the stream and the consumer group at the start, if missing; a no-op otherwise. */
   public void createGroup(String stream, String group) {
     try {

@@ -66,7 +66,15 @@ public enum Script {
   /** Layout v2: a queue's counts, read-only (Inspector.stats). */
   STATS_V2("v2/stats", 5, false, ScriptOutputType.MULTI),
   /** Layout v2: Dispatcher.cancel. */
-  CANCEL_V2("v2/cancel", 8, false, ScriptOutputType.MULTI);
+  CANCEL_V2("v2/cancel", 8, false, ScriptOutputType.MULTI),
+  /** Layout v2: parked tasks back to the stream, held, or ended past their max wait. */
+  UNPARK_V2("v2/unpark", 5, true, ScriptOutputType.MULTI),
+  /** Layout v2: a dead letter back to the stream with a fresh attempt budget. */
+  REPLAY_V2("v2/replay", 6, false, ScriptOutputType.MULTI),
+  /** Layout v2: dead letters deleted for good (record, dead member, index field). */
+  PURGE_V2("v2/purge", 1, true, ScriptOutputType.INTEGER),
+  /** Layout v2: tasks of the index whose entry or set membership was lost outside Baton. */
+  AUDIT_V2("v2/audit", 5, true, ScriptOutputType.MULTI);
 
   private final String file;
   private final int keys;

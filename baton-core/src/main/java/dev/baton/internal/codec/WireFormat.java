@@ -117,6 +117,38 @@ public final class WireFormat {
   }
 
   /**
+   * A layout-2 record's fields (docs/hot-path-v2.md: v2/fail.lua's header) as a {@link TaskInfo}, as
+   * leniently as {@link #toTaskInfo}: the options (max attempts, headers) come from the JSON object
+   * {@code o}, not from fields of their own (an unreadable {@code o} reads as the defaults), the
+   * deliveries from {@code dn}, and the agent type, which the record does not hold, from
+   * {@code agentType}.
+   */
+  public static TaskInfo toTaskInfoV2(String agentType, Map<String, String> f) {
+    Map<String, String> v1 = new LinkedHashMap<>(f);
+    v1.put("q", agentType);
+    v1.put("max", Integer.toString(DEFAULT_MAX_ATTEMPTS));
+    v1.remove("h");
+    JsonNode o = readTreeOrNull(f.get("o"));
+    if (o != null && o.isObject()) {
+      JsonNode max = o.get("max");
+      if (max != null && max.canConvertToInt() && max.asInt() > 0) {
+        v1.put("max", Integer.toString(max.asInt()));
+      }
+      JsonNode h = o.get("h");
+      if (h != null && h.isObject()) {
+        v1.put("h", h.toString());
+      }
+    }
+    if (f.containsKey("dn")) {
+      v1.put("dlv", f.get("dn"));
+    }
+    return toTaskInfo(v1);
+  }
+
+  /** Layout 2: the max attempts of a task whose options do not say (as {@code TaskRequest}'s default). */
+  private static final int DEFAULT_MAX_ATTEMPTS = 3;
+
+  /**
    * The payload of a record: field {@code p}, followed by {@code p2}, {@code p3}, ... when
    * enqueue.lua stored it in pieces to keep the record a listpack; null when there is none.
    */

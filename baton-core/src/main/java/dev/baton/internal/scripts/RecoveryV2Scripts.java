@@ -77,4 +77,37 @@ public final class RecoveryV2Scripts {
     Long moved = ScriptErrors.typed(() -> broker.runSync(Script.PROMOTE_V2, keyNames, ids.toArray(String[]::new)));
     return moved;
   }
+
+  /** Index buckets per queue (docs/hot-path-v2.md): {@code P:{Q}:ix:000} to {@code P:{Q}:ix:fff}. */
+  public static final int BUCKETS = 4096;
+
+  /** The next page of task ids in index bucket {@code bucket} (0 to 4,095), from {@code cursor} ("0": the start). */
+  public dev.baton.internal.broker.RedisBroker.ScanPage scanIndexBucket(String queue, int bucket, String cursor,
+      int count) {
+    return broker.await(broker.hscanFields(keys.indexBucket(queue, bucket), cursor, count));
+  }
+
+  /**
+   * Audits the tasks {@code ids} of the index (v2/audit.lua): dead-letters those whose stream entry
+   * was deleted outside Baton, and puts back a delayed, parked or dead task missing from its set.
+   */
+  public RecoveryScripts.Audited audit(String queue, List<String> ids) {
+    String[] keyNames = new String[5 + 2 * ids.size()];
+    String[] args = new String[2 + ids.size()];
+    keyNames[0] = keys.stream(queue);
+    keyNames[1] = keys.dead(queue);
+    keyNames[2] = keys.stats(queue);
+    keyNames[3] = keys.delayed(queue);
+    keyNames[4] = keys.parked(queue);
+    args[0] = Keys.GROUP;
+    args[1] = keys.finishedChannel(queue);
+    for (int i = 0; i < ids.size(); i++) {
+      keyNames[5 + 2 * i] = keys.indexBucket(queue, ids.get(i));
+      keyNames[6 + 2 * i] = keys.task(queue, ids.get(i));
+      args[2 + i] = ids.get(i);
+    }
+    List<Object> r = ScriptErrors.typed(() -> broker.runSync(Script.AUDIT_V2, keyNames, args));
+    ScriptErrors.unnotified(Script.AUDIT_V2, queue, r.size() > 4 ? r.get(4) : null);
+    return new RecoveryScripts.Audited(RecoveryScripts.strings(r.get(2)), RecoveryScripts.strings(r.get(3)));
+  }
 }

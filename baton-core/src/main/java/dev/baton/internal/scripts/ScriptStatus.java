@@ -70,6 +70,7 @@ public enum ScriptStatus {
     returns(Script.RELEASE_V2, OK, NOT_HELD, UNCHANGED);
     returns(Script.RENEW_V2, OK, NOT_HELD);
     returns(Script.CANCEL_V2, OK, WRONG_STATE, NOT_FOUND);
+    returns(Script.REPLAY_V2, OK, WRONG_STATE, NOT_FOUND, TOMBSTONE);
   }
 
   private final int code;

@@ -11,9 +11,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * {@link TaskTransitions} on layout 2: an attempt's {@link Attempt#deliveryToken()} is its token.
- * Parking is not on layout 2 yet: a task whose dependency is unavailable is released (uncounted,
- * claimed again ahead of new entries once the worker fetches, which it does not while the breaker
- * is open).
+ * A task whose dependency is unavailable is parked (v2/park.lua); the unparker hands it back
+ * (v2/unpark.lua).
  */
 final class V2Transitions implements TaskTransitions {
   /** A plain release is never refused for the fault cap. */
@@ -40,8 +39,9 @@ final class V2Transitions implements TaskTransitions {
 
   @Override
   public Written park(String queue, Attempt task, String dependency, ParkKind kind, String reason, long afterMillis) {
-    List<ScriptStatus> r = scripts.release(queue, List.of(held(task)), TaskV2Scripts.ReleaseKind.PLAIN, NO_CAP);
-    return new Written(r.get(0) == ScriptStatus.OK ? ScriptStatus.OK : ScriptStatus.NOT_HELD, "queued", 0);
+    TaskV2Scripts.Outcome o = scripts.park(queue, held(task), dependency, reason, afterMillis,
+        kind.name().toLowerCase(java.util.Locale.ROOT));
+    return new Written(o.status(), o.state(), 0, o.unnotified());
   }
 
   @Override

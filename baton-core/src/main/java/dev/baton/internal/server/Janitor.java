@@ -3,7 +3,10 @@ package dev.baton.internal.server;
 import dev.baton.internal.broker.RedisBroker;
 import dev.baton.internal.broker.Layout;
 import dev.baton.internal.scripts.DeadLetterScripts;
+import dev.baton.internal.scripts.DeadLetterV2Scripts;
 import dev.baton.internal.scripts.RecoveryScripts;
+import dev.baton.internal.scripts.RecoveryV2Scripts;
+import java.util.ArrayList;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -19,6 +22,12 @@ import org.slf4j.LoggerFactory;
  * records with a SCAN cursor kept between rounds, {@link #AUDIT_PAGE} keys per round, so its cost
  * per round stays flat however many tasks there are. Finished task records expire by themselves
  * (retention) and finished stream entries are deleted by the outcome scripts.
+ *
+ * <p>On layout 2 ({@link Layout}) the audit walks the index instead (docs/hot-path-v2.md): up to
+ * {@link #AUDIT_BUCKETS} buckets or {@link #AUDIT_PAGE} task ids per round, with HSCAN, the bucket
+ * and its cursor kept between rounds; the cap and the consumer pruning are the same (pruning
+ * deletes only consumers with no pending entry, so the reserved consumers {@code ~released},
+ * {@code ~recovered} and {@code ~suspect} are kept while they hold anything).
  */
 public final class Janitor {
   /** Layout 2 ({@link Layout}), read when built. */
@@ -27,9 +36,15 @@ public final class Janitor {
   static final int BATCH = 500;
   /** Task keys looked at per agent type and round (SCAN COUNT); one audit script per page. */
   static final int AUDIT_PAGE = 1_000;
+  /** Layout 2: index buckets looked at per agent type and round, at most (4,096 buckets: 16 rounds a pass). */
+  static final int AUDIT_BUCKETS = 256;
 
   private final RecoveryScripts recovery;
   private final DeadLetterScripts deadLetters;
+  private final RecoveryV2Scripts recoveryV2;
+  private final DeadLetterV2Scripts deadLettersV2;
+  /** Layout 2: per queue, the index bucket the audit is at and its HSCAN cursor there. */
+  private final Map<String, IndexCursor> indexCursors = new HashMap<>();
   private final List<String> queues;
   private final long deadLetterCap;
   private final Duration period;
@@ -42,6 +57,8 @@ public final class Janitor {
       Duration consumerIdleLimit) {
     this.recovery = new RecoveryScripts(broker);
     this.deadLetters = new DeadLetterScripts(broker);
+    this.recoveryV2 = new RecoveryV2Scripts(broker);
+    this.deadLettersV2 = new DeadLetterV2Scripts(broker);
     this.queues = List.copyOf(queues);
     this.deadLetterCap = deadLetterCap;
     this.period = period;
@@ -59,14 +76,9 @@ public final class Janitor {
   }
 
   private void cleanUp(String queue) {
-    if (v2) {
-      // layout 2 has no dead-letter cap, audit or pruning of its own yet (docs/hot-path-v2.md):
-      // layout 1's scripts would misread its records, and prune-consumers its reserved consumers
-      return;
-    }
     List<String> excess;
     while (!(excess = deadLetters.deadOverCap(queue, deadLetterCap, BATCH)).isEmpty()) {
-      long n = deadLetters.purge(queue, excess);
+      long n = v2 ? deadLettersV2.purge(queue, excess) : deadLetters.purge(queue, excess);
       log.info("purged {} oldest dead letters of {} (cap {})", n, queue, deadLetterCap);
     }
     long pruned = recovery.pruneConsumers(queue, consumerIdleLimit.toMillis(), self);
@@ -78,12 +90,50 @@ public final class Janitor {
 
   /** Audits the next page of {@code queue}'s task records; returns how many were dead-lettered. */
   public long audit(String queue) {
+    if (v2) {
+      return auditIndex(queue);
+    }
     RedisBroker.ScanPage page = recovery.scanTaskKeys(queue, auditCursors.getOrDefault(queue, "0"), AUDIT_PAGE);
     auditCursors.put(queue, page.cursor());
     if (page.keys().isEmpty()) {
       return 0;
     }
-    RecoveryScripts.Audited audited = recovery.audit(queue, page.keys());
+    return reportAudit(queue, recovery.audit(queue, page.keys()));
+  }
+
+  /** Where the layout-2 audit of a queue is: an index bucket and the HSCAN cursor in it. */
+  private record IndexCursor(int bucket, String cursor) {}
+
+  /**
+   * Layout 2: audits the task ids of the next index buckets, from where the last round stopped, up
+   * to {@link #AUDIT_BUCKETS} buckets or about {@link #AUDIT_PAGE} ids; returns how many were
+   * dead-lettered.
+   */
+  private long auditIndex(String queue) {
+    IndexCursor at = indexCursors.getOrDefault(queue, new IndexCursor(0, "0"));
+    List<String> ids = new ArrayList<>();
+    int bucket = at.bucket();
+    String cursor = at.cursor();
+    for (int visited = 0; visited < AUDIT_BUCKETS && ids.size() < AUDIT_PAGE; visited++) {
+      RedisBroker.ScanPage page = recoveryV2.scanIndexBucket(queue, bucket, cursor, AUDIT_PAGE - ids.size());
+      ids.addAll(page.keys());
+      cursor = page.cursor();
+      if ("0".equals(cursor)) {
+        bucket++;
+        if (bucket == RecoveryV2Scripts.BUCKETS) {
+          bucket = 0;
+          break; // a pass ends here
+        }
+      }
+    }
+    indexCursors.put(queue, new IndexCursor(bucket, cursor));
+    if (ids.isEmpty()) {
+      return 0;
+    }
+    return reportAudit(queue, recoveryV2.audit(queue, ids));
+  }
+
+  private long reportAudit(String queue, RecoveryScripts.Audited audited) {
     long lost = audited.deadIds().size();
     if (lost > 0) {
       log.error("{} task(s) of {} lost their stream entry to a deletion outside Baton (raw XTRIM/XDEL, MAXLEN, "
@@ -96,8 +146,12 @@ public final class Janitor {
     return lost;
   }
 
-  /** True when the last audit round of {@code queue} ended a full pass over its task records. */
+  /** True when the last audit round of {@code queue} ended a full pass over its task records (or index). */
   public boolean auditPassEnded(String queue) {
+    if (v2) {
+      IndexCursor at = indexCursors.get(queue);
+      return at == null || (at.bucket() == 0 && "0".equals(at.cursor()));
+    }
     return "0".equals(auditCursors.getOrDefault(queue, "0"));
   }
 }

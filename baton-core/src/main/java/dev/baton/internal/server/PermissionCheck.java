@@ -116,6 +116,7 @@ public final class PermissionCheck {
       out.add(Probe.of("XLEN", stream));
       out.add(Probe.of("XINFO", "GROUPS", stream));
       out.add(Probe.of("SCAN", "0", "MATCH", k.taskPattern(q)));
+      out.add(Probe.of("HSCAN", k.indexBucket(q, 0), "0"));
       for (String hash : List.of(task, k.stats(q), k.parking(q))) {
         out.add(Probe.of("HSET", hash, "f", "v"));
         out.add(Probe.of("HINCRBY", hash, "f", "1"));

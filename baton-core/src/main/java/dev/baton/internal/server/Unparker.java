@@ -8,6 +8,7 @@ import dev.baton.internal.breaker.DistributedBreaker;
 import dev.baton.internal.broker.RedisBroker;
 import dev.baton.internal.broker.Layout;
 import dev.baton.internal.scripts.SchedulingScripts;
+import dev.baton.internal.scripts.SchedulingV2Scripts;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -30,6 +31,7 @@ public final class Unparker {
   static final long MAX_HOLD_MILLIS = 1_000;
 
   private final SchedulingScripts scripts;
+  private final SchedulingV2Scripts v2Scripts;
   private final Breakers breakers;
   private final List<String> queues;
   private final Duration pause;
@@ -45,6 +47,7 @@ public final class Unparker {
     this.worker = worker;
     this.clock = clock;
     this.scripts = new SchedulingScripts(broker);
+    this.v2Scripts = new SchedulingV2Scripts(broker);
     this.breakers = breakers;
     this.queues = List.copyOf(queues);
     this.pause = pause;
@@ -62,10 +65,7 @@ public final class Unparker {
 
   /** One look at a queue's due parked tasks; returns {released, ended, held} summed. */
   long[] releaseQueue(String queue) {
-    if (v2) {
-      return new long[3]; // layout 2 parks nothing yet: a task whose dependency is down is released
-    }
-    Map<String, String> due = scripts.parkedDue(queue, BATCH);
+    Map<String, String> due = v2 ? v2Scripts.parkedDue(queue, BATCH) : scripts.parkedDue(queue, BATCH);
     Map<String, List<String>> byDep = new LinkedHashMap<>();
     due.forEach((id, dep) -> byDep.computeIfAbsent(dep, d -> new ArrayList<>()).add(id));
     long[] sum = new long[3];
@@ -94,13 +94,20 @@ public final class Unparker {
   }
 
   private SchedulingScripts.Unparked unpark(String queue, String dep, List<String> ids) {
+    if (v2 && SchedulingV2Scripts.NO_DEPENDENCY.equals(dep)) {
+      // layout 2: members whose record names no dependency (no record, or one written outside
+      // Baton): unpark dead-letters the ones without a payload and drops those that moved on
+      return v2Scripts.unpark(queue, new SchedulingScripts.Unpark(dep, false, "", 1, waveInterval.toMillis(), 0,
+          MAX_HOLD_MILLIS), ids);
+    }
     DistributedBreaker.View v = breakers.view(dep);
     int probes = breakers.get(dep).map(b -> b.config().permittedProbes()).orElse(1);
     boolean release = !v.blocks();
     // while probing, release no more than the probes; once closed, ramp up from there
     int cap = v.state() == BreakerState.CLOSED ? 0 : probes;
     long hold = Math.max(100, Math.min(MAX_HOLD_MILLIS, v.openRemainingMillis()));
-    return scripts.unpark(queue,
-        new SchedulingScripts.Unpark(dep, release, v.gen(), probes, waveInterval.toMillis(), cap, hold), ids);
+    SchedulingScripts.Unpark how =
+        new SchedulingScripts.Unpark(dep, release, v.gen(), probes, waveInterval.toMillis(), cap, hold);
+    return v2 ? v2Scripts.unpark(queue, how, ids) : scripts.unpark(queue, how, ids);
   }
 }

@@ -43,7 +43,7 @@ class ScriptStatusSyncTest {
         withStatuses++;
       }
     }
-    assertThat(withStatuses).as("scripts that return statuses").isEqualTo(23);
+    assertThat(withStatuses).as("scripts that return statuses").isEqualTo(24);
   }
 
   @Test
