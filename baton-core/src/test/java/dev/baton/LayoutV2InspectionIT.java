@@ -207,7 +207,7 @@ class LayoutV2InspectionIT {
     Held held = v2.deliver("t-1");
     long ft = v2.redisNow();
     v2.cycle(A, 0, new CycleScripts.Success("t-1", held.token(),
-        CycleScripts.finishedValue(ft, 1, A, "{\"pages\":3,\"note\":\"a|b\"}")));
+        CycleScripts.finishedValue(ft, 1, "{\"pages\":3,\"note\":\"a|b\"}")));
 
     TaskInfo t = task("t-1");
     assertThat(t.state()).isEqualTo(TaskState.SUCCEEDED);
@@ -226,7 +226,7 @@ class LayoutV2InspectionIT {
     v2.makeDue("t-1");
     v2.recovery.promote(Q, List.of("t-1"));
     Held second = LayoutV2Fixture.heldOf(v2.read(A, 1).get(0));
-    v2.cycle(A, 0, new CycleScripts.Success("t-1", second.token(), CycleScripts.finishedValue(v2.redisNow(), 2, A, "7")));
+    v2.cycle(A, 0, new CycleScripts.Success("t-1", second.token(), CycleScripts.finishedValue(v2.redisNow(), 2, "7")));
 
     TaskInfo t = task("t-1");
     assertThat(t.state()).isEqualTo(TaskState.SUCCEEDED);

@@ -86,7 +86,7 @@ final class CycleFetch {
    */
   CompletableFuture<ScriptStatus> submit(StartedTask task, String resultJson) {
     unwritten.acquireUninterruptibly();
-    String value = CycleScripts.finishedValue(rt.clock().millis(), task.attempt(), rt.consumerName(), resultJson);
+    String value = CycleScripts.finishedValue(rt.clock().millis(), task.attempt(), resultJson);
     Pending p = new Pending(task, value, new CompletableFuture<>());
     successes.add(p);
     wake.offer(Boolean.TRUE);

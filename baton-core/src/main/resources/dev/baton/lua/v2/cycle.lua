@@ -25,7 +25,8 @@ ARGV[8]   how long the isolation lock lasts without a cycle renewing it, ms
 then three per success i (base a = 8 + 3(i-1)):
 ARGV[a+1] task id
 ARGV[a+2] token: the index value the worker holds (the entry id of a first delivery)
-ARGV[a+3] the finished value, built by the worker: 's,<finished ms>,<attempt>,<worker>|<result>'
+ARGV[a+3] the finished value, built by the worker: 's,<finished ms>,<attempt>,|<result>' (the field
+          before '|' may name a worker; Baton's worker leaves it empty to keep the value small)
 
 Returns {codes, states, claimed, unnotified, isolation}:
   codes[i]   status of success i (below)
