@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.baton.internal.broker.Keys;
 import dev.baton.internal.broker.Layout;
 import dev.baton.testing.RedisExtension;
+import dev.baton.testkit.TcpProxy;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The worker's hot path on layout 2 (docs/hot-path-v2.md), selected with the transitional system
  * property {@code baton.layout=2}: tasks enqueued run once and end as finished values, a failure is
  * retried from its record, a delivery abandoned by a worker that vanished is taken over ahead of the
- * queue and completed, and tasks given back at shutdown are claimed by the next worker.
+ * queue and completed, tasks given back at shutdown are claimed by the next worker, and a worker
+ * cut off while it isolates a suspect holds the queue's isolation lock no longer than a lease.
  */
 class LayoutV2WorkerIT {
   @RegisterExtension static final RedisExtension redis = new RedisExtension();
@@ -153,5 +155,57 @@ class LayoutV2WorkerIT {
     await().atMost(Duration.ofSeconds(20)).until(() -> raw.get(k.done(Q, "s-1")) != null
         && raw.get(k.done(Q, "s-2")) != null);
     assertThat(ran).containsExactlyInAnyOrder("s-1@1", "s-2@1");
+  }
+
+  /**
+   * Worker A, behind a proxy, takes the isolation lock for a waiting suspect, runs it alone, and is
+   * cut off (the proxy freezes). The suspect's lease runs out and it waits under '~suspect' again;
+   * worker B must be able to take the lock and run it about a lease later. The lock lasted the lease
+   * plus 60 s before (cycle.lua's ARGV[8] from CycleFetch), so a worker killed or cut off while
+   * isolating held back every suspect of the queue for a minute (the chaos suite on layout 2 saw
+   * redeliveries of 2 minutes).
+   */
+  @Test
+  void aWorkerCutOffWhileIsolatingASuspectHoldsTheLockNoLongerThanALease() throws Exception {
+    BatonClient direct = redis.client();
+    Keys k = new Keys(redis.prefix());
+    RedisCommands<String, String> raw = redis.raw();
+    Duration lease = Duration.ofMillis(600);
+    direct.dispatcher().enqueue(TaskRequest.builder(Q).id("sus-1").build());
+    new dev.baton.internal.scripts.EnqueueV2Scripts(direct.broker()).ensureQueue(Q);
+    // a suspect: two deliveries ended without an outcome; it waits under ~suspect
+    String eid = raw.hget(k.indexBucket(Q, "sus-1"), "sus-1");
+    raw.xreadgroup(Consumer.from(Keys.GROUP, "ghost"), XReadArgs.StreamOffset.lastConsumed(k.stream(Q)));
+    raw.xclaim(k.stream(Q), Consumer.from(Keys.GROUP, "~suspect"), 0, eid);
+    raw.hset(k.indexBucket(Q, "sus-1"), "sus-1", "q3,0,2,0," + eid);
+    String lock = k.queuePrefix(Q) + "isolating";
+
+    TcpProxy proxy = redis.closeAfter(new TcpProxy(redis.server().port()));
+    BatonClient throughProxy = redis.client(redis.config().redisUri(proxy.uri()).build());
+    CountDownLatch aRuns = new CountDownLatch(1);
+    Worker a = redis.closeAfter(Worker.builder(throughProxy)
+        .handle(Q, HandlerOptions.withConcurrency(2).lease(lease), ctx -> {
+          aRuns.countDown();
+          Thread.sleep(30_000);
+          return null;
+        }).build().start());
+    assertThat(aRuns.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(raw.get(lock)).isEqualTo(a.consumerName());
+    assertThat(raw.pttl(lock)).isBetween(1L, lease.toMillis());
+
+    proxy.freeze();
+    long frozenAt = System.nanoTime();
+    Set<String> ran = ConcurrentHashMap.newKeySet();
+    Worker b = redis.closeAfter(Worker.builder(direct).recoverInterval(Duration.ofMillis(100))
+        .handle(Q, HandlerOptions.withConcurrency(2).lease(lease), ctx -> {
+          ran.add(ctx.taskId());
+          return null;
+        }).build().start());
+
+    await().atMost(Duration.ofSeconds(15)).until(() -> raw.get(k.done(Q, "sus-1")) != null);
+    assertThat(Duration.ofNanos(System.nanoTime() - frozenAt)).isLessThan(Duration.ofSeconds(10));
+    assertThat(ran).containsExactly("sus-1");
+    assertThat(raw.get(k.done(Q, "sus-1"))).contains("," + b.consumerName() + "|");
+    proxy.thaw();
   }
 }

@@ -7,7 +7,8 @@ import java.util.List;
  *
  * @param id task id
  * @param state wire state ({@code succeeded}, {@code dead}, {@code queued}, ...)
- * @param deliveries the record's delivery counter {@code dlv}
+ * @param deliveries the record's delivery counter {@code dlv} (layout 2: the index value's delivery
+ *     number, or the record's {@code dn}); -1 when Redis keeps none (a finished task on layout 2)
  * @param attempts the record's attempt counter {@code att}
  * @param resultJson {@code r}, the stored result; null unless succeeded
  * @param history the record's attempt records {@code hist}, oldest first

@@ -44,6 +44,7 @@ final class ChaosRun implements AutoCloseable {
   private BatonClient client;
   private WorkerFleet fleet;
   private TaskProducer producer;
+  private String layoutBefore;
 
   ChaosRun(ChaosSettings settings, Path baseDir) {
     this.s = settings;
@@ -54,10 +55,17 @@ final class ChaosRun implements AutoCloseable {
     deleteRecursively(dir);
     Files.createDirectories(dir);
     log("seed " + s.seed() + " (repeat with -Dchaos.seed=" + s.seed() + "); files in " + dir);
+    layoutBefore = System.getProperty(ChaosWorker.LAYOUT_PROPERTY);
+    if (s.layout() == 2) {
+      System.setProperty(ChaosWorker.LAYOUT_PROPERTY, "2"); // read when the producer's client is built
+    } else {
+      System.clearProperty(ChaosWorker.LAYOUT_PROPERTY);
+    }
+    log("layout " + s.layout());
     redis = RedisServer.builder().persistence(persistence(s.fsync())).dir(dir.resolve("redis")).start();
     client = BatonClient.connect(BatonConfig.builder().redisUri(redis.uri()).keyPrefix(PREFIX)
         .commandTimeout(Duration.ofSeconds(3)).build());
-    fleet = new WorkerFleet(s, dir, WorkerFleet.Launch.prepare(dir, redis.uri()), redis.port(), faults);
+    fleet = new WorkerFleet(s, dir, WorkerFleet.Launch.prepare(dir, redis.uri(), s.layout()), redis.port(), faults);
     fleet.start();
 
     Random random = new Random(s.seed());
@@ -90,7 +98,7 @@ final class ChaosRun implements AutoCloseable {
     writeFaultLog(all);
 
     Set<String> acceptedIds = new LinkedHashSet<>(accepted);
-    var records = RecordReader.read(redis.uri(), PREFIX, QUEUE, acceptedIds);
+    var records = RecordReader.read(redis.uri(), PREFIX, QUEUE, acceptedIds, s.layout());
     List<HistoryEvent> events = new ArrayList<>();
     long torn = readHistories(events);
     var settings = s.display();
@@ -229,6 +237,11 @@ final class ChaosRun implements AutoCloseable {
     }
     if (redis != null) {
       redis.close();
+    }
+    if (layoutBefore != null) {
+      System.setProperty(ChaosWorker.LAYOUT_PROPERTY, layoutBefore);
+    } else {
+      System.clearProperty(ChaosWorker.LAYOUT_PROPERTY);
     }
   }
 

@@ -26,6 +26,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param recoverMs recoverer interval
  * @param maxDeliveries deliveries without an outcome before a task is dead-lettered as poison
  * @param drainSeconds how long to wait, after the fault window, for every task to be terminal
+ * @param layout the Redis layout the producer and every worker run: 1 (docs/data-model.md) or 2
+ *     (docs/hot-path-v2.md, selected in each JVM with the transitional {@code -Dbaton.layout=2})
  */
 record ChaosSettings(
     String name,
@@ -44,7 +46,14 @@ record ChaosSettings(
     long leaseMs,
     long recoverMs,
     int maxDeliveries,
-    int drainSeconds) {
+    int drainSeconds,
+    int layout) {
+
+  ChaosSettings {
+    if (layout != 1 && layout != 2) {
+      throw new IllegalArgumentException("chaos.layout: 1 or 2, got " + layout);
+    }
+  }
 
   static ChaosSettings fromSystemProperties(String fsync) {
     long seed = Long.getLong("chaos.seed", ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE));
@@ -65,13 +74,15 @@ record ChaosSettings(
         Long.getLong("chaos.leaseMs", 2_000),
         Long.getLong("chaos.recoverMs", 250),
         Integer.getInteger("chaos.maxDeliveries", 5),
-        Integer.getInteger("chaos.drainSeconds", 120));
+        Integer.getInteger("chaos.drainSeconds", 120),
+        Integer.getInteger("chaos.layout", 1));
   }
 
   Map<String, String> display() {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("seed", Long.toString(seed));
     m.put("appendfsync", fsync);
+    m.put("layout", Integer.toString(layout));
     m.put("tasks", Integer.toString(tasks));
     m.put("workers", Integer.toString(workers));
     m.put("concurrency", Integer.toString(concurrency));

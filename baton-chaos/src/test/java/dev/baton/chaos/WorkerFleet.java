@@ -83,14 +83,22 @@ final class WorkerFleet implements AutoCloseable {
         "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dorg.slf4j.simpleLogger.showDateTime=true",
         "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS");
 
-    /** Records the start-up cache with a training run against {@code redisUri}, under a throw-away prefix. */
-    static Launch prepare(Path dir, String redisUri) {
-      Launch cold = new Launch(BASE, System.getProperty("java.class.path"));
+    /**
+     * Records the start-up cache with a training run against {@code redisUri}, under a throw-away
+     * prefix. With {@code layout} 2 every worker, the training run included (so the cache holds the
+     * classes layout 2 loads), runs with {@code -Dbaton.layout=2}.
+     */
+    static Launch prepare(Path dir, String redisUri, int layout) {
+      List<String> base = new ArrayList<>(BASE);
+      if (layout == 2) {
+        base.add("-D" + ChaosWorker.LAYOUT_PROPERTY + "=2");
+      }
+      Launch cold = new Launch(base, System.getProperty("java.class.path"));
       boolean fromJars = StartupCache.possible(ChaosWorker.class, dev.baton.Worker.class);
       if (!fromJars || Boolean.getBoolean("chaos.noStartupCache")) {
         return cold;
       }
-      Launch jars = new Launch(BASE, StartupCache.jarClassPath());
+      Launch jars = new Launch(base, StartupCache.jarClassPath());
       try {
         WorkerJvm.Builder training = jars.worker(List.of("--redis", redisUri, "--prefix", "chaos-training", "--queue",
             "training", "--consumer", "training", "--history", dir.resolve("training-history.log").toString(),
@@ -99,7 +107,7 @@ final class WorkerFleet implements AutoCloseable {
         StartupCache cache = StartupCache.record(training, dir, "READY", Duration.ofSeconds(60));
         long mb = Files.size(cache.file()) / (1024 * 1024);
         ChaosRun.log("workers start from " + cache.file().getFileName() + " (" + mb + " MB)");
-        List<String> options = new ArrayList<>(BASE);
+        List<String> options = new ArrayList<>(base);
         options.addAll(cache.jvmOptions());
         return new Launch(options, jars.classPath());
       } catch (IOException | RuntimeException e) {

@@ -51,6 +51,15 @@ final class CycleFetch {
   private final CycleScripts scripts;
   private final BlockingReader reader;
   private final Semaphore unwritten;
+  /**
+   * How long the queue's isolation lock lasts unless this loop's next cycle renews it: the lease.
+   * The lock holder is presumed gone by the same rule as its deliveries, so a worker killed (or
+   * cut off) while isolating holds the suspects back no longer than its tasks: with a longer lock
+   * every suspect of the queue would wait for it to run out, whatever the other workers do.
+   */
+  private final long lockMillis;
+  /** While isolating, the loop cycles (and so renews the lock) at least three times per lock period. */
+  private final long isolatingPollMillis;
   private final LinkedBlockingQueue<Pending> successes = new LinkedBlockingQueue<>();
   private final LinkedBlockingQueue<Object> wake = new LinkedBlockingQueue<>();
   private volatile boolean blocking;
@@ -69,6 +78,8 @@ final class CycleFetch {
     this.owner = owner;
     this.agentType = owner.agentType();
     this.leaseMillis = owner.options().lease().toMillis();
+    this.lockMillis = leaseMillis;
+    this.isolatingPollMillis = Math.min(200, lockMillis / 3);
     this.reader = reader;
     this.permits = permits;
     this.fetchLimit = fetchLimit;
@@ -141,7 +152,7 @@ final class CycleFetch {
       boolean idle = owner.inFlight() == 0 && batch.isEmpty();
       step = idle ? Isolation.ALONE : Isolation.DRAIN;
       if (!idle && batch.isEmpty()) {
-        wake.poll(200, TimeUnit.MILLISECONDS); // renews the lock about every 200 ms while draining
+        wake.poll(isolatingPollMillis, TimeUnit.MILLISECONDS); // renews the lock while draining
       }
       if (step == Isolation.ALONE && permits.tryAcquire()) {
         held = 1;
@@ -154,11 +165,20 @@ final class CycleFetch {
     boolean read = held > 0 && step == Isolation.NONE;
     int asked = read ? held : 0;
     Duration block = read && batch.isEmpty() && drained ? Processor.BLOCK : null;
+    if (block != null) {
+      // say so before the last look at the successes: one submitted after that look unblocks the
+      // read, one submitted before it is seen here and the read does not block
+      blocking = true;
+      if (!successes.isEmpty()) {
+        block = null;
+        blocking = false;
+      }
+    }
     CompletableFuture<CycleScripts.Reply> cycle;
     CompletableFuture<List<StreamMessage<String, String>>> entries;
     try {
       cycle = scripts.cycleOn(reader, agentType, rt.consumerName(), rt.retentionMillis(), claimMax, step,
-          leaseMillis + 60_000, successes(batch));
+          lockMillis, successes(batch));
       blocking = block != null;
       entries = read ? reader.readAsync(held, block) : CompletableFuture.completedFuture(List.of());
     } catch (RuntimeException e) {
@@ -190,6 +210,7 @@ final class CycleFetch {
     } catch (Exception e) {
       got = List.of();
       log.warn("read of {} failed: {}; entries it delivered are recovered after their lease", agentType, e.toString());
+      reader.refreshClientIdQuietly();
     } finally {
       blocking = false;
     }
@@ -268,6 +289,9 @@ final class CycleFetch {
     log.warn("cycle of {} failed ({}); {} success(es) wait for the next one", agentType, e.toString(), batch.size());
     successes.addAll(batch);
     permits.release(held);
+    // the connection may have been re-established under a new client id: CLIENT UNBLOCK must name it,
+    // else every success that arrives while a read blocks waits out the block (as layout 1's loop does)
+    reader.refreshClientIdQuietly();
   }
 
   private static void awaitQuietly(CompletableFuture<?> f) {
@@ -289,7 +313,7 @@ final class CycleFetch {
       List<Pending> batch = rest.subList(from, Math.min(rest.size(), from + MAX_SUCCESSES_PER_CALL));
       try {
         settle(batch, rt.broker().await(scripts.cycle(agentType, rt.consumerName(), rt.retentionMillis(), 0,
-            Isolation.NONE, leaseMillis + 60_000, successes(batch))));
+            Isolation.NONE, lockMillis, successes(batch))));
       } catch (RuntimeException e) {
         for (Pending p : batch) {
           log.error("could not record success of task {} (entry {}): {}; the entry stays pending for recovery",
