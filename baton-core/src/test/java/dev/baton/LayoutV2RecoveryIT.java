@@ -72,6 +72,28 @@ class LayoutV2RecoveryIT {
   }
 
   @Test
+  void asManyWorkersIsolateAsSuspectsWaitUpToTheSlotCount() {
+    // two suspects, placed under ~suspect by hand: two workers may isolate, a third fetches as usual
+    for (String id : List.of("s-1", "s-2")) {
+      String eid = v2.deliver(id).token();
+      v2.raw.xclaim(v2.k.stream(Q), io.lettuce.core.Consumer.from(Keys.GROUP, "~suspect"), 0, eid);
+      v2.raw.hset(v2.k.indexBucket(Q, id), id, "q3,0,2,0," + eid);
+    }
+
+    assertThat(v2.cycle(A, 10).isolation()).isEqualTo(Isolation.DRAIN);
+    assertThat(v2.cycle(B, 10).isolation()).isEqualTo(Isolation.DRAIN);
+    assertThat(v2.cycle("worker-c", 10).isolation()).isEqualTo(Isolation.NONE);
+    assertThat(v2.raw.zrange(lock(), 0, -1)).containsExactlyInAnyOrder(A, B);
+
+    CycleScripts.Reply a = v2.cycle(A, 10, Isolation.ALONE);
+    CycleScripts.Reply b = v2.cycle(B, 10, Isolation.ALONE);
+    assertThat(a.claimed()).hasSize(1);
+    assertThat(b.claimed()).hasSize(1);
+    assertThat(a.claimed().get(0).id()).isNotEqualTo(b.claimed().get(0).id());
+    assertThat(a.claimed().get(0).token()).startsWith("i");
+  }
+
+  @Test
   void aSuspectIsRunAloneByOneWorkerAndDeadLetteredWhenItsIsolatedDeliveryIsAbandonedAtTheLimit()
       throws Exception {
     BlockingQueue<String> finished = v2.subscribe(v2.k.finishedChannel(Q));
@@ -90,11 +112,11 @@ class LayoutV2RecoveryIT {
     CycleScripts.Reply drain = v2.cycle(B, 10);
     assertThat(drain.claimed()).isEmpty();
     assertThat(drain.isolation()).isEqualTo(Isolation.DRAIN);
-    assertThat(v2.raw.get(lock())).isEqualTo(B);
+    assertThat(v2.raw.zrange(lock(), 0, -1)).containsExactly(B);
     CycleScripts.Reply other = v2.cycle(A, 10);
     assertThat(other.claimed()).isEmpty();
     assertThat(other.isolation()).isEqualTo(Isolation.NONE);
-    assertThat(v2.raw.get(lock())).isEqualTo(B);
+    assertThat(v2.raw.zrange(lock(), 0, -1)).containsExactly(B);
 
     CycleScripts.Reply alone = v2.cycle(B, 10, Isolation.ALONE);
     assertThat(alone.isolation()).isEqualTo(Isolation.ALONE);
@@ -124,7 +146,7 @@ class LayoutV2RecoveryIT {
     CycleScripts.Reply after = v2.cycle(B, 10, Isolation.ALONE);
     assertThat(after.claimed()).isEmpty();
     assertThat(after.isolation()).isEqualTo(Isolation.NONE);
-    assertThat(v2.raw.exists(lock())).isZero();
+    assertThat(v2.raw.zrange(lock(), 0, -1)).isEmpty();
   }
 
   @Test

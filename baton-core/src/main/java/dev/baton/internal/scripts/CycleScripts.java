@@ -14,7 +14,9 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class CycleScripts {
   private static final int KEYS_FIXED = 2;
-  private static final int ARGS_FIXED = 8;
+  private static final int ARGS_FIXED = 9;
+  /** Most workers of one queue isolating suspects at once (each runs one suspect at a time). */
+  public static final int ISOLATION_SLOTS = 4;
 
   private final RedisBroker broker;
   private final Keys keys;
@@ -122,6 +124,7 @@ public final class CycleScripts {
     args[5] = keys.finishedChannel(queue);
     args[6] = isolation.wire;
     args[7] = Long.toString(lockMillis);
+    args[8] = Integer.toString(ISOLATION_SLOTS);
     for (int i = 0; i < n; i++) {
       Success s = successes.get(i);
       keyNames[KEYS_FIXED + i] = keys.indexBucket(queue, s.id());

@@ -21,8 +21,9 @@ ARGV[5]   the queue's key prefix, 'P:{Q}:'
 ARGV[6]   channel for terminal events (PUBLISH, message = the recorded ids, space-separated)
 ARGV[7]   isolation: '' (none), 'drain' (this worker holds the isolation lock and is letting its
           tasks end), 'alone' (it holds the lock and runs nothing: it may take one suspect)
-ARGV[8]   how long the isolation lock lasts without a cycle renewing it, ms
-then three per success i (base a = 8 + 3(i-1)):
+ARGV[8]   how long an isolation slot lasts without a cycle renewing it, ms
+ARGV[9]   most workers of the queue isolating suspects at once (>= 1)
+then three per success i (base a = 9 + 3(i-1)):
 ARGV[a+1] task id
 ARGV[a+2] token: the index value the worker holds (the entry id of a first delivery)
 ARGV[a+3] the finished value, built by the worker: 's,<finished ms>,<attempt>,|<result>' (the field
@@ -50,11 +51,13 @@ token ('q<n+1>,<att>,<nol>,<flt>,<eid>') and its attempt is att + 1. An entry wh
 index any more (finished or cancelled meanwhile) is acknowledged and deleted instead.
 
 Suspects (tasks whose deliveries ended without an outcome twice or more) wait under '~suspect'
-and are run alone: a cycle that sees one waiting takes the isolation lock P:{Q}:isolating (SET NX
-PX, one worker per queue at a time) and answers 'drain'; that worker fetches nothing until its
-tasks end, then claims one suspect ('alone'), whose token starts with 'i' (an isolated delivery:
-only such a delivery that ends without an outcome counts toward calling the task poison, see
-recover.lua). With no suspect left, the lock is deleted and the worker fetches as usual.
+and are run alone: a cycle that sees some waiting takes an isolation slot when one is free
+(P:{Q}:isolating, a ZSET of the isolating workers scored by when their slot runs out; at most
+ARGV[9] of them, and no more than suspects wait) and answers 'drain'; that worker fetches nothing
+until its tasks end, then claims one suspect ('alone'), whose token starts with 'i' (an isolated
+delivery: only such a delivery that ends without an outcome counts toward calling the task
+poison, see recover.lua). With no suspect left, it gives its slot up and fetches as usual. A
+worker that stops cycling (killed, cut off) loses its slot after ARGV[8] ms.
 
 No half-applied call (a script that fails after a write is not rolled back): every index field
 (HGET, which fails on a wrong-typed bucket), every record of a re-delivered task (TYPE), the
@@ -65,14 +68,16 @@ a <type>; nothing was written'. The PUBLISH comes last, through redis.pcall.
 ]]
 local OK, NOT_HELD, NOT_FOUND = 1, -1, -2
 local stream, stats = KEYS[1], KEYS[2]
-local group, consumer, retention, claimMax, prefix, channel, isolation, lockMs =
-  ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8])
+local group, consumer, retention, claimMax, prefix, channel, isolation, lockMs, isolationCap =
+  ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8]),
+  tonumber(ARGV[9])
 local n = #KEYS - 2
-if #ARGV ~= 8 + 3 * n then
+if #ARGV ~= 9 + 3 * n then
   return redis.error_reply('ERR cycle.lua: ' .. #KEYS .. ' keys and ' .. #ARGV .. ' arguments do not describe whole successes')
 end
-if not retention or retention < 1 or not claimMax or claimMax < 0 or not lockMs or lockMs < 1 then
-  return redis.error_reply('ERR cycle.lua: retention, claim count and lock time must be integers')
+if not retention or retention < 1 or not claimMax or claimMax < 0 or not lockMs or lockMs < 1
+    or not isolationCap or isolationCap < 1 then
+  return redis.error_reply('ERR cycle.lua: retention, claim count, slot time and slot count must be integers')
 end
 if isolation ~= '' and isolation ~= 'drain' and isolation ~= 'alone' then
   return redis.error_reply('ERR cycle.lua: isolation must be empty, drain or alone')
@@ -89,7 +94,7 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local codes, states, acks, held, records = {}, {}, {}, {}, {}
 local seen = {}
 for i = 1, n do
-  local index, a = KEYS[2 + i], 8 + 3 * (i - 1)
+  local index, a = KEYS[2 + i], 9 + 3 * (i - 1)
   local id, token = ARGV[a + 1], ARGV[a + 2]
   local v = checked(redis.pcall('HGET', index, id), index, 'hash')
   states[i] = ''
@@ -115,10 +120,9 @@ end
 -- reads: the entries to claim: given back first, then taken over; or, alone, one suspect
 local claims = {}
 local sources, prefixOf = {'~released', '~recovered'}, 'q'
-local holder = false
 if isolation ~= '' then
-  holder = checked(redis.pcall('GET', lock), lock, 'string')
-  if holder ~= consumer then isolation = '' end -- the lock ran out: fetch as usual
+  local mine = checked(redis.pcall('ZSCORE', lock, consumer), lock, 'zset')
+  if not mine or tonumber(mine) <= now then isolation = '' end -- the slot ran out: fetch as usual
 end
 if isolation == 'drain' then
   sources, claimMax = {}, 0
@@ -134,12 +138,11 @@ if isolation ~= 'drain' and (claimMax > 0 or isolation == '') then
     for _, c in ipairs(summary[4]) do waiting[c[1]] = tonumber(c[2]) end
   end
 end
-local suspects = false
-if isolation == '' then
-  suspects = (waiting['~suspect'] or 0) > 0
-  if suspects then
-    holder = checked(redis.pcall('GET', lock), lock, 'string')
-  end
+-- a free isolation slot: suspects wait, and fewer workers than them (and than the cap) isolate
+local takeSlot = false
+if isolation == '' and (waiting['~suspect'] or 0) > 0 then
+  local isolating = checked(redis.pcall('ZCOUNT', lock, '(' .. now, '+inf'), lock, 'zset')
+  takeSlot = isolating < math.min(isolationCap, waiting['~suspect'])
 end
 if claimMax > 0 then
   for _, from in ipairs(sources) do
@@ -177,7 +180,7 @@ if #acks > 0 then
   redis.call('XACK', stream, group, unpack(acks))
   redis.call('XDEL', stream, unpack(acks))
   for _, i in ipairs(held) do
-    local a = 8 + 3 * (i - 1)
+    local a = 9 + 3 * (i - 1)
     local id = ARGV[a + 1]
     redis.call('HDEL', KEYS[2 + i], id)
     redis.call('SET', prefix .. 'done:' .. id, ARGV[a + 3], 'PX', retention)
@@ -218,22 +221,21 @@ for _, c in ipairs(claims) do
   end
 end
 
--- the isolation lock: taken when a suspect waits and nobody holds it, kept while draining or
--- running a suspect alone, given up when no suspect is left
+-- the isolation slots: one taken when a suspect waits and a slot is free, kept (its expiry pushed
+-- on) while draining or running a suspect alone, given up when no suspect is left; slots of
+-- workers that stopped cycling run out after lockMs
 local nextIsolation = ''
-if isolation == '' and suspects and not holder then
-  redis.call('SET', lock, consumer, 'PX', lockMs)
-  nextIsolation = 'drain'
-elseif isolation == 'drain' then
+if takeSlot then
+  redis.call('ZREMRANGEBYSCORE', lock, '-inf', now)
+  redis.call('ZADD', lock, now + lockMs, consumer)
   redis.call('PEXPIRE', lock, lockMs)
   nextIsolation = 'drain'
+elseif isolation == 'drain' or (isolation == 'alone' and #claimed > 0) then
+  redis.call('ZADD', lock, now + lockMs, consumer)
+  redis.call('PEXPIRE', lock, lockMs)
+  nextIsolation = isolation
 elseif isolation == 'alone' then
-  if #claimed > 0 then
-    redis.call('PEXPIRE', lock, lockMs)
-    nextIsolation = 'alone'
-  else
-    redis.call('DEL', lock)
-  end
+  redis.call('ZREM', lock, consumer)
 end
 
 local unnotified = false
