@@ -81,7 +81,10 @@ final class StaleWrites {
       problems.add("succeeded with no attempt record");
     } else {
       TaskRecord.Attempt last = r.history().get(r.history().size() - 1);
-      if (!last.succeeded() || !last.worker().equals(w) || last.attempt() != a) {
+      // layout 2 records no worker for the attempt that succeeded (its finished value leaves the
+      // field empty): then only the attempt number can be compared
+      boolean workerDiffers = !last.worker().isEmpty() && !last.worker().equals(w);
+      if (!last.succeeded() || workerDiffers || last.attempt() != a) {
         problems.add("the last attempt record (" + last.worker() + " attempt " + last.attempt()
             + (last.succeeded() ? " ok" : " failed") + ") is not the result's");
       }

@@ -67,7 +67,7 @@ final class RecordReader {
    * scheduled, parked or dead have one), mapped onto what the checker expects:
    *
    * <ul>
-   *   <li>{@code done} {@code <st>,<finished ms>,<attempt>,<worker>|<result>}: terminal ({@code s}
+   *   <li>{@code done} {@code <st>,<finished ms>,<attempt>,<worker>|<result>} (Baton's worker leaves {@code <worker>} empty): terminal ({@code s}
    *       succeeded, {@code c} cancelled), attempts and result from it; its history is the
    *       record's failures, if any, followed by the attempt the finished value names (worker and
    *       attempt as the library wrote them, fenced, so the checker compares them with the
