@@ -335,6 +335,18 @@ public final class RedisBroker implements AutoCloseable {
       }
     }
 
+    /**
+     * As {@link #unblock}, and says whether a blocked read was woken: false when none was blocked
+     * (not yet, or no longer) or Redis did not answer.
+     */
+    public boolean unblockOnce() {
+      try {
+        return async.clientUnblock(clientId, UnblockType.TIMEOUT).get(1, TimeUnit.SECONDS) == 1L;
+      } catch (Exception e) {
+        return false;
+      }
+    }
+
     /** Refreshes the client id after a reconnect, so {@link #unblock} targets the right client. */
     public void refreshClientIdQuietly() {
       try {

@@ -63,6 +63,16 @@ final class CycleFetch {
   private final LinkedBlockingQueue<Pending> successes = new LinkedBlockingQueue<>();
   private final LinkedBlockingQueue<Object> wake = new LinkedBlockingQueue<>();
   private volatile boolean blocking;
+  /** How often a loop with nothing to write looks for released or recovered entries to claim. */
+  static final long CLAIM_LOOK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+  /** The reply of a cycle that was not sent: nothing written, nothing claimed. */
+  private static final CycleScripts.Reply NOTHING =
+      new CycleScripts.Reply(List.of(), List.of(), List.of(), null, Isolation.NONE);
+  /** When the loop next looks for entries to claim, by {@code rt.clock().nanoTime()}. */
+  private long nextClaimLookNanos;
+  private final java.util.concurrent.atomic.AtomicBoolean waking = new java.util.concurrent.atomic.AtomicBoolean();
+  /** Unblock attempts of one wake, a millisecond apart: longer than a blocked read lasts. */
+  private static final int WAKE_TRIES = 1_500;
   private volatile boolean stopped;
   private boolean drained = true; // the last read found fewer entries than it asked for
   private Isolation isolation = Isolation.NONE;
@@ -102,9 +112,34 @@ final class CycleFetch {
     successes.add(p);
     wake.offer(Boolean.TRUE);
     if (blocking) {
-      reader.unblock(); // the read waits for new entries: the success must not wait with it
+      wakeReader(); // the read waits for new entries: the success must not wait with it
     }
     return p.done;
+  }
+
+  /**
+   * Wakes the blocked read, from a virtual thread so the handler's slot is not held. The read is
+   * sent before Redis blocks it, so an unblock can arrive too early and wake nothing: it is
+   * retried every millisecond until it wakes the read or the read has returned by itself.
+   */
+  private void wakeReader() {
+    if (!waking.compareAndSet(false, true)) {
+      return; // a wake is under way
+    }
+    Thread.ofVirtual().name("baton-wake-" + agentType).start(() -> {
+      try {
+        for (int i = 0; i < WAKE_TRIES && blocking; i++) {
+          if (reader.unblockOnce()) {
+            return;
+          }
+          Thread.sleep(1);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        waking.set(false);
+      }
+    });
   }
 
   /** The tasks whose success waits for a cycle: their leases are renewed like running tasks'. */
@@ -174,11 +209,17 @@ final class CycleFetch {
         blocking = false;
       }
     }
+    // with no success to write and no isolation step, the script is only needed to look for entries
+    // to claim: skipped while the last look found fewer than it could take, until the next look is
+    // due, so a worker at a low rate does not pay a script call per read
+    boolean script = !batch.isEmpty() || step != Isolation.NONE || rt.clock().nanoTime() - nextClaimLookNanos >= 0;
     CompletableFuture<CycleScripts.Reply> cycle;
     CompletableFuture<List<StreamMessage<String, String>>> entries;
     try {
-      cycle = scripts.cycleOn(reader, agentType, rt.consumerName(), rt.retentionMillis(), claimMax, step,
-          lockMillis, successes(batch));
+      cycle = script
+          ? scripts.cycleOn(reader, agentType, rt.consumerName(), rt.retentionMillis(), claimMax, step, lockMillis,
+              successes(batch))
+          : CompletableFuture.completedFuture(NOTHING);
       blocking = block != null;
       entries = read ? reader.readAsync(held, block) : CompletableFuture.completedFuture(List.of());
     } catch (RuntimeException e) {
@@ -197,6 +238,10 @@ final class CycleFetch {
     }
     settle(batch, reply);
     isolation = reply.isolation();
+    if (script) {
+      long now = rt.clock().nanoTime();
+      nextClaimLookNanos = reply.claimed().size() < claimMax || claimMax == 0 ? now + CLAIM_LOOK_NANOS : now;
+    }
     Instant now = Instant.ofEpochMilli(rt.clock().millis());
     // claimed entries start now, not after the read (which may block while the queue is empty)
     List<StartedTask> claimed = new ArrayList<>();
