@@ -101,7 +101,7 @@ final class LayoutV2Fixture {
   }
 
   static String finished(String result) {
-    return CycleScripts.finishedValue(1_795_874_815_747L, 1, result);
+    return CycleScripts.finishedValue(1_795_874_815_747L, 1, 12, result);
   }
 
   List<StreamMessage<String, String>> read(String consumer, int count) {

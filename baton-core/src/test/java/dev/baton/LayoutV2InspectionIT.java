@@ -207,7 +207,7 @@ class LayoutV2InspectionIT {
     Held held = v2.deliver("t-1");
     long ft = v2.redisNow();
     v2.cycle(A, 0, new CycleScripts.Success("t-1", held.token(),
-        CycleScripts.finishedValue(ft, 1, "{\"pages\":3,\"note\":\"a|b\"}")));
+        CycleScripts.finishedValue(ft, 1, 12, "{\"pages\":3,\"note\":\"a|b\"}")));
 
     TaskInfo t = task("t-1");
     assertThat(t.state()).isEqualTo(TaskState.SUCCEEDED);
@@ -226,13 +226,19 @@ class LayoutV2InspectionIT {
     v2.makeDue("t-1");
     v2.recovery.promote(Q, List.of("t-1"));
     Held second = LayoutV2Fixture.heldOf(v2.read(A, 1).get(0));
-    v2.cycle(A, 0, new CycleScripts.Success("t-1", second.token(), CycleScripts.finishedValue(v2.redisNow(), 2, "7")));
+    v2.cycle(A, 0, new CycleScripts.Success("t-1", second.token(), CycleScripts.finishedValue(v2.redisNow(), 2, 12, "7")));
 
     TaskInfo t = task("t-1");
     assertThat(t.state()).isEqualTo(TaskState.SUCCEEDED);
     assertThat(t.attempts()).isEqualTo(2);
     assertThat(t.resultJson()).isEqualTo("7");
-    assertThat(t.history()).hasSize(1);
+    // the failed attempt from the record, then the successful one from the finished value
+    assertThat(t.history()).hasSize(2);
+    assertThat(t.history().get(0).errorClass()).isEqualTo(IllegalStateException.class.getName());
+    assertThat(t.history().get(1).attempt()).isEqualTo(2);
+    assertThat(t.history().get(1).errorClass()).isNull();
+    assertThat(java.time.Duration.between(t.history().get(1).startedAt(), t.history().get(1).finishedAt()))
+        .isEqualTo(java.time.Duration.ofMillis(12));
     assertThat(t.payloadJson()).isEqualTo(PAYLOAD);
   }
 

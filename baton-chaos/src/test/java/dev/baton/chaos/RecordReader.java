@@ -131,7 +131,7 @@ final class RecordReader {
     List<TaskRecord.Attempt> hist = history(f.get("hist"));
     if (done != null) {
       int bar = done.indexOf('|');
-      String[] head = (bar < 0 ? done : done.substring(0, bar)).split(",", 4);
+      String[] head = (bar < 0 ? done : done.substring(0, bar)).split(",", 5); // st, ft, attempt, worker[, run ms]
       String st = switch (head[0]) {
         case "s" -> "succeeded";
         case "c" -> "cancelled";

@@ -117,7 +117,7 @@ public final class HotPathV2Driver implements AutoCloseable {
     List<CycleScripts.Success> successes = new ArrayList<>(tasks.size());
     for (Delivered t : tasks) {
       successes.add(new CycleScripts.Success(t.taskId(), t.token(),
-          CycleScripts.finishedValue(finishedAtMillis, 1, resultJson)));
+          CycleScripts.finishedValue(finishedAtMillis, 1, 0, resultJson)));
     }
     CycleScripts.Reply r = broker.await(cycle.cycle(queue, consumer, retentionMillis, 0, successes));
     for (int i = 0; i < r.statuses().size(); i++) {

@@ -68,14 +68,15 @@ public final class CycleScripts {
       Isolation isolation) {}
 
   /**
-   * The finished value of a success as the worker writes it: {@code s,<finished ms>,<attempt>,|<result>}.
-   * The field between the attempt and {@code |} names a worker in other writers' values and is
-   * left empty here: a consumer name costs 20 to 40 bytes per finished task kept for the
-   * retention, which would take a task with a 100-byte result over 300 bytes; the worker that ran
-   * an attempt is in its lifecycle event and, for a task that failed before, in its record's history.
+   * The finished value of a success as the worker writes it: {@code
+   * s,<finished ms>,<attempt>,<worker>,<run ms>|<result>}, the worker field left empty (a consumer
+   * name would cost 20 to 40 bytes per finished task kept for the retention, taking a task with a
+   * 100-byte result over 300 bytes; the worker that ran an attempt is in its lifecycle event and,
+   * for a task that failed before, in its record's history) and the attempt's run time in ms, from
+   * which readers derive when it started.
    */
-  public static String finishedValue(long finishedAtMillis, int attempt, String resultJson) {
-    return "s," + finishedAtMillis + "," + attempt + ",|" + resultJson;
+  public static String finishedValue(long finishedAtMillis, int attempt, long runMillis, String resultJson) {
+    return "s," + finishedAtMillis + "," + attempt + ",," + Math.max(0, runMillis) + "|" + resultJson;
   }
 
   /**

@@ -107,7 +107,9 @@ final class CycleFetch {
    */
   CompletableFuture<ScriptStatus> submit(StartedTask task, String resultJson) {
     unwritten.acquireUninterruptibly();
-    String value = CycleScripts.finishedValue(rt.clock().millis(), task.attempt(), resultJson);
+    long finished = rt.clock().millis();
+    String value = CycleScripts.finishedValue(finished, task.attempt(), finished - task.startedAt().toEpochMilli(),
+        resultJson);
     Pending p = new Pending(task, value, new CompletableFuture<>());
     successes.add(p);
     wake.offer(Boolean.TRUE);
@@ -286,6 +288,12 @@ final class CycleFetch {
     if (tasks.size() > held) {
       run = new ArrayList<>(tasks.subList(0, held));
       owner.release(new ArrayList<>(tasks.subList(held, tasks.size())), "fetched beyond the free handler slots");
+    }
+    if (rt.events().active()) {
+      for (StartedTask t : run) {
+        rt.events().task(dev.baton.TaskEvent.Kind.STARTED, agentType, t.id(), t.attempt(), rt.consumerName(),
+            t.startedAt(), null, null);
+      }
     }
     dispatch.dispatch(run, deliveredAt);
     return held - run.size();

@@ -26,8 +26,8 @@ ARGV[9]   most workers of the queue isolating suspects at once (>= 1)
 then three per success i (base a = 9 + 3(i-1)):
 ARGV[a+1] task id
 ARGV[a+2] token: the index value the worker holds (the entry id of a first delivery)
-ARGV[a+3] the finished value, built by the worker: 's,<finished ms>,<attempt>,|<result>' (the field
-          before '|' may name a worker; Baton's worker leaves it empty to keep the value small)
+ARGV[a+3] the finished value, built by the worker: 's,<finished ms>,<attempt>,<worker>,<run ms>|<result>'
+          (Baton's worker leaves <worker> empty to keep the value small)
 
 Returns {codes, states, claimed, unnotified, isolation}:
   codes[i]   status of success i (below)

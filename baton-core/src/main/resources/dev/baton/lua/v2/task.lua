@@ -9,8 +9,9 @@ Where the task is, in this order:
     over, waiting to be claimed). Payload and options from the entry (XRANGE eid eid); history
     from the record, when the task failed before.
   index value 'd' (scheduled, retrying; the record's st), 'k' (parked), 'x' (dead): the record.
-  no index field: the finished value P:{Q}:done:<id> ('s,<ft>,<attempt>,<worker>|<result>' or
-    'c,<ft>,<attempt>,|'), plus the record when it exists (a task that failed before: history).
+  no index field: the finished value P:{Q}:done:<id> ('s,<ft>,<attempt>,<worker>,<run ms>|<result>'
+    or 'c,<ft>,<attempt>,|'), plus the record when it exists (a task that failed before: history);
+    a success adds its attempt to the history (start = ft - run ms) and sets sta.
   none of these: not found.
 
 KEYS[1] stream  P:{Q}:stream     STREAM
@@ -66,11 +67,30 @@ end
 if not v then
   local d = checked(redis.pcall('GET', done), done, 'string')
   if not d then return {} end
-  local kind, ft, attempt, worker, result = string.match(d, '^(%a),(%d*),(%d*),([^|]*)|(.*)$')
+  local kind, ft, attempt, tail, result = string.match(d, '^(%a),(%d*),(%d*),([^|]*)|(.*)$')
+  -- tail: '<worker>' or '<worker>,<run ms>' (the run time from which the start is derived)
+  local worker, run = tail, nil
+  if tail then
+    local w, ms = string.match(tail, '^([^,]*),(%d+)$')
+    if w then worker, run = w, tonumber(ms) end
+  end
   put('id', id)
   if kind == 's' then
     put('st', 'succeeded')
     put('r', result)
+    -- the successful attempt, which layout 2 records only in the finished value
+    local f0, a0 = tonumber(ft), tonumber(attempt)
+    if f0 and a0 then
+      local s0 = run and (f0 - run) or f0
+      if run then put('sta', tostring(s0)) end
+      local one = '{"a":' .. a0 .. ',"w":"' .. (worker or '') .. '","s":' .. s0 .. ',"f":' .. f0 .. '}'
+      local h = f['hist']
+      if h and string.sub(h, -1) == ']' and #h > 2 then
+        put('hist', string.sub(h, 1, -2) .. ',' .. one .. ']')
+      else
+        put('hist', '[' .. one .. ']')
+      end
+    end
   elseif kind == 'c' then
     put('st', 'cancelled')
   else
