@@ -49,22 +49,8 @@ if n < 0 or #KEYS ~= 5 + 2 * n then
   return redis.error_reply('ERR audit.lua: ' .. #KEYS .. ' keys and ' .. #ARGV .. ' arguments do not describe whole tasks')
 end
 
-local function wrongType(key, want)
-  error({err = 'WRONGTYPE audit.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
-    .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
-end
-local function checked(r, key, want)
-  if type(r) == 'table' and r.err then
-    if string.find(r.err, 'WRONGTYPE', 1, true) then wrongType(key, want) end
-    error(r)
-  end
-  return r
-end
-local function expect(key, want)
-  local got = redis.call('TYPE', key).ok
-  if got ~= want and got ~= 'none' then wrongType(key, want) end
-  return got
-end
+local SCRIPT = 'audit.lua'
+--@include v2
 
 local streamType = expect(stream, 'stream')
 expect(dead, 'zset'); expect(delayed, 'zset'); expect(parked, 'zset')

@@ -58,23 +58,9 @@ if not retention or retention < 1 then
   return redis.error_reply('ERR cancel.lua: the retention must be an integer >= 1')
 end
 
-local function wrongType(key, want)
-  error({err = 'WRONGTYPE cancel.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
-    .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
-end
+local SCRIPT = 'cancel.lua'
+--@include v2
 --@include counters (dev/baton/lua/include/counters.lua: count, reply)
-local function checked(r, key, want)
-  if type(r) == 'table' and r.err then
-    if string.find(r.err, 'WRONGTYPE', 1, true) then wrongType(key, want) end
-    error(r)
-  end
-  return r
-end
-local function expect(key, want)
-  local got = redis.call('TYPE', key).ok
-  if got ~= want and got ~= 'none' then wrongType(key, want) end
-  return got
-end
 
 -- reads: where the task is
 local v = checked(redis.pcall('HGET', index, id), index, 'hash')

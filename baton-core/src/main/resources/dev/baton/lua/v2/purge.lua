@@ -25,17 +25,8 @@ local n = #ARGV
 if #KEYS ~= 1 + 2 * n then
   return redis.error_reply('ERR purge.lua: ' .. #KEYS .. ' keys and ' .. n .. ' ids do not match')
 end
-local function wrongType(key, want)
-  error({err = 'WRONGTYPE purge.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
-    .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
-end
-local function checked(r, key, want)
-  if type(r) == 'table' and r.err then
-    if string.find(r.err, 'WRONGTYPE', 1, true) then wrongType(key, want) end
-    error(r)
-  end
-  return r
-end
+local SCRIPT = 'purge.lua'
+--@include v2
 
 -- reads
 local plan, seen = {}, {}

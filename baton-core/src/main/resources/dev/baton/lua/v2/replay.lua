@@ -39,27 +39,8 @@ local OK, WRONG_STATE, NOT_FOUND, TOMBSTONE = 1, 0, -2, -3
 local stream, dead, stats, index, record, layout = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local group, id = ARGV[1], ARGV[2]
 
-local function wrongType(key, want)
-  error({err = 'WRONGTYPE replay.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
-    .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
-end
-local function checked(r, key, want)
-  if type(r) == 'table' and r.err then
-    if string.find(r.err, 'WRONGTYPE', 1, true) then wrongType(key, want) end
-    error(r)
-  end
-  return r
-end
-local function expect(key, want)
-  local got = redis.call('TYPE', key).ok
-  if got ~= want and got ~= 'none' then wrongType(key, want) end
-  return got
-end
-local function stateOf(v)
-  local c = string.sub(v, 1, 1)
-  if c == 'd' then return 'scheduled' elseif c == 'k' then return 'parked' elseif c == 'x' then return 'dead' end
-  return 'queued'
-end
+local SCRIPT = 'replay.lua'
+--@include v2
 
 -- reads: the index, then the record
 local v = checked(redis.pcall('HGET', index, id), index, 'hash')

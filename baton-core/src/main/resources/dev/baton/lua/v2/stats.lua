@@ -24,17 +24,8 @@ A key of the wrong type fails the read with 'WRONGTYPE stats.lua: key <key> hold
 local stream, delayed, dead, stats, parked = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local group = ARGV[1]
 
-local function wrongType(key, want)
-  error({err = 'WRONGTYPE stats.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
-    .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
-end
-local function checked(r, key, want)
-  if type(r) == 'table' and r.err then
-    if string.find(r.err, 'WRONGTYPE', 1, true) then wrongType(key, want) end
-    error(r)
-  end
-  return r
-end
+local SCRIPT = 'stats.lua'
+--@include v2
 
 local len, workers, reserved = 0, 0, 0
 local st = redis.call('TYPE', stream).ok

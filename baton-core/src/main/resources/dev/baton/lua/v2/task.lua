@@ -37,17 +37,8 @@ A key of the wrong type fails the read with 'WRONGTYPE task.lua: key <key> holds
 local stream, index, done, record = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local group, id = ARGV[1], ARGV[2]
 
-local function wrongType(key, want)
-  error({err = 'WRONGTYPE task.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
-    .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
-end
-local function checked(r, key, want)
-  if type(r) == 'table' and r.err then
-    if string.find(r.err, 'WRONGTYPE', 1, true) then wrongType(key, want) end
-    error(r)
-  end
-  return r
-end
+local SCRIPT = 'task.lua'
+--@include v2
 
 local f, names = {}, {}
 local function put(name, value)

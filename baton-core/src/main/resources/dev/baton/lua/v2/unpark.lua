@@ -66,21 +66,8 @@ if (mode ~= 'release' and mode ~= 'hold') or not initial or not interval or not 
   return redis.error_reply('ERR unpark.lua: mode must be release or hold, and the wave and hold figures integers')
 end
 
-local function wrongType(key, want)
-  error({err = 'WRONGTYPE unpark.lua: key ' .. (string.gsub(key, '[^%w%p ]', '?')) .. ' holds a '
-    .. redis.call('TYPE', key).ok .. ', not a ' .. want .. '; nothing was written'})
-end
-local function checked(r, key, want)
-  if type(r) == 'table' and r.err then
-    if string.find(r.err, 'WRONGTYPE', 1, true) then wrongType(key, want) end
-    error(r)
-  end
-  return r
-end
-local function expect(key, want)
-  local got = redis.call('TYPE', key).ok
-  if got ~= want and got ~= 'none' then wrongType(key, want) end
-end
+local SCRIPT = 'unpark.lua'
+--@include v2
 local function isCounter(v)
   return v == false or (string.match(v, '^%-?%d+$') ~= nil and #v <= 18)
 end
