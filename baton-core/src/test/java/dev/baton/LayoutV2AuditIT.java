@@ -5,7 +5,6 @@ import static dev.baton.LayoutV2Fixture.ATTEMPT;
 import static dev.baton.LayoutV2Fixture.Q;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.baton.internal.broker.Layout;
 import dev.baton.internal.scripts.RecoveryScripts.Audited;
 import dev.baton.internal.scripts.TaskV2Scripts.Held;
 import dev.baton.internal.server.Janitor;
@@ -15,8 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -28,27 +25,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * and writes nothing on a wrong-typed key.
  */
 class LayoutV2AuditIT {
+  @RegisterExtension static final Layout2Extension layout2 = new Layout2Extension();
   @RegisterExtension static final RedisExtension redis = new RedisExtension();
 
-  private static String before;
 
   private LayoutV2Fixture v2;
   private Janitor janitor;
 
-  @BeforeAll
-  static void layout2() {
-    before = System.getProperty(Layout.PROPERTY);
-    System.setProperty(Layout.PROPERTY, "2");
-  }
 
-  @AfterAll
-  static void restore() {
-    if (before == null) {
-      System.clearProperty(Layout.PROPERTY);
-    } else {
-      System.setProperty(Layout.PROPERTY, before);
-    }
-  }
 
   @BeforeEach
   void setUp() {

@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.baton.internal.broker.Keys;
-import dev.baton.internal.broker.Layout;
 import dev.baton.internal.scripts.ClientV2Scripts;
 import dev.baton.internal.scripts.ClientV2Scripts.Cancel;
 import dev.baton.internal.scripts.CycleScripts;
@@ -25,8 +24,6 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -39,28 +36,15 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * as on layout 1; dead and finished tasks are refused; a key of the wrong type changes nothing.
  */
 class LayoutV2CancelIT {
+  @RegisterExtension static final Layout2Extension layout2 = new Layout2Extension();
   @RegisterExtension static final RedisExtension redis = new RedisExtension();
 
   private static final long RETENTION = 604_800_000L;
-  private static String before;
 
   private LayoutV2Fixture v2;
   private ClientV2Scripts client;
 
-  @BeforeAll
-  static void layout2() {
-    before = System.getProperty(Layout.PROPERTY);
-    System.setProperty(Layout.PROPERTY, "2");
-  }
 
-  @AfterAll
-  static void restore() {
-    if (before == null) {
-      System.clearProperty(Layout.PROPERTY);
-    } else {
-      System.setProperty(Layout.PROPERTY, before);
-    }
-  }
 
   @BeforeEach
   void setUp() {

@@ -7,7 +7,6 @@ import static dev.baton.LayoutV2Fixture.Q;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.baton.internal.broker.Layout;
 import dev.baton.internal.scripts.DeadLetterV2Scripts;
 import dev.baton.internal.scripts.EnqueueScripts;
 import dev.baton.internal.scripts.ScriptStatus;
@@ -18,8 +17,6 @@ import io.lettuce.core.StreamMessage;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -32,29 +29,16 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * dead-letter cap with the same purge; wrong-typed keys and corrupt counters.
  */
 class LayoutV2DeadLettersIT {
+  @RegisterExtension static final Layout2Extension layout2 = new Layout2Extension();
   @RegisterExtension static final RedisExtension redis = new RedisExtension();
 
   private static final String OPTIONS = "{\"max\":5,\"h\":{\"trace\":\"abc\"}}";
-  private static String before;
 
   private LayoutV2Fixture v2;
   private DeadLetterV2Scripts scripts;
   private Inspector inspector;
 
-  @BeforeAll
-  static void layout2() {
-    before = System.getProperty(Layout.PROPERTY);
-    System.setProperty(Layout.PROPERTY, "2");
-  }
 
-  @AfterAll
-  static void restore() {
-    if (before == null) {
-      System.clearProperty(Layout.PROPERTY);
-    } else {
-      System.setProperty(Layout.PROPERTY, before);
-    }
-  }
 
   @BeforeEach
   void setUp() {

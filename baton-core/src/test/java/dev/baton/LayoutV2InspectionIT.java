@@ -7,7 +7,6 @@ import static dev.baton.LayoutV2Fixture.msOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.baton.internal.broker.Layout;
 import dev.baton.internal.codec.WireFormat;
 import dev.baton.internal.scripts.ClientV2Scripts;
 import dev.baton.internal.scripts.CycleScripts;
@@ -23,8 +22,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -35,29 +32,16 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * (v2/stats.lua), and {@code Dispatcher.result}/{@code awaitResult} of tasks real workers finish.
  */
 class LayoutV2InspectionIT {
+  @RegisterExtension static final Layout2Extension layout2 = new Layout2Extension();
   @RegisterExtension static final RedisExtension redis = new RedisExtension();
 
   private static final String OPTIONS = "{\"max\":5,\"h\":{\"tenant\":\"acme\"}}";
-  private static String before;
 
   private LayoutV2Fixture v2;
   private Inspector inspector;
   private ClientV2Scripts client;
 
-  @BeforeAll
-  static void layout2() {
-    before = System.getProperty(Layout.PROPERTY);
-    System.setProperty(Layout.PROPERTY, "2");
-  }
 
-  @AfterAll
-  static void restore() {
-    if (before == null) {
-      System.clearProperty(Layout.PROPERTY);
-    } else {
-      System.setProperty(Layout.PROPERTY, before);
-    }
-  }
 
   @BeforeEach
   void setUp() {

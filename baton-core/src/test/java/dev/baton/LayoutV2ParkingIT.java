@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.baton.internal.broker.Keys;
-import dev.baton.internal.broker.Layout;
 import dev.baton.internal.scripts.CycleScripts;
 import dev.baton.internal.scripts.SchedulingScripts.Unpark;
 import dev.baton.internal.scripts.SchedulingScripts.Unparked;
@@ -26,8 +25,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -39,28 +36,15 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * down parks its task without charging an attempt and runs it once the dependency is back.
  */
 class LayoutV2ParkingIT {
+  @RegisterExtension static final Layout2Extension layout2 = new Layout2Extension();
   @RegisterExtension static final RedisExtension redis = new RedisExtension();
 
   private static final String DEP = "db";
-  private static String before;
 
   private LayoutV2Fixture v2;
   private SchedulingV2Scripts scheduling;
 
-  @BeforeAll
-  static void layout2() {
-    before = System.getProperty(Layout.PROPERTY);
-    System.setProperty(Layout.PROPERTY, "2");
-  }
 
-  @AfterAll
-  static void restore() {
-    if (before == null) {
-      System.clearProperty(Layout.PROPERTY);
-    } else {
-      System.setProperty(Layout.PROPERTY, before);
-    }
-  }
 
   @BeforeEach
   void setUp() {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.baton.internal.broker.Keys;
-import dev.baton.internal.broker.Layout;
 import dev.baton.testing.RedisExtension;
 import dev.baton.testkit.TcpProxy;
 import io.lettuce.core.Consumer;
@@ -18,8 +17,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -31,25 +28,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * cut off while it isolates a suspect holds the queue's isolation lock no longer than a lease.
  */
 class LayoutV2WorkerIT {
+  @RegisterExtension static final Layout2Extension layout2 = new Layout2Extension();
   @RegisterExtension static final RedisExtension redis = new RedisExtension();
 
   private static final String Q = "v2w";
-  private static String before;
 
-  @BeforeAll
-  static void layout2() {
-    before = System.getProperty(Layout.PROPERTY);
-    System.setProperty(Layout.PROPERTY, "2");
-  }
 
-  @AfterAll
-  static void restore() {
-    if (before == null) {
-      System.clearProperty(Layout.PROPERTY);
-    } else {
-      System.setProperty(Layout.PROPERTY, before);
-    }
-  }
 
   @Test
   void everyTaskRunsOnceAndEndsAsAFinishedValue() throws Exception {
