@@ -41,25 +41,25 @@ public enum Script {
   BREAKER_ACQUIRE("breaker-acquire", 4, false, ScriptOutputType.MULTI),
   BREAKER_RECORD("breaker-record", 4, false, ScriptOutputType.MULTI),
   BREAKER_STATE("breaker-state", 3, false, ScriptOutputType.MULTI),
-  /** Layout v2 (docs/hot-path-v2.md), not yet run by the worker. */
+  /** Layout v2 (docs/hot-path-v2.md), run when the process runs layout 2 ({@link Layout}). */
   ENQUEUE_V2("v2/enqueue", 5, true, ScriptOutputType.MULTI),
-  /** Layout v2 (docs/hot-path-v2.md), not yet run by the worker. */
+  /** Layout v2 (docs/hot-path-v2.md), run when the process runs layout 2 ({@link Layout}). */
   CYCLE_V2("v2/cycle", 2, true, ScriptOutputType.MULTI),
-  /** Layout v2, not yet run by the worker. */
+  /** Layout v2, run when the process runs layout 2 ({@link Layout}). */
   FAIL_V2("v2/fail", 6, false, ScriptOutputType.MULTI),
-  /** Layout v2, not yet run by the worker. */
+  /** Layout v2, run when the process runs layout 2 ({@link Layout}). */
   PARK_V2("v2/park", 6, false, ScriptOutputType.MULTI),
-  /** Layout v2, not yet run by the worker. */
+  /** Layout v2, run when the process runs layout 2 ({@link Layout}). */
   RELEASE_V2("v2/release", 1, true, ScriptOutputType.MULTI),
-  /** Layout v2, not yet run by the worker. */
+  /** Layout v2, run when the process runs layout 2 ({@link Layout}). */
   RENEW_V2("v2/renew", 1, true, ScriptOutputType.MULTI),
-  /** Layout v2, not yet run by the worker. */
+  /** Layout v2, run when the process runs layout 2 ({@link Layout}). */
   PROMOTE_V2("v2/promote", 4, true, ScriptOutputType.INTEGER),
-  /** Layout v2, not yet run by the worker. */
+  /** Layout v2, run when the process runs layout 2 ({@link Layout}). */
   STALE_V2("v2/stale", 1, false, ScriptOutputType.MULTI),
-  /** Layout v2, not yet run by the worker. */
+  /** Layout v2, run when the process runs layout 2 ({@link Layout}). */
   RECOVER_V2("v2/recover", 3, true, ScriptOutputType.MULTI),
-  /** Layout v2, not yet run by the worker. */
+  /** Layout v2, run when the process runs layout 2 ({@link Layout}). */
   QUEUE_V2("v2/queue", 2, false, ScriptOutputType.INTEGER),
   /** Layout v2: one task as record fields, read-only (Inspector.task, the result waiter). */
   TASK_V2("v2/task", 4, false, ScriptOutputType.MULTI),

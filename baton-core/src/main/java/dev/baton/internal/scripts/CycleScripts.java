@@ -10,7 +10,7 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The gateway of layout v2's {@code v2/cycle.lua} (docs/hot-path-v2.md): records a worker's
  * successes and claims released or recovered entries in one call. The only code that knows its
- * KEYS/ARGV layout and reply shape. Not yet used by the worker. Thread-safe.
+ * KEYS/ARGV layout and reply shape. Used when the process runs layout 2 (Layout). Thread-safe.
  */
 public final class CycleScripts {
   private static final int KEYS_FIXED = 2;

@@ -8,7 +8,7 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The gateway of layout v2's {@code v2/enqueue.lua} (docs/hot-path-v2.md): the only code that knows
- * its KEYS/ARGV layout and reply shape. Not yet used by the dispatcher. Asynchronous, so a batch
+ * its KEYS/ARGV layout and reply shape. Used when the process runs layout 2 (Layout). Asynchronous, so a batch
  * of calls is pipelined. Thread-safe.
  */
 public final class EnqueueV2Scripts {

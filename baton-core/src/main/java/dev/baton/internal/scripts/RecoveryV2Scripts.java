@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * The gateway of layout v2's recovery and promotion (docs/hot-path-v2.md): {@code v2/stale.lua},
  * {@code v2/recover.lua} and {@code v2/promote.lua}. The only code that knows their KEYS/ARGV
- * layouts and reply shapes. Not yet used by the worker. Thread-safe.
+ * layouts and reply shapes. Used when the process runs layout 2 (Layout). Thread-safe.
  */
 public final class RecoveryV2Scripts {
   private final RedisBroker broker;

@@ -10,7 +10,7 @@ import java.util.List;
  * The gateway of layout v2's worker-side transitions off the success path (docs/hot-path-v2.md):
  * {@code v2/fail.lua}, {@code v2/park.lua}, {@code v2/release.lua}, {@code v2/renew.lua}. Each
  * is fenced on the token the worker holds. The only code that knows their KEYS/ARGV layouts and
- * reply shapes. Not yet used by the worker. Thread-safe.
+ * reply shapes. Used when the process runs layout 2 (Layout). Thread-safe.
  */
 public final class TaskV2Scripts {
   private final RedisBroker broker;
